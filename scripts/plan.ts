@@ -1,0 +1,52 @@
+/**
+ * `npm run plan [-- --stack NAME] [--json]`: the complete plan of every site,
+ * offline — the real program under mocks, no Proxmox, no Pulumi CLI, no secret.
+ * Exit 1 with the list of problems, and nothing else, when a spec or config is wrong.
+ */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { formatProblem } from "../src/problems";
+import { planStacks } from "./lib/offline-plan";
+import { renderSummary, renderTree } from "./lib/plan-render";
+
+const USAGE = "usage: npm run plan -- [--stack NAME]... [--json]";
+
+async function main(): Promise<number> {
+  let values: { stack?: string[]; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { stack: { type: "string", multiple: true }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\nRuns every stack's program under mocks with its Pulumi.<stack>.yaml and prints what it would declare.\n`);
+    return 0;
+  }
+  const result = await planStacks(resolve(__dirname, ".."), values.stack ? { stacks: values.stack } : {});
+  if (!result.ok) {
+    process.stderr.write(`${result.problems.map(formatProblem).join("\n")}\n`);
+    return 1;
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result.plan, null, 2)}\n`);
+    return 0;
+  }
+  for (const stack of result.plan.stacks) {
+    process.stdout.write(`\n== stack ${stack.stack} (project ${stack.project}) ==\n${renderTree(stack).join("\n")}\n`);
+    for (const w of stack.warnings) process.stdout.write(`warning: ${w}\n`);
+  }
+  process.stdout.write(`\n${result.plan.stacks.map(renderSummary).join("\n")}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(3);
+  },
+);

@@ -1,0 +1,81 @@
+/**
+ * The site's nightly vzdump job: every container of the site, to local backup
+ * storage, gzip-compressed with pigz, pruned locally.
+ */
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import type { RetentionSpec, SiteSpec } from "../spec/schema";
+
+/** Proxmox's `prune-backups` map (values are strings in the provider's schema). */
+export function pruneBackupsOf(retention: RetentionSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  const keys: [keyof RetentionSpec, string][] = [
+    ["keepLast", "keep-last"],
+    ["keepDaily", "keep-daily"],
+    ["keepWeekly", "keep-weekly"],
+    ["keepMonthly", "keep-monthly"],
+    ["keepYearly", "keep-yearly"],
+  ];
+  for (const [field, option] of keys) {
+    const value = retention[field];
+    if (value !== undefined) out[option] = String(value);
+  }
+  return out;
+}
+
+export interface NightlyBackupArgs {
+  /** Site whose containers are backed up. */
+  readonly site: SiteSpec;
+  /** Containers that must exist before the job names them. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class NightlyBackup extends pulumi.ComponentResource {
+  static readonly TYPE = "retzien:proxmox:NightlyBackup";
+
+  /** Proxmox job id. */
+  readonly jobId: string;
+  readonly schedule: string;
+  /** VMIDs in the job, ascending. */
+  readonly vmids: number[];
+  readonly job: proxmoxve.backup.Job;
+
+  constructor(name: string, args: NightlyBackupArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(NightlyBackup.TYPE, name, {}, opts);
+    const { site } = args;
+    const { backup } = site;
+    this.jobId = `nightly-${site.name}`;
+    this.schedule = backup.schedule;
+    this.vmids = site.containers.map((c) => c.vmid).sort((a, b) => a - b);
+
+    this.job = new proxmoxve.backup.Job(
+      `${name}-job`,
+      {
+        resourceId: this.jobId,
+        node: site.nodeName,
+        schedule: backup.schedule,
+        storage: backup.storage,
+        // Every container by VMID (invariant 1): `all` would silently include a
+        // container restored from the peer during a failover.
+        all: false,
+        vmids: this.vmids.map(String),
+        mode: backup.mode,
+        // gzip through pigz is written --rsyncable: the offsite pull then moves only
+        // changed blocks. vzdump's zstd is not rsyncable and would move everything.
+        compress: "gzip",
+        pigz: backup.pigzThreads,
+        pruneBackups: pruneBackupsOf(backup.retention),
+        // A night missed while the host was off runs at the next boot.
+        repeatMissed: true,
+        enabled: true,
+        mailtos: backup.mailTo,
+        // Quiet when it works, loud when it does not: nobody reads a daily success mail.
+        mailnotification: "failure",
+        notesTemplate: "{{guestname}} (nightly, {{node}})",
+      },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
+
+    this.registerOutputs({ jobId: this.jobId, schedule: this.schedule, vmids: this.vmids });
+  }
+}

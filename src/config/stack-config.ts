@@ -1,0 +1,77 @@
+/**
+ * How to reach a host, and its secrets: the only things a `Pulumi.<site>.yaml`
+ * holds. Everything about what runs there is in `stacks/<site>.ts`.
+ */
+import { z } from "zod";
+import { type Problem } from "../problems";
+import { parseWithProblems } from "../rules/schema-problems";
+
+/** Keys whose values must be `secure:` in the stack file and are never shown. */
+export const SECRET_CONFIG_KEYS = ["apiToken", "sshPrivateKey"] as const;
+
+export const stackConfigSchema = z.strictObject({
+  /** Proxmox API, e.g. `https://192.168.10.2:8006/`. */
+  endpoint: z.url({ protocol: /^https$/, error: "an https URL of the Proxmox API, such as https://192.168.10.2:8006/" }),
+  /** API token `user@realm!name=uuid`; secret. Set with `pulumi config set --secret apiToken`. */
+  apiToken: z
+    .string()
+    .regex(/^[\w.-]+@[\w.-]+![\w.-]+=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a Proxmox API token such as pulumi@pve!deploy=<uuid>"),
+  /** Skip TLS verification of the API (a self-signed certificate). @default false */
+  insecure: z.stringbool({ error: 'true or false' }).default(false),
+  /** SSH user on the host, for the provider and for host commands. @default "root" */
+  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "a user name such as root").default("root"),
+  /** SSH address of the host. */
+  sshAddress: z.string().regex(/^[A-Za-z0-9.:-]+$/, "a host name or an IP address"),
+  /** @default 22 */
+  sshPort: z.coerce.number({ error: "a port number" }).int().min(1).max(65535).default(22),
+  /** Private key for SSH; secret. Without it, the SSH agent (`SSH_AUTH_SOCK`) is used. */
+  sshPrivateKey: z.string().regex(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, "an OpenSSH private key").optional(),
+});
+
+/** The validated config of one stack. Secret fields are still plain strings here: wrap them before use. */
+export type StackConfig = z.output<typeof stackConfigSchema>;
+
+/** Namespaces allowed beside the project's own: the engine's. */
+const ENGINE_NAMESPACES = ["pulumi"];
+
+/**
+ * Validates the whole config map of a stack (`namespace:key` → string, as the
+ * engine passes it). Keys of other namespaces are errors: this program reads only
+ * its own, so a `proxmoxve:endpoint` would be silently ignored otherwise.
+ * @param stack names the stack in problem paths (`config[rouans].endpoint`).
+ * @param isSecret whether the engine received the key as a `secure:` value.
+ */
+export function parseStackConfig(
+  stack: string,
+  project: string,
+  all: Readonly<Record<string, string>>,
+  isSecret: (fullKey: string) => boolean,
+): { ok: true; value: StackConfig } | { ok: false; problems: Problem[] } {
+  const prefix = `config[${stack}]`;
+  const own: Record<string, string> = {};
+  const problems: Problem[] = [];
+  for (const [fullKey, value] of Object.entries(all)) {
+    const [namespace = "", ...rest] = fullKey.split(":");
+    const key = rest.join(":");
+    if (namespace === project) own[key] = value;
+    else if (!ENGINE_NAMESPACES.includes(namespace)) {
+      problems.push({
+        path: `${prefix}.${fullKey}`,
+        found: "a key of another namespace",
+        expected: `only ${project}:* keys (the provider is configured explicitly from them)`,
+      });
+    }
+  }
+  for (const key of SECRET_CONFIG_KEYS) {
+    if (own[key] !== undefined && !isSecret(`${project}:${key}`)) {
+      problems.push({
+        path: `${prefix}.${key}`,
+        found: "a plain-text value",
+        expected: `a secure: value (pulumi config set --secret ${key})`,
+      });
+    }
+  }
+  const parsed = parseWithProblems(stackConfigSchema, own, prefix, SECRET_CONFIG_KEYS);
+  if (!parsed.ok) problems.push(...parsed.problems);
+  return problems.length === 0 && parsed.ok ? { ok: true, value: parsed.value } : { ok: false, problems };
+}

@@ -1,0 +1,62 @@
+/**
+ * The pure front of the program: from the stack name, every site's spec and the
+ * engine's config map to one validated plan, or every problem at once. No Pulumi
+ * here, so it runs (and is tested) without mocks, and nothing can be registered
+ * before it has passed.
+ */
+import { type StackConfig, parseStackConfig } from "./config/stack-config";
+import { InvalidInfrastructureError, type Problem, problem } from "./problems";
+import { validateSites } from "./rules/site-rules";
+import { parseWithProblems } from "./rules/schema-problems";
+import { type SiteSpec, type SiteSpecInput, siteSchema } from "./spec/schema";
+
+/** What the engine gives the program. */
+export interface EngineInput {
+  readonly project: string;
+  readonly stack: string;
+  /** Config map, `namespace:key` → string. */
+  readonly config: Readonly<Record<string, string>>;
+  /** Whether a config key arrived as a `secure:` value. */
+  readonly isSecret: (fullKey: string) => boolean;
+}
+
+/** A stack ready to be turned into resources. */
+export interface ResolvedStack {
+  /** The site this stack deploys. */
+  readonly site: SiteSpec;
+  /** Every site, validated, for the pairing and the cross-site rules. */
+  readonly sites: readonly SiteSpec[];
+  readonly config: StackConfig;
+}
+
+/** Validates every site spec on its own (shapes), then all of them together (cross-field rules). */
+export function validateSiteSpecs(inputs: readonly SiteSpecInput[]): { sites: SiteSpec[]; problems: Problem[] } {
+  const sites: SiteSpec[] = [];
+  const problems: Problem[] = [];
+  for (const [i, input] of inputs.entries()) {
+    const label = typeof input?.name === "string" ? input.name : `#${i}`;
+    const parsed = parseWithProblems(siteSchema, input, `sites.${label}`);
+    if (parsed.ok) sites.push(parsed.value);
+    else problems.push(...parsed.problems);
+  }
+  // Cross-field rules need well-formed sites; shape problems are reported first, with them.
+  if (problems.length === 0) problems.push(...validateSites(sites));
+  return { sites, problems };
+}
+
+/**
+ * Resolves the stack, or throws {@link InvalidInfrastructureError} listing every
+ * problem of the specs and the config together.
+ */
+export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInput): ResolvedStack {
+  const { sites, problems } = validateSiteSpecs(inputs);
+  const config = parseStackConfig(engine.stack, engine.project, engine.config, engine.isSecret);
+  if (!config.ok) problems.push(...config.problems);
+  const site = sites.find((s) => s.name === engine.stack);
+  const names = inputs.map((s) => s?.name).filter((n) => typeof n === "string");
+  if (!names.includes(engine.stack)) {
+    problems.push(problem("stack", engine.stack, `one of the sites: ${names.join(", ")}`));
+  }
+  if (problems.length > 0 || site === undefined || !config.ok) throw new InvalidInfrastructureError(problems);
+  return { site, sites, config: config.value };
+}

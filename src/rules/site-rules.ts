@@ -1,0 +1,213 @@
+/**
+ * Rules that compare fields of a site, or sites with each other. Each is a pure
+ * function over validated specs returning every problem it finds, so tests can
+ * assert exact messages and the program can report everything at once.
+ */
+import { type Problem, problem } from "../problems";
+import type { ContainerSpec, SiteSpec } from "../spec/schema";
+import { parseCalendarEvent } from "./calendar";
+import { canonicalAddress, inSubnet, parseCidr } from "./net";
+
+const containerPath = (site: SiteSpec, c: ContainerSpec) => `sites.${site.name}.containers[${c.name}]`;
+
+/** Site names, container names within a site, VMIDs and hostnames across all sites are unique. */
+export function validateUniqueness(sites: readonly SiteSpec[]): Problem[] {
+  const problems: Problem[] = [];
+  /** Records the first owner of each value; reports every later one. */
+  const claim = (owners: Map<string | number, string>, value: string | number, path: string, what: string) => {
+    const first = owners.get(value);
+    if (first === undefined) owners.set(value, path);
+    else problems.push(problem(path, value, `a ${what} not already used (${first} has it)`));
+  };
+  const siteNames = new Map<string | number, string>();
+  const vmids = new Map<string | number, string>();
+  const hostnames = new Map<string | number, string>();
+  for (const site of sites) {
+    claim(siteNames, site.name, `sites.${site.name}.name`, "site name");
+    const names = new Map<string | number, string>();
+    for (const c of site.containers) {
+      const path = containerPath(site, c);
+      claim(names, c.name, `${path}.name`, "container name");
+      claim(vmids, c.vmid, `${path}.vmid`, "VMID");
+      claim(hostnames, c.hostname, `${path}.hostname`, "hostname");
+    }
+  }
+  return problems;
+}
+
+/** Each VMID lies in its site's range; the ranges of different sites never overlap. */
+export function validateVmidRanges(sites: readonly SiteSpec[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const [i, site] of sites.entries()) {
+    const { first, last } = site.vmidRange;
+    if (first > last) problems.push(problem(`sites.${site.name}.vmidRange`, site.vmidRange, "first <= last"));
+    for (const other of sites.slice(i + 1)) {
+      const o = other.vmidRange;
+      if (first <= o.last && o.first <= last) {
+        problems.push(
+          problem(`sites.${other.name}.vmidRange`, o, `a range disjoint from sites.${site.name}.vmidRange ${first}..${last}`),
+        );
+      }
+    }
+    for (const c of site.containers) {
+      if (c.vmid < first || c.vmid > last) {
+        problems.push(problem(`${containerPath(site, c)}.vmid`, c.vmid, `a VMID in ${first}..${last} (the range of ${site.name})`));
+      }
+    }
+  }
+  return problems;
+}
+
+/** Subnets parse, gateways and container addresses lie inside them, addresses are unique. */
+export function validateNetwork(site: SiteSpec): Problem[] {
+  const problems: Problem[] = [];
+  const base = `sites.${site.name}.network`;
+  const families = [
+    { key: "ipv4" as const, spec: site.network.ipv4 },
+    { key: "ipv6" as const, spec: site.network.ipv6 },
+  ];
+  const used = new Map<string, string>();
+  for (const { key, spec } of families) {
+    if (spec === undefined) {
+      for (const c of site.containers) {
+        if (c.network[key] !== undefined) {
+          problems.push(problem(`${containerPath(site, c)}.network.${key}`, c.network[key], `no ${key} address (the site has no ${key} subnet)`));
+        }
+      }
+      continue;
+    }
+    const subnet = parseCidr(spec.subnet);
+    if (subnet === undefined || subnet.family !== key) {
+      problems.push(problem(`${base}.${key}.subnet`, spec.subnet, `an ${key} subnet such as ${key === "ipv4" ? "192.168.10.0/24" : "2001:db8:10::/64"}`));
+      continue;
+    }
+    if (!inSubnet(spec.gateway, subnet)) {
+      problems.push(problem(`${base}.${key}.gateway`, spec.gateway, `an address inside ${spec.subnet}`));
+    }
+    for (const c of site.containers) {
+      const value = c.network[key];
+      const path = `${containerPath(site, c)}.network.${key}`;
+      if (value === undefined) continue;
+      const cidr = parseCidr(value);
+      if (cidr === undefined || cidr.family !== key) {
+        problems.push(problem(path, value, `an ${key} address with prefix, such as ${key === "ipv4" ? "192.168.10.10/24" : "2001:db8:10::10/64"}`));
+        continue;
+      }
+      if (!inSubnet(cidr.address, subnet) || cidr.prefix !== subnet.prefix) {
+        problems.push(problem(path, value, `an address inside ${spec.subnet} with prefix /${subnet.prefix}`));
+        continue;
+      }
+      if (canonicalAddress(cidr.address) === canonicalAddress(spec.gateway)) {
+        problems.push(problem(path, value, `an address other than the gateway ${spec.gateway}`));
+        continue;
+      }
+      const canonical = canonicalAddress(cidr.address);
+      const owner = used.get(canonical);
+      if (owner !== undefined) problems.push(problem(path, value, `an address not already used (${owner} has it)`));
+      else used.set(canonical, path);
+    }
+  }
+  return problems;
+}
+
+/** Containers' memory fits in the host's memory minus what Proxmox keeps for itself. */
+export function validateMemory(site: SiteSpec): Problem[] {
+  const totalMiB = site.containers.reduce((sum, c) => sum + c.memoryMiB, 0);
+  const budgetMiB = (site.host.memoryGiB - site.host.reserveGiB) * 1024;
+  if (totalMiB <= budgetMiB) return [];
+  return [
+    problem(
+      `sites.${site.name}.containers`,
+      `${totalMiB} MiB of container memory`,
+      `at most ${budgetMiB} MiB (${site.host.memoryGiB} GiB of RAM minus a ${site.host.reserveGiB} GiB host reserve)`,
+    ),
+  ];
+}
+
+/** Every volume sits on a datastore that exists, takes container volumes, and has room for all of them. */
+export function validateDisks(site: SiteSpec): Problem[] {
+  const problems: Problem[] = [];
+  const stores = new Map(site.datastores.map((d) => [d.id, d]));
+  const allocated = new Map<string, number>();
+  const ids = site.datastores.map((d) => d.id).join(", ");
+  const place = (path: string, datastore: string, sizeGiB: number) => {
+    const store = stores.get(datastore);
+    if (store === undefined) {
+      problems.push(problem(path, datastore, `one of this site's datastores (${ids})`));
+    } else if (!store.content.includes("rootdir")) {
+      problems.push(problem(path, datastore, `a datastore with content "rootdir" (${datastore} holds ${store.content.join(", ")})`));
+    } else {
+      allocated.set(datastore, (allocated.get(datastore) ?? 0) + sizeGiB);
+    }
+  };
+  for (const c of site.containers) {
+    place(`${containerPath(site, c)}.rootDisk.datastore`, c.rootDisk.datastore, c.rootDisk.sizeGiB);
+    for (const m of c.mountPoints) place(`${containerPath(site, c)}.mountPoints[${m.name}].datastore`, m.datastore, m.sizeGiB);
+  }
+  for (const [id, used] of allocated) {
+    const store = stores.get(id);
+    if (store !== undefined && used > store.sizeGiB) {
+      problems.push(problem(`sites.${site.name}.datastores[${id}]`, `${used} GiB allocated to containers`, `at most its size, ${store.sizeGiB} GiB`));
+    }
+  }
+  const seen = new Set<string>();
+  for (const d of site.datastores) {
+    if (seen.has(d.id)) problems.push(problem(`sites.${site.name}.datastores[${d.id}].id`, d.id, "a datastore id not already used"));
+    seen.add(d.id);
+    if (d.type === "dir" && d.path === undefined) {
+      problems.push(problem(`sites.${site.name}.datastores[${d.id}].path`, undefined, "the mount path of a dir datastore"));
+    }
+  }
+  return problems;
+}
+
+/** The template lands on a datastore that takes templates. */
+export function validateTemplate(site: SiteSpec): Problem[] {
+  const store = site.datastores.find((d) => d.id === site.template.datastore);
+  if (store?.content.includes("vztmpl")) return [];
+  return [problem(`sites.${site.name}.template.datastore`, site.template.datastore, 'a datastore of this site with content "vztmpl"')];
+}
+
+/**
+ * The nightly job is schedulable and lands on backup storage, and no data is left
+ * out of it unless the spec says why (invariant 1).
+ */
+export function validateBackup(site: SiteSpec): Problem[] {
+  const problems: Problem[] = [];
+  const base = `sites.${site.name}.backup`;
+  const schedule = parseCalendarEvent(site.backup.schedule);
+  if (!schedule.ok) {
+    problems.push(problem(`${base}.schedule`, site.backup.schedule, `a calendar event such as "*-*-* 01:00" (${schedule.reason})`));
+  }
+  const store = site.datastores.find((d) => d.id === site.backup.storage);
+  if (!store?.content.includes("backup")) {
+    problems.push(problem(`${base}.storage`, site.backup.storage, 'a datastore of this site with content "backup"'));
+  }
+  for (const c of site.containers) {
+    for (const m of c.mountPoints) {
+      const path = `${containerPath(site, c)}.mountPoints[${m.name}]`;
+      if (!m.backup && m.noBackupReason === undefined) {
+        problems.push(problem(`${path}.backup`, false, "true (a data volume is in the nightly backup), or a noBackupReason saying why not"));
+      }
+      if (m.backup && m.noBackupReason !== undefined) {
+        problems.push(problem(`${path}.noBackupReason`, m.noBackupReason, "no reason when backup is true"));
+      }
+    }
+  }
+  return problems;
+}
+
+/** Every cross-field and cross-site rule, every problem at once. */
+export function validateSites(sites: readonly SiteSpec[]): Problem[] {
+  return [
+    ...validateUniqueness(sites),
+    ...validateVmidRanges(sites),
+    ...sites.flatMap((site) => [
+      ...validateNetwork(site),
+      ...validateMemory(site),
+      ...validateDisks(site),
+      ...validateTemplate(site),
+      ...validateBackup(site),
+    ]),
+  ];
+}

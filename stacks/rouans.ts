@@ -1,0 +1,68 @@
+/**
+ * Rouans: the Asrock DeskMini that serves every website of both associations.
+ * Numbers from the association's own description of the box (docs: DOMAIN).
+ */
+import type { SiteSpecInput } from "../src/spec/schema";
+
+export const rouans: SiteSpecInput = {
+  name: "rouans",
+  nodeName: "rouans",
+  location: "Rouans",
+  role: "all websites of Retzien Libre and Zici.fr (~250 sites)",
+  host: {
+    model: "Asrock DeskMini barebone",
+    cpu: "Intel Core i3",
+    cores: 4,
+    memoryGiB: 32,
+    reserveGiB: 4,
+    disks: ["500 GB SSD (system)", "500 GB SSD (data)", "1 TB HDD (backups)"],
+  },
+  uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8 },
+  // 100..199 here, 200..299 at St Hilaire: an archive of either site restores on either host.
+  vmidRange: { first: 100, last: 199 },
+  network: {
+    bridge: "vmbr0",
+    ipv4: { subnet: "192.168.10.0/24", gateway: "192.168.10.1" },
+    ipv6: { subnet: "2001:db8:10::/64", gateway: "2001:db8:10::1" },
+  },
+  datastores: [
+    { id: "local", type: "dir", path: "/var/lib/vz", sizeGiB: 60, disk: "500 GB SSD (system)", content: ["vztmpl", "iso", "snippets"] },
+    { id: "local-lvm", type: "lvmthin", sizeGiB: 380, disk: "500 GB SSD (system)", content: ["rootdir", "images"] },
+    { id: "data", type: "lvmthin", sizeGiB: 460, disk: "500 GB SSD (data)", content: ["rootdir", "images"] },
+    { id: "backup", type: "dir", path: "/mnt/backup", sizeGiB: 920, disk: "1 TB HDD (backups)", content: ["backup"] },
+  ],
+  template: {
+    datastore: "local",
+    url: "http://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
+    fileName: "debian-12-standard_12.12-1_amd64.tar.zst",
+  },
+  backup: {
+    schedule: "*-*-* 01:00",
+    storage: "backup",
+    mode: "snapshot",
+    pigzThreads: 2,
+    retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
+    mailTo: ["technique@retzien.fr"],
+  },
+  containers: [
+    {
+      name: "web",
+      vmid: 110,
+      hostname: "web",
+      description: "Apache + PHP-FPM, one pool per site, for ~250 websites",
+      cores: 4,
+      memoryMiB: 16384,
+      swapMiB: 2048,
+      rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
+      mountPoints: [{ name: "sites", path: "/var/www", datastore: "data", sizeGiB: 300, backup: true }],
+      network: { ipv4: "192.168.10.10/24", ipv6: "2001:db8:10::10/64" },
+      unprivileged: true,
+      // PHP-FPM and Debian 12's systemd units sandbox themselves with namespaces.
+      features: { nesting: true },
+      startup: { order: 1, upDelaySec: 0, downDelaySec: 60 },
+      tags: ["web", "stateful"],
+      dataSizeGiB: 120,
+      stateful: true,
+    },
+  ],
+};

@@ -1,0 +1,106 @@
+/**
+ * St Hilaire de Chaléons: the Shuttle XH97 that carries all e-mail, the whole
+ * Nextcloud "cloud", and the mail relay. Its uplink is VDSL, 17 Mbit/s up: the
+ * slow direction of every offsite transfer.
+ */
+import type { SiteSpecInput } from "../src/spec/schema";
+
+export const sthilaire: SiteSpecInput = {
+  name: "sthilaire",
+  nodeName: "sthilaire",
+  location: "St Hilaire de Chaléons",
+  role: "all e-mail (Plesk), the Nextcloud cloud, and the mail relay",
+  host: {
+    model: "Shuttle XH97 barebone",
+    cpu: "Intel Core i5",
+    cores: 4,
+    memoryGiB: 16,
+    // ZFS's ARC for the mirrored pool lives in this reserve too.
+    reserveGiB: 3,
+    disks: ["2 TB HDD (mirror a)", "2 TB HDD (mirror b)", "1 TB HDD (backups)", "320 GB HDD (system)"],
+  },
+  uplink: { downMbps: 40, upMbps: 17, offsiteShare: 0.8 },
+  vmidRange: { first: 200, last: 299 },
+  network: {
+    bridge: "vmbr0",
+    ipv4: { subnet: "192.168.20.0/24", gateway: "192.168.20.1" },
+    ipv6: { subnet: "2001:db8:20::/64", gateway: "2001:db8:20::1" },
+  },
+  datastores: [
+    { id: "local", type: "dir", path: "/var/lib/vz", sizeGiB: 40, disk: "320 GB HDD (system)", content: ["vztmpl", "iso", "snippets"] },
+    { id: "local-lvm", type: "lvmthin", sizeGiB: 220, disk: "320 GB HDD (system)", content: ["rootdir", "images"] },
+    { id: "tank", type: "zfspool", sizeGiB: 1800, disk: "2 x 2 TB HDD, ZFS mirror", content: ["rootdir", "images"] },
+    { id: "backup", type: "dir", path: "/mnt/backup", sizeGiB: 920, disk: "1 TB HDD (backups)", content: ["backup"] },
+  ],
+  template: {
+    datastore: "local",
+    url: "http://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
+    fileName: "debian-12-standard_12.12-1_amd64.tar.zst",
+  },
+  backup: {
+    schedule: "*-*-* 01:30",
+    storage: "backup",
+    mode: "snapshot",
+    pigzThreads: 2,
+    retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
+    mailTo: ["technique@retzien.fr"],
+  },
+  containers: [
+    {
+      name: "relay",
+      vmid: 230,
+      hostname: "relay",
+      description: "Postfix relay between the mail server and the dedicated outbound server (SPF, DKIM, rDNS)",
+      cores: 1,
+      memoryMiB: 1024,
+      swapMiB: 512,
+      rootDisk: { datastore: "local-lvm", sizeGiB: 8 },
+      network: { ipv4: "192.168.20.12/24", ipv6: "2001:db8:20::12/64" },
+      unprivileged: true,
+      features: { nesting: false },
+      // First up, last down: mail is queued, never bounced, while the others restart.
+      startup: { order: 1, upDelaySec: 10, downDelaySec: 60 },
+      tags: ["mail", "relay"],
+      dataSizeGiB: 2,
+      stateful: false,
+    },
+    {
+      name: "mail",
+      vmid: 210,
+      hostname: "mail",
+      description: "Plesk on Debian: mailboxes of both associations",
+      cores: 2,
+      memoryMiB: 4096,
+      swapMiB: 1024,
+      rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
+      mountPoints: [{ name: "mailboxes", path: "/var/qmail/mailnames", datastore: "tank", sizeGiB: 300, backup: true }],
+      network: { ipv4: "192.168.20.10/24", ipv6: "2001:db8:20::10/64" },
+      unprivileged: true,
+      // Plesk's services use systemd sandboxing, which needs nesting in an unprivileged container.
+      features: { nesting: true },
+      startup: { order: 2, upDelaySec: 30, downDelaySec: 120 },
+      tags: ["mail", "stateful"],
+      dataSizeGiB: 150,
+      stateful: true,
+    },
+    {
+      name: "nextcloud",
+      vmid: 220,
+      hostname: "nextcloud",
+      description: "Nextcloud on Debian: the members' files, calendars and contacts",
+      cores: 2,
+      memoryMiB: 6144,
+      swapMiB: 1024,
+      rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
+      // The members' files live on their own volume, and are in the nightly backup.
+      mountPoints: [{ name: "userdata", path: "/srv/nextcloud-data", datastore: "tank", sizeGiB: 1000, backup: true }],
+      network: { ipv4: "192.168.20.11/24", ipv6: "2001:db8:20::11/64" },
+      unprivileged: true,
+      features: { nesting: true },
+      startup: { order: 3, upDelaySec: 30, downDelaySec: 120 },
+      tags: ["cloud", "stateful"],
+      dataSizeGiB: 400,
+      stateful: true,
+    },
+  ],
+};
