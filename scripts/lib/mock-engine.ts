@@ -53,6 +53,12 @@ export interface StackRunOptions {
   readonly behaviour?: MockBehaviour;
 }
 
+/** An error thrown by a stack run carries what was registered before it: {@link registeredBefore}. */
+export function registeredBefore(error: unknown): RecordedResource[] {
+  const registered = (error as { registered?: unknown } | null)?.registered;
+  return Array.isArray(registered) ? (registered as RecordedResource[]) : [];
+}
+
 export interface StackRun {
   readonly resources: RecordedResource[];
   /** Stack outputs with secrets masked. */
@@ -216,10 +222,27 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
     pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
     forgetProjectModules(options.projectRoot);
     const main = join(resolve(options.projectRoot), options.main ?? "stacks/index.ts");
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => require(main) as Record<string, unknown>);
-    // Registrations continue after the program returns; the engine waits for them, so do we.
+    // The program's own error is kept out of the root stack's promises (where it
+    // would also surface as unhandled rejections) and rethrown once, here.
+    let programError: unknown;
+    let failed = false;
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        return require(main) as Record<string, unknown>;
+      } catch (error) {
+        [failed, programError] = [true, error];
+        return {};
+      }
+    });
+    // Registrations continue after the program returns (or throws); the engine waits for them, so do we.
     await settings.waitForRPCs();
+    if (failed) throw programError;
     return { resources, outputs: (await resolveOutputs(outputs ?? {})) as Record<string, unknown>, warnings };
+  } catch (error) {
+    // What was registered before the failure is part of the answer: a refused
+    // spec must have registered nothing.
+    if (error !== null && typeof error === "object") Object.assign(error, { registered: resources });
+    throw error;
   } finally {
     activeRecorder = undefined;
     pulumi.log.warn = warn;

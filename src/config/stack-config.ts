@@ -17,7 +17,10 @@ export const stackConfigSchema = z.strictObject({
     .string()
     .regex(/^[\w.-]+@[\w.-]+![\w.-]+=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a Proxmox API token such as pulumi@pve!deploy=<uuid>"),
   /** Skip TLS verification of the API (a self-signed certificate). @default false */
-  insecure: z.stringbool({ error: 'true or false' }).default(false),
+  insecure: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** SSH user on the host, for the provider and for host commands. @default "root" */
   sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "a user name such as root").default("root"),
   /** SSH address of the host. */

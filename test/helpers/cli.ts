@@ -1,0 +1,36 @@
+/**
+ * Runs the project's command-line scripts the way `npm run` does, in the real
+ * tree or in a throw-away copy of it that a test may break.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "./stacks";
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `node -r ts-node/register/transpile-only <script> ...args` in `root`, as the package scripts run them. */
+export function runScript(script: string, args: string[], root = PROJECT_ROOT, env: NodeJS.ProcessEnv = {}): CliResult {
+  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A copy of the project (sources and stack files; node_modules linked) that a test may edit. */
+export function projectCopy(): { root: string; remove: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "retzien-copy-"));
+  for (const entry of ["src", "stacks", "scripts", "test", "Pulumi.yaml", "Pulumi.rouans.yaml", "Pulumi.sthilaire.yaml", "package.json", "tsconfig.json"]) {
+    cpSync(join(PROJECT_ROOT, entry), join(root, entry), { recursive: true });
+  }
+  symlinkSync(join(PROJECT_ROOT, "node_modules"), join(root, "node_modules"));
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}

@@ -1,0 +1,194 @@
+/**
+ * Broken specs and configs: each stops the program before its first resource,
+ * with every problem in the exact `path: found X, expected Y` form.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { type StackRun, registeredBefore } from "../../scripts/lib/mock-engine";
+import { formatProblem } from "../../src/problems";
+import type { SiteSpecInput } from "../../src/spec/schema";
+import { TYPES, cloneSites, runStack, runWithSites } from "../helpers/stacks";
+
+type Sites = ReturnType<typeof cloneSites>;
+type Mutable = Record<string, unknown>;
+
+/** The first container of a site with that service name, writable. */
+function container(site: SiteSpecInput, name: string): Mutable {
+  const found = site.containers.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`no container ${name}`);
+  return found as unknown as Mutable;
+}
+
+interface Case {
+  readonly title: string;
+  readonly stack?: string;
+  readonly breakSites?: (s: Sites) => void;
+  readonly breakConfig?: (c: Record<string, string>) => void;
+  readonly secretKeys?: string[];
+  readonly expected: string[];
+}
+
+const CASES: Case[] = [
+  {
+    title: "a VMID used by both sites",
+    breakSites: (s) => void (container(s.rouans, "web")["vmid"] = 210),
+    expected: [
+      'sites.sthilaire.containers[mail].vmid: found 210, expected a VMID not already used (sites.rouans.containers[web].vmid has it)',
+      "sites.rouans.containers[web].vmid: found 210, expected a VMID in 100..199 (the range of rouans)",
+    ],
+  },
+  {
+    title: "a hostname used by both sites",
+    breakSites: (s) => void (container(s.sthilaire, "relay")["hostname"] = "web"),
+    expected: ['sites.sthilaire.containers[relay].hostname: found "web", expected a hostname not already used (sites.rouans.containers[web].hostname has it)'],
+  },
+  {
+    title: "overlapping VMID ranges",
+    breakSites: (s) => void (s.sthilaire.vmidRange = { first: 150, last: 299 }),
+    expected: ['sites.sthilaire.vmidRange: found {"first":150,"last":299}, expected a range disjoint from sites.rouans.vmidRange 100..199'],
+  },
+  {
+    title: "an address outside the bridge subnet",
+    breakSites: (s) => void ((container(s.rouans, "web")["network"] as Mutable)["ipv4"] = "192.168.20.10/24"),
+    expected: ['sites.rouans.containers[web].network.ipv4: found "192.168.20.10/24", expected an address inside 192.168.10.0/24 with prefix /24'],
+  },
+  {
+    title: "two containers with one address",
+    breakSites: (s) => void ((container(s.sthilaire, "relay")["network"] as Mutable)["ipv4"] = "192.168.20.10/24"),
+    expected: ['sites.sthilaire.containers[mail].network.ipv4: found "192.168.20.10/24", expected an address not already used (sites.sthilaire.containers[relay].network.ipv4 has it)'],
+  },
+  {
+    title: "a gateway outside its subnet",
+    breakSites: (s) => void (s.sthilaire.network.ipv6 = { subnet: "2001:db8:20::/64", gateway: "2001:db8:99::1" }),
+    expected: ['sites.sthilaire.network.ipv6.gateway: found "2001:db8:99::1", expected an address inside 2001:db8:20::/64'],
+  },
+  {
+    title: "more container memory than the host has",
+    breakSites: (s) => void (container(s.sthilaire, "nextcloud")["memoryMiB"] = 12288),
+    expected: ['sites.sthilaire.containers: found "17408 MiB of container memory", expected at most 13312 MiB (16 GiB of RAM minus a 3 GiB host reserve)'],
+  },
+  {
+    title: "volumes larger than their datastore",
+    breakSites: (s) => void (((container(s.sthilaire, "nextcloud")["mountPoints"] as Mutable[])[0] as Mutable)["sizeGiB"] = 1600),
+    expected: ['sites.sthilaire.datastores[tank]: found "1900 GiB allocated to containers", expected at most its size, 1800 GiB'],
+  },
+  {
+    title: "a root disk on a datastore that does not exist",
+    breakSites: (s) => void (container(s.rouans, "web")["rootDisk"] = { datastore: "local-zfs", sizeGiB: 32 }),
+    expected: ['sites.rouans.containers[web].rootDisk.datastore: found "local-zfs", expected one of this site\'s datastores (local, local-lvm, data, backup)'],
+  },
+  {
+    title: "a misspelt key",
+    breakSites: (s) => {
+      const web = container(s.rouans, "web");
+      web["memroyMiB"] = web["memoryMiB"];
+      delete web["memoryMiB"];
+    },
+    expected: [
+      "sites.rouans.containers[web].memoryMiB: found nothing, expected a value of type number",
+      "sites.rouans.containers[web].memroyMiB: found an unknown key, expected no such key (is it misspelt?)",
+    ],
+  },
+  {
+    title: "a value of the wrong type",
+    breakSites: (s) => void (container(s.sthilaire, "relay")["cores"] = "two"),
+    expected: ['sites.sthilaire.containers[relay].cores: found "two", expected a value of type number'],
+  },
+  {
+    title: "a schedule that is not a calendar event",
+    breakSites: (s) => void (s.rouans.backup.schedule = "every night at 1"),
+    expected: ['sites.rouans.backup.schedule: found "every night at 1", expected a calendar event such as "*-*-* 01:00" ("every" is not a weekday (mon..sun))'],
+  },
+  {
+    title: "a data mount point left out of the backup without a reason",
+    breakSites: (s) => void (((container(s.sthilaire, "mail")["mountPoints"] as Mutable[])[0] as Mutable)["backup"] = false),
+    expected: ["sites.sthilaire.containers[mail].mountPoints[mailboxes].backup: found false, expected true (a data volume is in the nightly backup), or a noBackupReason saying why not"],
+  },
+  {
+    title: "backups sent to a datastore that does not take backups",
+    breakSites: (s) => void (s.rouans.backup.storage = "data"),
+    expected: ['sites.rouans.backup.storage: found "data", expected a datastore of this site with content "backup"'],
+  },
+  {
+    title: "an upper-case tag, which Proxmox would lower-case and diff forever",
+    breakSites: (s) => void (container(s.rouans, "web")["tags"] = ["Web"]),
+    expected: ['sites.rouans.containers[web].tags[0]: found "Web", expected a lower-case tag'],
+  },
+  {
+    title: "a missing endpoint",
+    breakConfig: (c) => void delete c["retzien-infra:endpoint"],
+    expected: ["config[rouans].endpoint: found nothing, expected a value of type string"],
+  },
+  {
+    title: "an endpoint that is not https",
+    breakConfig: (c) => void (c["retzien-infra:endpoint"] = "http://192.168.10.2:8006/"),
+    expected: ['config[rouans].endpoint: found "http://192.168.10.2:8006/", expected an https URL of the Proxmox API, such as https://192.168.10.2:8006/'],
+  },
+  {
+    title: "an API token committed in plain text",
+    breakConfig: (c) => void (c["retzien-infra:apiToken"] = "pulumi@pve!deploy=11111111-2222-3333-4444-555555555555"),
+    secretKeys: [],
+    expected: ["config[rouans].apiToken: found a plain-text value, expected a secure: value (pulumi config set --secret apiToken)"],
+  },
+  {
+    title: "a malformed secret token, never shown",
+    breakConfig: (c) => void (c["retzien-infra:apiToken"] = "hunter2"),
+    expected: ["config[rouans].apiToken: found [secret], expected a Proxmox API token such as pulumi@pve!deploy=<uuid>"],
+  },
+  {
+    title: "ambient provider config, which the explicit provider would ignore",
+    breakConfig: (c) => void (c["proxmoxve:endpoint"] = "https://192.168.10.2:8006/"),
+    expected: ["config[rouans].proxmoxve:endpoint: found a key of another namespace, expected only retzien-infra:* keys (the provider is configured explicitly from them)"],
+  },
+  {
+    title: "a TLS flag that is not a boolean",
+    breakConfig: (c) => void (c["retzien-infra:insecure"] = "maybe"),
+    expected: ['config[rouans].insecure: found "maybe", expected one of "true", "false"'],
+  },
+  {
+    title: "a stack that is no site",
+    stack: "nantes",
+    expected: ['stack: found "nantes", expected one of the sites: rouans, sthilaire'],
+  },
+  {
+    title: "problems of specs and config together, all at once",
+    breakSites: (s) => void (container(s.rouans, "web")["cores"] = 0),
+    breakConfig: (c) => void delete c["retzien-infra:sshAddress"],
+    expected: [
+      "sites.rouans.containers[web].cores: found 0, expected more than 0",
+      "config[rouans].sshAddress: found nothing, expected a value of type string",
+    ],
+  },
+];
+
+async function attempt(c: Case): Promise<{ run?: StackRun; error?: unknown }> {
+  const sites = cloneSites();
+  c.breakSites?.(sites);
+  try {
+    const stack = c.stack ?? "rouans";
+    // A stack with no stack file gets rouans' config: the point is the stack name.
+    const configure = (config: Record<string, string>) => c.breakConfig?.(config);
+    (globalThis as { __retzienSites?: SiteSpecInput[] }).__retzienSites = sites.all;
+    const run = c.stack
+      ? await runStack("rouans", { main: "test/fixtures/program-with-sites.ts", config: configure, stackName: stack })
+      : c.secretKeys
+        ? await runStack(stack, { main: "test/fixtures/program-with-sites.ts", config: configure, secretKeys: c.secretKeys })
+        : await runWithSites(stack, sites.all, configure);
+    return { run };
+  } catch (error) {
+    return { error };
+  }
+}
+
+for (const c of CASES) {
+  test(`refused before any resource: ${c.title}`, async () => {
+    const { run, error } = await attempt(c);
+    assert.equal(run, undefined, "the program ran to completion");
+    const problems = (error as { problems?: unknown[] }).problems;
+    assert.ok(Array.isArray(problems), `expected InvalidInfrastructureError, got ${String(error)}`);
+    assert.deepEqual(problems.map((p) => formatProblem(p as never)), c.expected);
+    // Nothing but the root stack resource the engine itself creates was registered.
+    const registered = registeredBefore(error).map((r) => r.type);
+    assert.deepEqual(registered, [TYPES.stack]);
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * `npm run plan` as a person runs it: the JSON document, the readable tree, the
+ * refusal of a broken spec, and loading the way `pulumi up` loads the program.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PlanDocument } from "../../scripts/lib/offline-plan";
+import { projectCopy, runScript } from "../helpers/cli";
+import { PROJECT_ROOT, TYPES } from "../helpers/stacks";
+
+const planJson = (() => {
+  let cached: { doc: PlanDocument; text: string } | undefined;
+  return () => {
+    if (cached === undefined) {
+      const result = runScript("scripts/plan.ts", ["--json"]);
+      assert.equal(result.status, 0, result.stderr);
+      cached = { doc: JSON.parse(result.stdout) as PlanDocument, text: result.stdout };
+    }
+    return cached;
+  };
+})();
+
+test("plan --json: both stacks, every container in its site's backup job, stateful ones protected", () => {
+  const { doc } = planJson();
+  assert.deepEqual(doc.stacks.map((s) => [s.stack, s.project]), [["rouans", "retzien-infra"], ["sthilaire", "retzien-infra"]]);
+  for (const stack of doc.stacks) {
+    const containers = stack.resources.filter((r) => r.type === TYPES.container);
+    const jobs = stack.resources.filter((r) => r.type === TYPES.job);
+    assert.equal(jobs.length, 1, stack.stack);
+    const covered = jobs[0]?.inputs["vmids"] as string[];
+    assert.deepEqual(containers.map((c) => String(c.inputs["vmId"])).sort(), [...covered].sort(), stack.stack);
+    for (const c of containers) {
+      const stateful = ["rouans-web", "sthilaire-mail", "sthilaire-nextcloud"].includes(c.name);
+      assert.equal(c.protect, stateful, c.name);
+    }
+    for (const r of stack.resources) {
+      assert.deepEqual(Object.keys(r).sort(), ["dependsOn", "ignoreChanges", "inputs", "name", "parent", "protect", "provider", "retainOnDelete", "type", "urn"]);
+    }
+  }
+});
+
+test("plan --json holds no secret value, only [secret] markers", () => {
+  const { text } = planJson();
+  assert.match(text, /\[secret\]/);
+  assert.doesNotMatch(text, /mock-root-password|standin=0000|BEGIN OPENSSH|v1:[A-Za-z0-9+/]{10,}/);
+  for (const stack of ["rouans", "sthilaire"]) {
+    const fileText = readFileSync(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+    const ciphertexts = [...fileText.matchAll(/secure: (v1:\S+)/g)].map((m) => m[1] as string);
+    assert.ok(ciphertexts.length > 0);
+    for (const c of ciphertexts) assert.ok(!text.includes(c));
+  }
+});
+
+test("plan prints a tree per stack and one summary line per stack", () => {
+  const result = runScript("scripts/plan.ts", []);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
+  assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
+  assert.match(result.stdout, /^rouans: 9 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^sthilaire: 15 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+});
+
+test("plan --stack limits the plan to one stack; an unknown stack is refused", () => {
+  const one = runScript("scripts/plan.ts", ["--stack", "sthilaire", "--json"]);
+  assert.equal(one.status, 0, one.stderr);
+  assert.deepEqual((JSON.parse(one.stdout) as PlanDocument).stacks.map((s) => s.stack), ["sthilaire"]);
+  const unknown = runScript("scripts/plan.ts", ["--stack", "nantes"]);
+  assert.equal(unknown.status, 1);
+  assert.equal(unknown.stdout, "");
+  assert.equal(unknown.stderr, '--stack: found "nantes", expected one of rouans, sthilaire\n');
+});
+
+test("a broken spec makes plan exit 1 with the list of problems and nothing else", () => {
+  const copy = projectCopy();
+  try {
+    const file = join(copy.root, "stacks", "sthilaire.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace("vmid: 230,", "vmid: 110,").replace('schedule: "*-*-* 01:30"', 'schedule: "*-*-* 1:75"'));
+    const result = runScript("scripts/plan.ts", [], copy.root);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      [
+        "sites.sthilaire.containers[relay].vmid: found 110, expected a VMID not already used (sites.rouans.containers[web].vmid has it)",
+        "sites.sthilaire.containers[relay].vmid: found 110, expected a VMID in 200..299 (the range of sthilaire)",
+        'sites.sthilaire.backup.schedule: found "*-*-* 1:75", expected a calendar event such as "*-*-* 01:00" (minute 75 is outside 0..59)',
+        "",
+      ].join("\n"),
+    );
+  } finally {
+    copy.remove();
+  }
+});
+
+test("a broken stack file makes plan exit 1 naming the stack and key", () => {
+  const copy = projectCopy();
+  try {
+    const file = join(copy.root, "Pulumi.rouans.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("retzien-infra:sshAddress:", "retzien-infra:sshAdress:"));
+    const result = runScript("scripts/plan.ts", ["--stack", "rouans"], copy.root);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      "config[rouans].sshAddress: found nothing, expected a value of type string\nconfig[rouans].sshAdress: found an unknown key, expected no such key (is it misspelt?)\n",
+    );
+  } finally {
+    copy.remove();
+  }
+});
+
+// A plain child process: no ts-node from the test runner; the fixture registers it as Pulumi does.
+test("the program loads the way `pulumi up` loads it: ts-node, type checking, the project's tsconfig", () => {
+  for (const stack of ["rouans", "sthilaire"]) {
+    const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "test/fixtures/load-like-pulumi.js"), PROJECT_ROOT, stack], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
+    assert.deepEqual(summary.outputs, ["containers", "nightlyBackup"]);
+    assert.equal(summary.resources, stack === "rouans" ? 9 : 15);
+  }
+});

@@ -1,0 +1,177 @@
+/**
+ * Both stacks' real programs under mocks, with their real stack files: exact
+ * resources, exact inputs of what matters (VMIDs, sizes, network, backup job).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { StackRun } from "../../scripts/lib/mock-engine";
+import { TYPES, byName, ofType, runStack } from "../helpers/stacks";
+
+const runs = new Map<string, StackRun>();
+async function planOf(stack: string): Promise<StackRun> {
+  if (!runs.has(stack)) runs.set(stack, await runStack(stack));
+  return runs.get(stack) as StackRun;
+}
+
+const IGNORED = ["initialization.userAccount.password", "initialization.userAccount.keys", "operatingSystem.templateFileId"];
+
+test("rouans declares exactly its provider, template, web container and one backup job", async () => {
+  const run = await planOf("rouans");
+  const summary = run.resources.map((r) => `${r.type} ${r.name}`).sort();
+  assert.deepEqual(summary, [
+    `${TYPES.stack} retzien-infra-rouans`,
+    `${TYPES.provider} rouans-proxmox`,
+    `${TYPES.job} rouans-nightly-job`,
+    `${TYPES.template} rouans-template`,
+    `${TYPES.container} rouans-web`,
+    `${TYPES.password} rouans-web-root-password`,
+    `${TYPES.nightly} rouans-nightly`,
+    `${TYPES.site} rouans`,
+    `${TYPES.serviceContainer} rouans-web`,
+  ].sort());
+});
+
+test("sthilaire declares mail, nextcloud and relay, and one backup job", async () => {
+  const run = await planOf("sthilaire");
+  assert.deepEqual(ofType(run, TYPES.container).map((c) => c.name).sort(), ["sthilaire-mail", "sthilaire-nextcloud", "sthilaire-relay"]);
+  assert.equal(ofType(run, TYPES.job).length, 1);
+  assert.equal(ofType(run, TYPES.provider).length, 1);
+  assert.equal(run.resources.length, 15);
+});
+
+test("the web container has exactly the spec's VMID, sizes, network and flags", async () => {
+  const web = byName(await planOf("rouans"), TYPES.container, "rouans-web");
+  assert.deepEqual(web.inputs, {
+    nodeName: "rouans",
+    vmId: 110,
+    description: "Apache + PHP-FPM, one pool per site, for ~250 websites",
+    unprivileged: true,
+    protection: true,
+    cpu: { cores: 4 },
+    memory: { dedicated: 16384, swap: 2048 },
+    disk: { datastoreId: "local-lvm", size: 32 },
+    mountPoints: [{ volume: "data", size: "300G", path: "/var/www", backup: true }],
+    networkInterfaces: [{ name: "eth0", bridge: "vmbr0", firewall: true }],
+    initialization: {
+      hostname: "web",
+      ipConfigs: [{ ipv4: { address: "192.168.10.10/24", gateway: "192.168.10.1" }, ipv6: { address: "2001:db8:10::10/64", gateway: "2001:db8:10::1" } }],
+      userAccount: { password: "[secret]" },
+    },
+    operatingSystem: { templateFileId: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst", type: "debian" },
+    features: { nesting: true },
+    startOnBoot: true,
+    started: true,
+    startup: { order: 1, upDelay: 0, downDelay: 60 },
+    tags: ["stateful", "web"],
+  });
+  assert.equal(web.protect, true);
+  assert.deepEqual(web.ignoreChanges, IGNORED);
+});
+
+test("sthilaire's containers: VMIDs, memory, mount points with backup, protect only on stateful ones", async () => {
+  const run = await planOf("sthilaire");
+  const rows = ofType(run, TYPES.container)
+    .map((c) => ({
+      name: c.name,
+      vmId: c.inputs["vmId"],
+      memory: c.inputs["memory"],
+      mountPoints: c.inputs["mountPoints"],
+      unprivileged: c.inputs["unprivileged"],
+      protect: c.protect,
+      protection: c.inputs["protection"],
+      address: (c.inputs["initialization"] as { ipConfigs: { ipv4: { address: string } }[] }).ipConfigs[0]?.ipv4.address,
+    }))
+    .sort((a, b) => Number(a.vmId) - Number(b.vmId));
+  assert.deepEqual(rows, [
+    { name: "sthilaire-mail", vmId: 210, memory: { dedicated: 4096, swap: 1024 }, mountPoints: [{ volume: "tank", size: "300G", path: "/var/qmail/mailnames", backup: true }], unprivileged: true, protect: true, protection: true, address: "192.168.20.10/24" },
+    { name: "sthilaire-nextcloud", vmId: 220, memory: { dedicated: 6144, swap: 1024 }, mountPoints: [{ volume: "tank", size: "1000G", path: "/srv/nextcloud-data", backup: true }], unprivileged: true, protect: true, protection: true, address: "192.168.20.11/24" },
+    { name: "sthilaire-relay", vmId: 230, memory: { dedicated: 1024, swap: 512 }, mountPoints: [], unprivileged: true, protect: false, protection: false, address: "192.168.20.12/24" },
+  ]);
+  for (const c of ofType(run, TYPES.container)) assert.deepEqual(c.ignoreChanges, IGNORED, c.name);
+});
+
+for (const [stack, schedule, vmids] of [
+  ["rouans", "*-*-* 01:00", ["110"]],
+  ["sthilaire", "*-*-* 01:30", ["210", "220", "230"]],
+] as const) {
+  test(`${stack}: exactly one vzdump job covering every container, gzip via pigz, retention, failure mail`, async () => {
+    const run = await planOf(stack);
+    const [job, ...others] = ofType(run, TYPES.job);
+    assert.equal(others.length, 0);
+    assert.deepEqual(job?.inputs, {
+      resourceId: `nightly-${stack}`,
+      node: stack,
+      schedule,
+      storage: "backup",
+      all: false,
+      vmids: [...vmids],
+      mode: "snapshot",
+      compress: "gzip",
+      pigz: 2,
+      pruneBackups: { "keep-daily": "7", "keep-weekly": "4", "keep-monthly": "3" },
+      repeatMissed: true,
+      enabled: true,
+      mailtos: ["technique@retzien.fr"],
+      mailnotification: "failure",
+      notesTemplate: "{{guestname}} (nightly, {{node}})",
+    });
+    const containerUrns = ofType(run, TYPES.container).map((c) => c.urn).sort();
+    assert.deepEqual(job?.dependsOn.filter((d) => d.includes("ContainerLegacy")), containerUrns);
+  });
+
+  test(`${stack}: every Proxmox resource gets the explicit provider, whose token is secret`, async () => {
+    const run = await planOf(stack);
+    const provider = byName(run, TYPES.provider, `${stack}-proxmox`);
+    assert.equal(provider.inputs["apiToken"], "[secret]");
+    assert.equal(provider.inputs["insecure"], "false");
+    const proxmox = run.resources.filter((r) => r.type.startsWith("proxmoxve:"));
+    assert.ok(proxmox.length >= 3);
+    for (const r of proxmox) assert.equal(r.provider, `${provider.urn}::${provider.name}-id`, r.name);
+  });
+
+  test(`${stack}: the template is downloaded once and kept when removed from the program`, async () => {
+    const template = byName(await planOf(stack), TYPES.template, `${stack}-template`);
+    assert.equal(template.retainOnDelete, true);
+    assert.deepEqual(template.inputs, {
+      nodeName: stack,
+      datastoreId: "local",
+      contentType: "vztmpl",
+      url: "http://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
+      fileName: "debian-12-standard_12.12-1_amd64.tar.zst",
+      overwrite: false,
+    });
+  });
+
+  test(`${stack}: root passwords and the API token never appear in inputs or outputs`, async () => {
+    const run = await planOf(stack);
+    const text = JSON.stringify(run);
+    assert.doesNotMatch(text, /mock-root-password/);
+    assert.doesNotMatch(text, /standin=00000000/);
+    for (const c of ofType(run, TYPES.container)) {
+      assert.equal((c.inputs["initialization"] as { userAccount: { password: string } }).userAccount.password, "[secret]");
+    }
+  });
+
+  test(`${stack}: child names derive from the site and service names, under the site component`, async () => {
+    const run = await planOf(stack);
+    const site = byName(run, TYPES.site, stack);
+    for (const sc of ofType(run, TYPES.serviceContainer)) {
+      assert.equal(sc.parent, site.urn);
+      const container = run.resources.find((r) => r.type === TYPES.container && r.parent === sc.urn);
+      assert.equal(container?.name, sc.name);
+    }
+    assert.ok(run.resources.filter((r) => r.type !== TYPES.stack).every((r) => r.name.startsWith(stack)));
+  });
+}
+
+test("stack outputs list every container and the backup job", async () => {
+  const run = await planOf("sthilaire");
+  assert.deepEqual(run.outputs, {
+    containers: {
+      relay: { vmid: 230, hostname: "relay", ipv4: "192.168.20.12/24", ipv6: "2001:db8:20::12/64" },
+      mail: { vmid: 210, hostname: "mail", ipv4: "192.168.20.10/24", ipv6: "2001:db8:20::10/64" },
+      nextcloud: { vmid: 220, hostname: "nextcloud", ipv4: "192.168.20.11/24", ipv6: "2001:db8:20::11/64" },
+    },
+    nightlyBackup: { jobId: "nightly-sthilaire", schedule: "*-*-* 01:30", vmids: [210, 220, 230] },
+  });
+});
