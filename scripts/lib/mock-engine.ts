@@ -34,6 +34,8 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** True for resources read (not managed), such as a StackReference. */
   readonly read: boolean;
+  /** Id the resource is adopted from (`import` option), `""` if none. */
+  readonly importId: string;
 }
 
 /** A provider function or resource behaviour the program under test may rely on. */
@@ -107,6 +109,7 @@ interface RegisterRequest {
   getRetainondelete(): boolean;
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
+  getImportid?(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getProperties?(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
@@ -154,6 +157,7 @@ function patchMockMonitor(): void {
       dependsOn: read ? [] : [...req.getDependenciesList()].sort(),
       inputs: maskValue(props?.toJavaScript() ?? {}) as Record<string, unknown>,
       read,
+      importId: read ? "" : (req.getImportid?.() ?? ""),
     });
   };
   const register = proto.registerResource;

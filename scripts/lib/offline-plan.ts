@@ -21,6 +21,8 @@ export interface PlannedResource {
   /** Provider reference (`urn::id`) for custom resources, `""` otherwise. */
   readonly provider: string;
   readonly retainOnDelete: boolean;
+  /** Existing resource adopted by the next `pulumi up` (`<node>/<vmid>`), `""` if none. */
+  readonly importId: string;
 }
 
 export interface PlannedStack {
@@ -57,6 +59,7 @@ function toPlanned(r: RecordedResource): PlannedResource {
     inputs: r.inputs,
     provider: r.provider,
     retainOnDelete: r.retainOnDelete,
+    importId: r.importId,
   };
 }
 

@@ -105,6 +105,9 @@ export class ServiceContainer extends pulumi.ComponentResource {
         // replace (a mount point change, say) fails loudly instead of happening.
         protect: spec.stateful,
         ignoreChanges: [...REPLACING_FIELDS_IGNORED],
+        // Adopting a running container: the engine reads it and refuses if it
+        // differs from the spec, rather than creating a twin.
+        ...(spec.adopt ? { import: `${args.nodeName}/${spec.vmid}` } : {}),
       },
     );
 

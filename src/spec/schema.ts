@@ -76,6 +76,12 @@ export const containerSchema = z.strictObject({
   dataSizeGiB: z.number().min(0),
   /** Holds data that exists nowhere else: protected against deletion and replacement. */
   stateful: z.boolean(),
+  /**
+   * The container already runs on the host: the next `pulumi up` adopts it (imports
+   * `<node>/<vmid>`) instead of creating a second one. Remove once adopted.
+   * @default false
+   */
+  adopt: z.boolean().default(false),
 });
 
 const datastoreSchema = z.strictObject({

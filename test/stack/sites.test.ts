@@ -175,3 +175,14 @@ test("stack outputs list every container and the backup job", async () => {
     nightlyBackup: { jobId: "nightly-sthilaire", schedule: "*-*-* 01:30", vmids: [210, 220, 230] },
   });
 });
+
+test("a container marked adopt is imported as <node>/<vmid>, the others are created", async () => {
+  const { cloneSites, runWithSites } = await import("../helpers/stacks");
+  const sites = cloneSites();
+  const mail = sites.sthilaire.containers.find((c) => c.name === "mail") as { adopt?: boolean };
+  mail.adopt = true;
+  const run = await runWithSites("sthilaire", sites.all);
+  const imports = ofType(run, TYPES.container).map((c) => [c.name, c.importId]).sort();
+  assert.deepEqual(imports, [["sthilaire-mail", "sthilaire/210"], ["sthilaire-nextcloud", ""], ["sthilaire-relay", ""]]);
+  assert.ok(ofType(await planOf("sthilaire"), TYPES.container).every((c) => c.importId === ""));
+});
