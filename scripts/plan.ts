@@ -6,8 +6,9 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { formatProblem } from "../src/problems";
+import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
-import { renderSummary, renderTree } from "./lib/plan-render";
+import { renderOffsite, renderSummary, renderTree } from "./lib/plan-render";
 
 const USAGE = "usage: npm run plan -- [--stack NAME]... [--json]";
 
@@ -37,16 +38,14 @@ async function main(): Promise<number> {
   }
   for (const stack of result.plan.stacks) {
     process.stdout.write(`\n== stack ${stack.stack} (project ${stack.project}) ==\n${renderTree(stack).join("\n")}\n`);
+    for (const line of renderOffsite(stack)) process.stdout.write(`${line}\n`);
     for (const w of stack.warnings) process.stdout.write(`warning: ${w}\n`);
   }
   process.stdout.write(`\n${result.plan.stacks.map(renderSummary).join("\n")}\n`);
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(3);
-  },
-);
+main().then(exitAfterFlush, (error: unknown) => {
+  process.stderr.write(`plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitAfterFlush(3);
+});

@@ -6,6 +6,8 @@
  */
 import { type StackConfig, parseStackConfig } from "./config/stack-config";
 import { InvalidInfrastructureError, type Problem, problem } from "./problems";
+import { validateOffsite } from "./offsite/directions";
+import { PAIRING, type PairingEntry } from "./offsite/pairing";
 import { validateSites } from "./rules/site-rules";
 import { parseWithProblems } from "./rules/schema-problems";
 import { type SiteSpec, type SiteSpecInput, siteSchema } from "./spec/schema";
@@ -29,8 +31,14 @@ export interface ResolvedStack {
   readonly config: StackConfig;
 }
 
-/** Validates every site spec on its own (shapes), then all of them together (cross-field rules). */
-export function validateSiteSpecs(inputs: readonly SiteSpecInput[]): { sites: SiteSpec[]; problems: Problem[] } {
+/**
+ * Validates every site spec on its own (shapes), then all of them together
+ * (cross-field rules, and the pairing of their backups).
+ */
+export function validateSiteSpecs(
+  inputs: readonly SiteSpecInput[],
+  pairing: readonly PairingEntry[] = PAIRING,
+): { sites: SiteSpec[]; problems: Problem[] } {
   const sites: SiteSpec[] = [];
   const problems: Problem[] = [];
   for (const [i, input] of inputs.entries()) {
@@ -40,7 +48,7 @@ export function validateSiteSpecs(inputs: readonly SiteSpecInput[]): { sites: Si
     else problems.push(...parsed.problems);
   }
   // Cross-field rules need well-formed sites; shape problems are reported first, with them.
-  if (problems.length === 0) problems.push(...validateSites(sites));
+  if (problems.length === 0) problems.push(...validateSites(sites), ...validateOffsite(pairing, sites));
   return { sites, problems };
 }
 

@@ -17,7 +17,9 @@ export const rouans: SiteSpecInput = {
     reserveGiB: 4,
     disks: ["500 GB SSD (system)", "500 GB SSD (data)", "1 TB HDD (backups)"],
   },
-  uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8 },
+  // The other site may use 80% of the upload between the end of the nightly backup and 07:00.
+  uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8, nightEndsAt: "07:00" },
+  publicSsh: { host: "rouans.retzien.fr", port: 22 },
   // 100..199 here, 200..299 at St Hilaire: an archive of either site restores on either host.
   vmidRange: { first: 100, last: 199 },
   network: {
@@ -43,6 +45,14 @@ export const rouans: SiteSpecInput = {
     pigzThreads: 2,
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
     mailTo: ["technique@retzien.fr"],
+    durationHours: 1,
+  },
+  // The other site's archives, pulled every night, live on the same 1 TB backup disk.
+  offsite: {
+    basePath: "/mnt/backup/offsite",
+    retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
+    staleAfterHours: 36,
+    freeSpaceMarginGiB: 5,
   },
   containers: [
     {

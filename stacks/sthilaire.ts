@@ -19,7 +19,8 @@ export const sthilaire: SiteSpecInput = {
     reserveGiB: 3,
     disks: ["2 TB HDD (mirror a)", "2 TB HDD (mirror b)", "1 TB HDD (backups)", "320 GB HDD (system)"],
   },
-  uplink: { downMbps: 40, upMbps: 17, offsiteShare: 0.8 },
+  uplink: { downMbps: 40, upMbps: 17, offsiteShare: 0.8, nightEndsAt: "07:00" },
+  publicSsh: { host: "sthilaire.retzien.fr", port: 22 },
   vmidRange: { first: 200, last: 299 },
   network: {
     bridge: "vmbr0",
@@ -44,6 +45,14 @@ export const sthilaire: SiteSpecInput = {
     pigzThreads: 2,
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
     mailTo: ["technique@retzien.fr"],
+    durationHours: 1.5,
+  },
+  // The other site's archives, pulled every night, live on the same 1 TB backup disk.
+  offsite: {
+    basePath: "/mnt/backup/offsite",
+    retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
+    staleAfterHours: 36,
+    freeSpaceMarginGiB: 5,
   },
   containers: [
     {

@@ -7,6 +7,7 @@
  */
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { simulatedKeysStdout, simulatedPeerOutputs } from "./simulated-host";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -182,6 +183,13 @@ function defaultState(args: pulumi.runtime.MockResourceArgs): { id: string; stat
       return { id: String(inputs["vmId"]), state: inputs };
     case "random:index/randomPassword:RandomPassword":
       return { id: args.name, state: { ...inputs, result: `mock-root-password-of-${args.name}` } };
+    case "command:remote:Command":
+      return { id: args.name, state: { ...inputs, stdout: args.name.endsWith("-offsite-keys") ? simulatedKeysStdout(pulumi.getStack()) : "", stderr: "" } };
+    case "pulumi:pulumi:StackReference": {
+      // `organization/project/<site>`: a deployed peer, as the offline plan assumes.
+      const peer = String(inputs["name"]).split("/").pop() ?? "";
+      return { id: String(inputs["name"]), state: { name: inputs["name"], outputs: simulatedPeerOutputs(peer), secretOutputNames: [] } };
+    }
     default:
       return { id: `${args.name}-id`, state: inputs };
   }
@@ -222,6 +230,8 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
       options.project,
       options.stack,
       false,
+      // Self-managed backends (local directory, S3 bucket) name every organization this way.
+      "organization",
     );
     pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
     forgetProjectModules(options.projectRoot);
@@ -232,7 +242,9 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
     let failed = false;
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
       try {
-        return require(main) as Record<string, unknown>;
+        // As @pulumi/pulumi's cmd/run does: an exported function is called and awaited.
+        const exported = require(main) as unknown;
+        return (await (typeof exported === "function" ? (exported as () => unknown)() : exported)) as Record<string, unknown>;
       } catch (error) {
         [failed, programError] = [true, error];
         return {};

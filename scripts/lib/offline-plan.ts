@@ -14,6 +14,8 @@ export interface PlannedResource {
   readonly type: string;
   readonly name: string;
   readonly parent: string;
+  /** A resource of a provider (as opposed to a component). */
+  readonly custom: boolean;
   readonly protect: boolean;
   readonly ignoreChanges: string[];
   readonly dependsOn: string[];
@@ -53,6 +55,7 @@ function toPlanned(r: RecordedResource): PlannedResource {
     type: r.type,
     name: r.name,
     parent: r.parent,
+    custom: r.custom,
     protect: r.protect,
     ignoreChanges: r.ignoreChanges,
     dependsOn: r.dependsOn,

@@ -60,11 +60,21 @@ export function renderTree(stack: PlannedStack): string[] {
   return lines;
 }
 
+/** The offsite directions a stack reported in its outputs, one line each. */
+export function renderOffsite(stack: PlannedStack): string[] {
+  const directions = (stack.outputs["offsiteDirections"] as { source: string; holder: string; budgetMbps: number; window: string; nightlyGiB: number; fits: boolean }[] | undefined) ?? [];
+  return directions.map(
+    (d) =>
+      `offsite ${d.source} -> ${d.holder}: ~${d.nightlyGiB} GiB a night at ${d.budgetMbps} Mbit/s in ${d.window} (${d.holder} pulls)` +
+      (d.fits ? ", fits" : ", DOES NOT FIT"),
+  );
+}
+
 /** One line per stack: counts, protected resources, and the backup coverage. */
 export function renderSummary(stack: PlannedStack): string {
   const containers = stack.resources.filter((r) => r.type === CONTAINER);
   const jobs = stack.resources.filter((r) => r.type === BACKUP_JOB);
-  const custom = stack.resources.filter((r) => r.provider !== "" || r.type.startsWith("pulumi:providers:")).length;
+  const custom = stack.resources.filter((r) => r.custom).length;
   const protectedCount = stack.resources.filter((r) => r.protect).length;
   const vmids = containers.map((c) => Number(c.inputs["vmId"])).sort((a, b) => a - b);
   const covered = jobs.flatMap((j) => (j.inputs["vmids"] as string[] | undefined) ?? []).map(Number);

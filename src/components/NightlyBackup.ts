@@ -4,24 +4,8 @@
  */
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import type { RetentionSpec, SiteSpec } from "../spec/schema";
-
-/** Proxmox's `prune-backups` map (values are strings in the provider's schema). */
-export function pruneBackupsOf(retention: RetentionSpec): Record<string, string> {
-  const out: Record<string, string> = {};
-  const keys: [keyof RetentionSpec, string][] = [
-    ["keepLast", "keep-last"],
-    ["keepDaily", "keep-daily"],
-    ["keepWeekly", "keep-weekly"],
-    ["keepMonthly", "keep-monthly"],
-    ["keepYearly", "keep-yearly"],
-  ];
-  for (const [field, option] of keys) {
-    const value = retention[field];
-    if (value !== undefined) out[option] = String(value);
-  }
-  return out;
-}
+import { pruneBackupsOf } from "../offsite/retention";
+import type { SiteSpec } from "../spec/schema";
 
 export interface NightlyBackupArgs {
   /** Site whose containers are backed up. */

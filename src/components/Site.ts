@@ -3,10 +3,12 @@
  * template, the service containers and the nightly backup.
  */
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/stack-config";
 import type { SiteSpec } from "../spec/schema";
 import { NightlyBackup } from "./NightlyBackup";
+import { OffsitePull, type OffsitePullArgs } from "./OffsitePull";
 import { ServiceContainer } from "./ServiceContainer";
 
 export interface SiteArgs {
@@ -14,6 +16,8 @@ export interface SiteArgs {
   readonly spec: SiteSpec;
   /** The validated stack config: how to reach the host, and its secrets. */
   readonly config: StackConfig;
+  /** The cross-site shipping of this host (directions, the peers' publications, host files). */
+  readonly offsite: Omit<OffsitePullArgs, "site" | "connection">;
 }
 
 /** What the stack exports about one container. */
@@ -32,6 +36,7 @@ export class Site extends pulumi.ComponentResource {
   /** Containers by service name. */
   readonly containers: Record<string, ServiceContainer>;
   readonly backup: NightlyBackup;
+  readonly offsite: OffsitePull;
   /** Containers by service name, as plain data for the stack outputs. */
   readonly containerSummaries: Record<string, ContainerSummary>;
 
@@ -96,6 +101,15 @@ export class Site extends pulumi.ComponentResource {
       withProvider,
     );
 
-    this.registerOutputs({ containers: this.containerSummaries, backupJob: this.backup.jobId });
+    const connection: command.types.input.remote.ConnectionArgs = {
+      host: config.sshAddress,
+      port: config.sshPort,
+      user: config.sshUser,
+      // Without a key in config, @pulumi/command uses the agent at SSH_AUTH_SOCK.
+      ...(config.sshPrivateKey === undefined ? {} : { privateKey: pulumi.secret(config.sshPrivateKey) }),
+    };
+    this.offsite = new OffsitePull(`${name}-offsite`, { site: spec, connection, ...args.offsite }, withProvider);
+
+    this.registerOutputs({ containers: this.containerSummaries, backupJob: this.backup.jobId, offsite: this.offsite.publication });
   }
 }

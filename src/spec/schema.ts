@@ -76,6 +76,8 @@ export const containerSchema = z.strictObject({
   dataSizeGiB: z.number().min(0),
   /** Holds data that exists nowhere else: protected against deletion and replacement. */
   stateful: z.boolean(),
+  /** Share of its data that changes in a night, for the offsite window estimate. @default 0.02 */
+  dailyChangeShare: z.number().min(0).max(1).default(0.02),
   /**
    * The container already runs on the host: the next `pulumi up` adopts it (imports
    * `<node>/<vmid>`) instead of creating a second one. Remove once adopted.
@@ -131,6 +133,14 @@ export const siteSchema = z.strictObject({
     upMbps: z.number().positive(),
     /** Share of the upload the peer's nightly pull may use (0..1]. @default 0.8 */
     offsiteShare: z.number().gt(0).max(1).default(0.8),
+    /** When the night ends for this uplink (local time): pulls from this site must be done by then. @default "07:00" */
+    nightEndsAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day such as 07:00").default("07:00"),
+  }),
+  /** Where the other sites reach this host's SSH for the nightly pull (a DNS name or a tunnel address). */
+  publicSsh: z.strictObject({
+    host: z.string().regex(/^[A-Za-z0-9.:-]+$/, "a host name or an IP address"),
+    /** @default 22 */
+    port: z.number().int().min(1).max(65535).default(22),
   }),
   /** VMIDs this site may use; the two sites' ranges never overlap, so any archive restores on either host. */
   vmidRange: z.strictObject({ first: z.number().int().min(100), last: z.number().int().max(999_999_999) }),
@@ -159,6 +169,19 @@ export const siteSchema = z.strictObject({
     retention: retentionSchema,
     /** Operators mailed when a backup fails. */
     mailTo: z.array(email).min(1),
+    /** How long the nightly job takes; the other site pulls after it. @default 1 */
+    durationHours: z.number().positive().max(12).default(1),
+  }),
+  /** The copies of the other sites' backups that this host keeps. */
+  offsite: z.strictObject({
+    /** Directory under which each held site gets `<basePath>/<site>` (a Proxmox dir storage, archives in `dump/`). */
+    basePath: absolutePath,
+    /** Retention of the held copies, applied with Proxmox's own `pvesm prune-backups`. */
+    retention: retentionSchema,
+    /** A guest whose newest copy is older than this is an alarm. @default 36 */
+    staleAfterHours: z.number().positive().default(36),
+    /** Free space kept on the copies' disk beyond each archive. @default 5 */
+    freeSpaceMarginGiB: z.number().min(0).default(5),
   }),
   containers: z.array(containerSchema).min(1),
 });

@@ -3,7 +3,7 @@
  * and helpers to find resources and clone specs.
  */
 import { resolve } from "node:path";
-import { type RecordedResource, type StackRun, runStackUnderMocks } from "../../scripts/lib/mock-engine";
+import { type MockBehaviour, type RecordedResource, type StackRun, runStackUnderMocks } from "../../scripts/lib/mock-engine";
 import { readProjectName, readStackFile } from "../../scripts/lib/stack-file";
 import type { SiteSpecInput } from "../../src/spec/schema";
 import { rouans } from "../../stacks/rouans";
@@ -22,12 +22,22 @@ export const TYPES = {
   container: "proxmoxve:index/containerLegacy:ContainerLegacy",
   nightly: "retzien:proxmox:NightlyBackup",
   job: "proxmoxve:backup/job:Job",
+  stackReference: "pulumi:pulumi:StackReference",
+  offsitePull: "retzien:proxmox:OffsitePull",
+  command: "command:remote:Command",
+  directory: "proxmoxve:storage/directory:Directory",
 } as const;
 
 /** Runs a stack's real program with its real `Pulumi.<stack>.yaml`, config overridable. */
 export async function runStack(
   stack: string,
-  options: { config?: (c: Record<string, string>) => void; secretKeys?: string[]; main?: string; stackName?: string } = {},
+  options: {
+    config?: (c: Record<string, string>) => void;
+    secretKeys?: string[];
+    main?: string;
+    stackName?: string;
+    behaviour?: MockBehaviour;
+  } = {},
 ): Promise<StackRun> {
   const file = readStackFile(PROJECT_ROOT, stack);
   const config = { ...file.config };
@@ -39,6 +49,7 @@ export async function runStack(
     config,
     secretKeys: options.secretKeys ?? file.secretKeys,
     ...(options.main ? { main: options.main } : {}),
+    ...(options.behaviour ? { behaviour: options.behaviour } : {}),
   });
 }
 
@@ -46,6 +57,19 @@ export async function runStack(
 export async function runWithSites(stack: string, sites: SiteSpecInput[], config?: (c: Record<string, string>) => void): Promise<StackRun> {
   (globalThis as { __retzienSites?: SiteSpecInput[] }).__retzienSites = sites;
   return runStack(stack, { main: "test/fixtures/program-with-sites.ts", ...(config ? { config } : {}) });
+}
+
+/** Mock behaviour in which the peer stacks have published `outputs` (default: nothing at all). */
+export function peersPublishing(outputs: Record<string, unknown> = {}): MockBehaviour {
+  return {
+    newResource: (args) =>
+      args.type === TYPES.stackReference ? { id: String(args.inputs["name"]), state: { name: args.inputs["name"], outputs, secretOutputNames: [] } } : undefined,
+  };
+}
+
+/** Every base64 payload a host command writes, decoded. */
+export function decodedPayloads(commandText: unknown): string[] {
+  return [...String(commandText).matchAll(/printf '%s' '([A-Za-z0-9+/=]+)' \| base64 -d/g)].map((m) => Buffer.from(m[1] as string, "base64").toString("utf8"));
 }
 
 /** Deep copies of the committed sites, for a test to break. */

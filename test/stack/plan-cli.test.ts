@@ -37,7 +37,7 @@ test("plan --json: both stacks, every container in its site's backup job, statef
       assert.equal(c.protect, stateful, c.name);
     }
     for (const r of stack.resources) {
-      assert.deepEqual(Object.keys(r).sort(), ["dependsOn", "ignoreChanges", "importId", "inputs", "name", "parent", "protect", "provider", "retainOnDelete", "type", "urn"]);
+      assert.deepEqual(Object.keys(r).sort(), ["custom", "dependsOn", "ignoreChanges", "importId", "inputs", "name", "parent", "protect", "provider", "retainOnDelete", "type", "urn"]);
     }
   }
 });
@@ -59,8 +59,8 @@ test("plan prints a tree per stack and one summary line per stack", () => {
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
   assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
-  assert.match(result.stdout, /^rouans: 9 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
-  assert.match(result.stdout, /^sthilaire: 15 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^rouans: 16 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^sthilaire: 22 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
 });
 
 test("plan --stack limits the plan to one stack; an unknown stack is refused", () => {
@@ -95,6 +95,23 @@ test("a broken spec makes plan exit 1 with the list of problems and nothing else
   }
 });
 
+test("plan shows each offsite direction, and warns when a night will not fit", () => {
+  const normal = runScript("scripts/plan.ts", ["--stack", "rouans"]);
+  assert.match(normal.stdout, /^offsite sthilaire -> rouans: ~11.04 GiB a night at 13.6 Mbit\/s in 03:00-07:00 \(rouans pulls\), fits$/m);
+  assert.doesNotMatch(normal.stdout, /^warning:/m);
+  const copy = projectCopy();
+  try {
+    const file = join(copy.root, "stacks", "sthilaire.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace("dataSizeGiB: 400,", "dataSizeGiB: 400,\n      dailyChangeShare: 0.1,"));
+    const result = runScript("scripts/plan.ts", ["--stack", "rouans"], copy.root);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^offsite sthilaire -> rouans: ~43.04 GiB a night at 13.6 Mbit\/s in 03:00-07:00 \(rouans pulls\), DOES NOT FIT$/m);
+    assert.match(result.stdout, /^warning: offsite sthilaire -> rouans: about 43.04 GiB change a night, which takes 7.55 h at 13.6 Mbit\/s/m);
+  } finally {
+    copy.remove();
+  }
+});
+
 test("a broken stack file makes plan exit 1 naming the stack and key", () => {
   const copy = projectCopy();
   try {
@@ -121,7 +138,7 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     });
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
-    assert.deepEqual(summary.outputs, ["containers", "nightlyBackup"]);
-    assert.equal(summary.resources, stack === "rouans" ? 9 : 15);
+    assert.deepEqual(summary.outputs, ["containers", "nightlyBackup", "offsitePull", "offsiteDirections"]);
+    assert.equal(summary.resources, stack === "rouans" ? 16 : 22);
   }
 });

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StackRun } from "../../scripts/lib/mock-engine";
+import { simulatedPublicKey } from "../../scripts/lib/simulated-host";
 import { TYPES, byName, ofType, runStack } from "../helpers/stacks";
 
 const runs = new Map<string, StackRun>();
@@ -15,11 +16,18 @@ async function planOf(stack: string): Promise<StackRun> {
 
 const IGNORED = ["initialization.userAccount.password", "initialization.userAccount.keys", "operatingSystem.templateFileId"];
 
-test("rouans declares exactly its provider, template, web container and one backup job", async () => {
+test("rouans declares exactly its provider, template, web container, one backup job and its offsite pull", async () => {
   const run = await planOf("rouans");
   const summary = run.resources.map((r) => `${r.type} ${r.name}`).sort();
   assert.deepEqual(summary, [
     `${TYPES.stack} retzien-infra-rouans`,
+    `${TYPES.stackReference} rouans-peer-sthilaire`,
+    `${TYPES.offsitePull} rouans-offsite`,
+    `${TYPES.command} rouans-offsite-keys`,
+    `${TYPES.command} rouans-offsite-authorize-sthilaire`,
+    `${TYPES.directory} rouans-offsite-sthilaire-storage`,
+    `${TYPES.command} rouans-offsite-sthilaire-known-host`,
+    `${TYPES.command} rouans-offsite-sthilaire-install`,
     `${TYPES.provider} rouans-proxmox`,
     `${TYPES.job} rouans-nightly-job`,
     `${TYPES.template} rouans-template`,
@@ -36,7 +44,7 @@ test("sthilaire declares mail, nextcloud and relay, and one backup job", async (
   assert.deepEqual(ofType(run, TYPES.container).map((c) => c.name).sort(), ["sthilaire-mail", "sthilaire-nextcloud", "sthilaire-relay"]);
   assert.equal(ofType(run, TYPES.job).length, 1);
   assert.equal(ofType(run, TYPES.provider).length, 1);
-  assert.equal(run.resources.length, 15);
+  assert.equal(run.resources.length, 22);
 });
 
 test("the web container has exactly the spec's VMID, sizes, network and flags", async () => {
@@ -173,6 +181,11 @@ test("stack outputs list every container and the backup job", async () => {
       nextcloud: { vmid: 220, hostname: "nextcloud", ipv4: "192.168.20.11/24", ipv6: "2001:db8:20::11/64" },
     },
     nightlyBackup: { jobId: "nightly-sthilaire", schedule: "*-*-* 01:30", vmids: [210, 220, 230] },
+    offsitePull: { publicKey: simulatedPublicKey("sthilaire", "pull"), hostKey: simulatedPublicKey("sthilaire", "host") },
+    offsiteDirections: [
+      { source: "sthilaire", holder: "rouans", budgetMbps: 13.6, window: "03:00-07:00", nightlyGiB: 11.04, fits: true },
+      { source: "rouans", holder: "sthilaire", budgetMbps: 40, window: "02:00-07:00", nightlyGiB: 2.4, fits: true },
+    ],
   });
 });
 
