@@ -837,11 +837,11 @@ staleness() {
   fi
   local -A all=()
   for v in $EXPECTED_VMIDS "${!newest[@]}"; do all[$(( 10#$v ))]=1; done
-  local ts epoch age hours stale
+  local ts epoch age hours stale bytes
   for vmid in $(printf '%s\n' "${!all[@]}" | sort -n); do
     if [[ -z ${newest[$vmid]:-} ]]; then
       problem "guest $vmid of $PEER_NAME has no offsite copy at all in $DEST_DIR"
-      GUESTS_JSON+=("{\"vmid\":$vmid,\"type\":null,\"newestCopy\":null,\"ageHours\":null,\"stale\":true}")
+      GUESTS_JSON+=("{\"vmid\":$vmid,\"type\":null,\"newestCopy\":null,\"newestCopyBytes\":null,\"ageHours\":null,\"stale\":true}")
       continue
     fi
     ts=${newest[$vmid]}
@@ -856,7 +856,9 @@ staleness() {
       stale=true
       problem "guest $vmid (${newest_type[$vmid]}) of $PEER_NAME: newest offsite copy ${newest_name[$vmid]} is $hours hours old (limit $STALE_AFTER_HOURS hours)"
     fi
-    GUESTS_JSON+=("{\"vmid\":$vmid,\"type\":$(json_str "${newest_type[$vmid]}"),\"newestCopy\":$(json_str "${newest_name[$vmid]}"),\"ageHours\":$hours,\"stale\":$stale}")
+    # The size lets the runbook estimate a restore from what is really held.
+    bytes=$(stat -c %s -- "$DEST_DIR/${newest_name[$vmid]}" 2>/dev/null || printf 'null')
+    GUESTS_JSON+=("{\"vmid\":$vmid,\"type\":$(json_str "${newest_type[$vmid]}"),\"newestCopy\":$(json_str "${newest_name[$vmid]}"),\"newestCopyBytes\":$bytes,\"ageHours\":$hours,\"stale\":$stale}")
   done
 }
 

@@ -63,7 +63,7 @@ test('an expected guest with no copy at all is a problem naming it', { timeout: 
   assert.equal(r.code, 1);
   assert.deepEqual(r.status.pulled.map((p) => p.archive), [a.name]);
   assert.deepEqual(r.status.errors, [`guest 103 of sthilaire has no offsite copy at all in ${site.destDir}`]);
-  assert.deepEqual(r.status.guests[1], { vmid: 103, type: null, newestCopy: null, ageHours: null, stale: true });
+  assert.deepEqual(r.status.guests[1], { vmid: 103, type: null, newestCopy: null, newestCopyBytes: null, ageHours: null, stale: true });
   assert.equal(r.status.guests[0].stale, false);
 });
 
@@ -77,7 +77,7 @@ test('stale: newest copy 3 days old is a problem naming the guest and its age', 
   assert.deepEqual(r.status.errors, [
     `guest 101 (lxc) of sthilaire: newest offsite copy ${a.name} is 72.0 hours old (limit 36 hours)`,
   ]);
-  assert.deepEqual(r.status.guests, [{ vmid: 101, type: 'lxc', newestCopy: a.name, ageHours: 72, stale: true }]);
+  assert.deepEqual(r.status.guests, [{ vmid: 101, type: 'lxc', newestCopy: a.name, newestCopyBytes: a.size, ageHours: 72, stale: true }]);
   // Just inside the limit is fine.
   const ok = await site.pull({ NOW_EPOCH: String(N1 + 36 * 3600) });
   assert.equal(ok.code, 0, ok.stderr);

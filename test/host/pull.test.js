@@ -65,8 +65,8 @@ test('happy path: pulls complete archives oldest first, publishes, prunes, repor
   }
   assert.equal(s.bytesOnWire, s.pulled.reduce((n, p) => n + p.bytesOnWire, 0));
   assert.deepEqual(s.guests, [
-    { vmid: 101, type: 'lxc', newestCopy: a2.name, ageHours: 2, stale: false },
-    { vmid: 102, type: 'lxc', newestCopy: b2.name, ageHours: 1.8, stale: false },
+    { vmid: 101, type: 'lxc', newestCopy: a2.name, newestCopyBytes: a2.size, ageHours: 2, stale: false },
+    { vmid: 102, type: 'lxc', newestCopy: b2.name, newestCopyBytes: b2.size, ageHours: 1.8, stale: false },
   ]);
 
   assert.deepEqual(site.records('pvesm.calls'), [

@@ -60,3 +60,31 @@ test('the service runs the installed script with the env file; the timer starts 
   assert.match(timer, new RegExp(`^Unit=${SERVICE.replace(/\./g, '\\.')}$`, 'm'));
   assert.match(timer, /^WantedBy=timers\.target$/m);
 });
+
+// The units as the stacks really install them (rendered per held site by the
+// TypeScript side, with the timer after the sender's backup) must verify too.
+test('the rendered per-site units pass systemd-analyze verify', (t) => {
+  if (!h.have('systemd-analyze')) return t.skip('systemd-analyze is not installed');
+  const { directionsOf } = require('../../src/offsite/directions.ts');
+  const { renderPullUnits, pullNames } = require('../../src/offsite/host-files.ts');
+  const { PAIRING } = require('../../src/offsite/pairing.ts');
+  const { validateSiteSpecs } = require('../../src/program.ts');
+  const { allSites } = require('../../stacks/sites.ts');
+  const templates = {
+    service: fs.readFileSync(path.join(HOST, SERVICE), 'utf8'),
+    timer: fs.readFileSync(path.join(HOST, TIMER), 'utf8'),
+  };
+  for (const d of directionsOf(PAIRING, validateSiteSpecs(allSites).sites)) {
+    const names = pullNames(d.source);
+    const units = renderPullUnits(d, templates);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offsite-pull-rendered-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(dir, names.service), units.service.split(INSTALLED).join(h.SCRIPT));
+    fs.writeFileSync(path.join(dir, names.timer), units.timer);
+    const r = spawnSync('systemd-analyze', ['verify', path.join(dir, names.service), path.join(dir, names.timer)],
+      { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_COLOR: '0' }, timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr.trim(), '', `${names.timer}: no warning`);
+    assert.match(units.timer, new RegExp(`^OnCalendar=\\*-\\*-\\* ${d.windowStart}$`, 'm'));
+  }
+});
