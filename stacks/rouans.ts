@@ -24,7 +24,8 @@ export const rouans: SiteSpecInput = {
   vmidRange: { first: 100, last: 199 },
   network: {
     bridge: "vmbr0",
-    ipv4: { subnet: "192.168.10.0/24", gateway: "192.168.10.1" },
+    // .100 and up stay free: a failover of St Hilaire's containers lands there.
+    ipv4: { subnet: "192.168.10.0/24", gateway: "192.168.10.1", failoverFrom: "192.168.10.100" },
     ipv6: { subnet: "2001:db8:10::/64", gateway: "2001:db8:10::1" },
   },
   datastores: [
@@ -62,6 +63,8 @@ export const rouans: SiteSpecInput = {
       description: "Apache + PHP-FPM, one pool per site, for ~250 websites",
       cores: 4,
       memoryMiB: 16384,
+      // Degraded but up on St Hilaire during a failover: PHP-FPM pools on demand, busy sites slower.
+      failoverMemoryMiB: 2048,
       swapMiB: 2048,
       rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
       mountPoints: [{ name: "sites", path: "/var/www", datastore: "data", sizeGiB: 300, backup: true }],

@@ -24,7 +24,8 @@ export const sthilaire: SiteSpecInput = {
   vmidRange: { first: 200, last: 299 },
   network: {
     bridge: "vmbr0",
-    ipv4: { subnet: "192.168.20.0/24", gateway: "192.168.20.1" },
+    // .100 and up stay free: a failover of Rouans' containers lands there.
+    ipv4: { subnet: "192.168.20.0/24", gateway: "192.168.20.1", failoverFrom: "192.168.20.100" },
     ipv6: { subnet: "2001:db8:20::/64", gateway: "2001:db8:20::1" },
   },
   datastores: [

@@ -84,6 +84,10 @@ export function validateNetwork(site: SiteSpec): Problem[] {
     if (!inSubnet(spec.gateway, subnet)) {
       problems.push(problem(`${base}.${key}.gateway`, spec.gateway, `an address inside ${spec.subnet}`));
     }
+    const failoverFrom = "failoverFrom" in spec ? spec.failoverFrom : undefined;
+    if (failoverFrom !== undefined && !inSubnet(failoverFrom, subnet)) {
+      problems.push(problem(`${base}.${key}.failoverFrom`, failoverFrom, `an address inside ${spec.subnet}`));
+    }
     for (const c of site.containers) {
       const value = c.network[key];
       const path = `${containerPath(site, c)}.network.${key}`;

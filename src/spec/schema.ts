@@ -45,6 +45,8 @@ export const containerSchema = z.strictObject({
   description: z.string().default(""),
   cores: posInt,
   memoryMiB: z.number().int().min(64),
+  /** Memory when it runs degraded on the other site during a failover. @default memoryMiB */
+  failoverMemoryMiB: z.number().int().min(64).optional(),
   /** @default 512 */
   swapMiB: z.number().int().min(0).default(512),
   rootDisk: z.strictObject({ datastore: z.string().min(1), sizeGiB: posInt }),
@@ -146,7 +148,12 @@ export const siteSchema = z.strictObject({
   vmidRange: z.strictObject({ first: z.number().int().min(100), last: z.number().int().max(999_999_999) }),
   network: z.strictObject({
     bridge: z.string().regex(/^vmbr\d+$/, "a Proxmox bridge such as vmbr0"),
-    ipv4: z.strictObject({ subnet: cidrAddress, gateway: z.string().min(1) }),
+    ipv4: z.strictObject({
+      subnet: cidrAddress,
+      gateway: z.string().min(1),
+      /** First of the free addresses given to another site's containers during a failover here. */
+      failoverFrom: z.string().min(1).optional(),
+    }),
     ipv6: z.strictObject({ subnet: cidrAddress, gateway: z.string().min(1) }).optional(),
   }),
   datastores: z.array(datastoreSchema).min(1),

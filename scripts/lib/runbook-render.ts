@@ -1,0 +1,62 @@
+/**
+ * The runbook as text: the estimates up front, then numbered steps with their
+ * exact commands, as `--dry-run` prints them and the run log records them.
+ */
+import { ASSUMPTIONS } from "../../src/runbook/assumptions";
+import { formatMinutes } from "../../src/runbook/estimate";
+import type { Runbook } from "../../src/runbook/runbook";
+import type { Step } from "../../src/runbook/steps";
+
+/** Quotes one argument for a POSIX shell, only when needed. */
+export function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function commandLine(argv: readonly string[]): string {
+  return argv.map(shellWord).join(" ");
+}
+
+/** What was lost, who survives, and every path's estimate with the recommendation. */
+export function renderHeader(rb: Runbook): string[] {
+  const target = formatMinutes(ASSUMPTIONS.targetMinutes);
+  const lines = [
+    `Lost site: ${rb.lost.name} (${rb.lost.location}); services: ${rb.services.map((c) => `${c.name} (${c.vmid})`).join(", ")}`,
+    `Survivor: ${rb.survivor.name}, holding the copies in ${rb.copiesDir}`,
+    rb.statusSource === undefined
+      ? "Archive sizes: estimated from the spec's data sizes (no status file given)"
+      : `Archive sizes and names: from ${rb.statusSource}`,
+    "",
+    `Estimated time back in service (target: under ${target}):`,
+    ...rb.estimates.map((e) =>
+      e.feasible
+        ? `  ${e.mode.padEnd(9)}${formatMinutes(e.minutes).padStart(13)}  ${e.meetsTarget ? "meets the target" : "misses the target"}`
+        : `  ${e.mode.padEnd(9)}  not possible: ${e.why}`,
+    ),
+  ];
+  if (rb.leftOut !== undefined) {
+    lines.push(
+      `  The failover brings back ${rb.services.map((c) => c.name).join(", ")} only: ${rb.leftOut.services.map((c) => `${c.name} (${c.vmid})`).join(", ")} ` +
+        `cannot run on ${rb.survivor.name} (${rb.leftOut.why}); bring ${rb.leftOut.services.length === 1 ? "it" : "them"} back with --mode disk --only ${rb.leftOut.services.map((c) => c.name).join(" --only ")}.`,
+    );
+  }
+  const best = rb.recommended;
+  if (best === undefined) lines.push("  No path can be taken.");
+  else if (best.meetsTarget) lines.push(`  Fastest: ${best.mode} (${formatMinutes(best.minutes)}), within the target.`);
+  else lines.push(`  Fastest: ${best.mode} (${formatMinutes(best.minutes)}). No path meets the ${target} target for ${rb.lost.name}.`);
+  return lines;
+}
+
+/** One numbered step: title, estimate, what it changes, the command or what to do. */
+export function renderStep(step: Step, n: number): string[] {
+  const kind = step.argv === undefined ? "by hand" : step.destructive ? "changes things: asks first" : "runs";
+  return [
+    `${String(n).padStart(2)}. ${step.title} (~${formatMinutes(step.minutes)}, ${kind})`,
+    ...(step.notes ?? []).map((note) => `      - ${note}`),
+    ...(step.argv === undefined ? [] : [`      $ ${commandLine(step.argv)}`]),
+  ];
+}
+
+export function renderSteps(rb: Runbook): string[] {
+  const total = rb.steps.reduce((s, st) => s + st.minutes, 0);
+  return [`Steps (${rb.mode}), about ${formatMinutes(total)}:`, ...rb.steps.flatMap((s, i) => renderStep(s, i + 1))];
+}

@@ -1,0 +1,174 @@
+/**
+ * `npm run rebuild -- --lost <site> --mode failover|rebuild|disk [--only <service>]...
+ *   [--dry-run] [--yes] [--status FILE] [--allow-stale] [--from N] [--log FILE] [--disk-path DIR]`
+ *
+ * The disaster runbook: estimates every way back, then prints (--dry-run) or runs
+ * the steps of the chosen one. Its `--target` URNs come from the offline plan.
+ * Exit 0 done, 1 the runbook cannot go on (a step failed, a stale or missing
+ * status, no room), 2 bad arguments. Nothing runs before every check has passed.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { pullNames } from "../src/offsite/host-files";
+import { type Problem, formatProblem, problem } from "../src/problems";
+import { validateSiteSpecs } from "../src/program";
+import { type RunbookContext, checkRequest, planRunbook } from "../src/runbook/runbook";
+import { parsePullStatus } from "../src/runbook/status-file";
+import { allSites } from "../stacks/sites";
+import { exitAfterFlush } from "./lib/exit";
+import { planStacks } from "./lib/offline-plan";
+import { renderHeader, renderSteps, shellWord } from "./lib/runbook-render";
+import { readProjectName, readStackFile } from "./lib/stack-file";
+import { runSteps } from "./lib/step-runner";
+
+const ROOT = resolve(__dirname, "..");
+const USAGE =
+  "usage: npm run rebuild -- --lost <site> --mode failover|rebuild|disk [--only <service>]... [--dry-run] [--yes]\n" +
+  "                          [--status FILE] [--allow-stale] [--from N] [--log FILE] [--disk-path DIR]";
+
+type Args = {
+  lost?: string;
+  mode?: string;
+  only?: string[];
+  "dry-run"?: boolean;
+  yes?: boolean;
+  status?: string;
+  "allow-stale"?: boolean;
+  from?: string;
+  log?: string;
+  "disk-path"?: string;
+  help?: boolean;
+};
+
+function refuse(code: number, problems: Problem[]): number {
+  process.stderr.write(`${problems.map(formatProblem).join("\n")}\n`);
+  if (code === 2) process.stderr.write(`${USAGE}\n`);
+  return code;
+}
+
+/** The survivor's status file: --status, or read over SSH from the survivor (never in a dry run). */
+function readStatus(args: Args, survivorSsh: string, lost: string): RunbookContext["status"] | Problem {
+  if (args.status !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(args.status, "utf8");
+    } catch (error) {
+      return problem("--status", args.status, `a readable status file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
+    }
+    const parsed = parsePullStatus(text, args.status);
+    return parsed.ok ? { status: parsed.status, source: args.status } : (parsed.problems[0] as Problem);
+  }
+  if (args["dry-run"]) return undefined;
+  const path = `${pullNames(lost).stateDir}/status.json`;
+  const fetched = spawnSync("ssh", ["-o", "BatchMode=yes", survivorSsh, `cat ${path}`], { encoding: "utf8", timeout: 60_000 });
+  if (fetched.status !== 0) {
+    return problem("status", `no status from ${survivorSsh}:${path} (${(fetched.stderr || fetched.error?.message || "").trim()})`, "the survivor's pull status, or --status FILE");
+  }
+  const parsed = parsePullStatus(fetched.stdout, `${survivorSsh}:${path}`);
+  return parsed.ok ? { status: parsed.status, source: `${survivorSsh}:${path}` } : (parsed.problems[0] as Problem);
+}
+
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs({
+      options: {
+        lost: { type: "string" },
+        mode: { type: "string" },
+        only: { type: "string", multiple: true },
+        "dry-run": { type: "boolean" },
+        yes: { type: "boolean" },
+        status: { type: "string" },
+        "allow-stale": { type: "boolean" },
+        from: { type: "string" },
+        log: { type: "string" },
+        "disk-path": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values as Args;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\nSee docs/runbook.md.\n`);
+    return 0;
+  }
+  const missing = (["lost", "mode"] as const).filter((k) => args[k] === undefined);
+  if (missing.length > 0) return refuse(2, missing.map((k) => problem(`--${k}`, undefined, k === "lost" ? "the site that was lost" : "failover, rebuild or disk")));
+
+  const { sites, problems } = validateSiteSpecs(allSites);
+  if (problems.length > 0) return refuse(1, problems);
+  const project = readProjectName(ROOT);
+  const sshOf = new Map(
+    sites.map((s) => {
+      const config = readStackFile(ROOT, s.name).config;
+      return [s.name, `${config[`${project}:sshUser`] ?? "root"}@${config[`${project}:sshAddress`] ?? ""}`];
+    }),
+  );
+
+  // Arguments first, with no plan and no status: a typo must not cost a minute.
+  const request = {
+    lost: args.lost as string,
+    mode: args.mode as string,
+    only: args.only ?? [],
+    diskPath: args["disk-path"] ?? "/media/retzien-carry",
+    allowStale: args["allow-stale"] ?? false,
+    now: new Date(),
+  };
+  const precheck = checkRequest(request, sites);
+  if (!precheck.ok) return refuse(2, precheck.problems);
+  const status = readStatus(args, sshOf.get(precheck.survivor.name) ?? "", request.lost);
+  if (status !== undefined && "path" in status) return refuse(1, [status]);
+
+  const planned = await planStacks(ROOT);
+  if (!planned.ok) return refuse(1, planned.problems);
+  const plans = new Map(planned.plan.stacks.map((s) => [s.stack, s.resources]));
+  const result = planRunbook(request, { sites, plans, sshOf, ...(status ? { status } : {}) });
+  if (!result.ok) return refuse(result.problems.some((p) => p.path.startsWith("--")) ? 2 : 1, result.problems);
+  const rb = result.runbook;
+
+  const from = args.from === undefined ? 1 : Number(args.from);
+  if (!Number.isInteger(from) || from < 1 || from > rb.steps.length) {
+    return refuse(2, [problem("--from", args.from, `a step number from 1 to ${rb.steps.length}`)]);
+  }
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  for (const line of renderHeader(rb)) out(line);
+  out("");
+  if (args["dry-run"]) {
+    for (const line of renderSteps(rb)) out(line);
+    return 0;
+  }
+  if (rb.leftOut !== undefined) {
+    // Running part of a site is a decision for a person: it must be asked for by name.
+    return refuse(1, [
+      problem(
+        `failover of all of ${rb.lost.name}`,
+        `${rb.leftOut.services.map((c) => c.name).join(", ")} without room on ${rb.survivor.name}`,
+        `a failover of what fits, asked for by name: ${rb.services.map((c) => `--only ${c.name}`).join(" ")}`,
+      ),
+    ]);
+  }
+  const resume = [
+    "npm run rebuild --",
+    `--lost ${rb.lost.name}`,
+    `--mode ${rb.mode}`,
+    ...(args.only ?? []).map((o) => `--only ${shellWord(o)}`),
+    ...(args.status ? [`--status ${shellWord(args.status)}`] : []),
+    ...(args["allow-stale"] ? ["--allow-stale"] : []),
+    ...(args["disk-path"] ? [`--disk-path ${shellWord(args["disk-path"])}`] : []),
+    ...(args.yes ? ["--yes"] : []),
+  ].join(" ");
+  const logFile = args.log ?? `rebuild-${rb.lost.name}-${rb.mode}-${new Date().toISOString().replace(/[:.]/g, "-")}.log`;
+  out(`Log: ${logFile}`);
+  const run = await runSteps({ steps: rb.steps, from, yes: args.yes ?? false, logFile, resumeCommand: resume, out });
+  return run.ok ? 0 : 1;
+}
+
+main().then(exitAfterFlush, (error: unknown) => {
+  process.stderr.write(`rebuild failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitAfterFlush(3);
+});

@@ -1,0 +1,31 @@
+/**
+ * The figures the RTO estimates rest on. Each is a judgement, written down so a
+ * volunteer can see it and change it after a real rehearsal; none is measured on
+ * these machines (there is no Proxmox host here).
+ */
+export const ASSUMPTIONS = {
+  /** Installing Proxmox VE on spare hardware: USB install, network, disks, root SSH access. */
+  proxmoxInstallMinutes: 60,
+  /** `pulumi up --target` of the foundation (provider, template download, storages). */
+  foundationMinutes: 10,
+  /** `pulumi refresh` and `pulumi up --target` of the containers, backup job and pull. */
+  stateSyncMinutes: 10,
+  /** `pct restore` of a gzip archive on the backup HDD: decompress and write. */
+  restoreMiBps: 80,
+  /** Copying archives to or from a USB 3 hard disk. */
+  usbMiBps: 100,
+  /** Driving a disk the 20 km between the villages, with unplugging and mounting. */
+  driveMinutes: 30,
+  /** Starting one container and checking its service answers. */
+  startCheckMinutes: 5,
+  /** DNS records, port forwards on the ISP box, relay route: the changes outside the hosts in a failover. */
+  outsideChangesMinutes: 30,
+  /** Share of a link's nominal rate a long transfer gets. */
+  linkEfficiency: 0.9,
+  /** Archive size over data size when the status file gives none (gzip of mixed data). */
+  archiveRatio: 0.75,
+  /** The association's target: back in service in under two hours. */
+  targetMinutes: 120,
+} as const;
+
+export type Assumptions = typeof ASSUMPTIONS;

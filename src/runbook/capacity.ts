@@ -1,0 +1,108 @@
+/**
+ * Whether the surviving host can run the lost site's containers: memory left
+ * after its own containers, a datastore with room for the restored volumes, and
+ * free addresses on its LAN. Pure: the runbook checks it before running anything.
+ */
+import { type Problem, problem } from "../problems";
+import { inSubnet, parseCidr } from "../rules/net";
+import type { ContainerSpec, SiteSpec } from "../spec/schema";
+
+/** Where each failed-over container lands on the survivor. */
+export interface FailoverPlacement {
+  /** Survivor datastore that receives every restored volume (`pct restore --storage`). */
+  readonly datastore: string;
+  /** VMID → IPv4 address with prefix on the survivor's LAN. */
+  readonly addresses: Map<number, string>;
+  readonly memoryNeededMiB: number;
+  readonly memoryFreeMiB: number;
+  readonly diskNeededGiB: number;
+  readonly diskFreeGiB: number;
+}
+
+/** The memory a container gets while it runs on the other site. */
+export const failoverMemoryOf = (c: ContainerSpec) => c.failoverMemoryMiB ?? c.memoryMiB;
+
+const allocatedGiB = (c: ContainerSpec) => c.rootDisk.sizeGiB + c.mountPoints.reduce((s, m) => s + m.sizeGiB, 0);
+
+function ipv4ToNumber(address: string): number {
+  return address.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+function numberToIpv4(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+}
+
+/**
+ * Places `services` of `lost` on `survivor`, or lists why it cannot: every
+ * problem at once, with the numbers.
+ */
+export function placeFailover(lost: SiteSpec, survivor: SiteSpec, services: readonly ContainerSpec[]): { ok: true; placement: FailoverPlacement } | { ok: false; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const budgetMiB = (survivor.host.memoryGiB - survivor.host.reserveGiB) * 1024;
+  const usedMiB = survivor.containers.reduce((s, c) => s + c.memoryMiB, 0);
+  const memoryNeededMiB = services.reduce((s, c) => s + failoverMemoryOf(c), 0);
+  const memoryFreeMiB = budgetMiB - usedMiB;
+  if (memoryNeededMiB > memoryFreeMiB) {
+    problems.push(
+      problem(
+        `failover of ${services.map((c) => c.name).join(", ")} onto ${survivor.name}: memory`,
+        `${memoryNeededMiB} MiB needed`,
+        `at most ${memoryFreeMiB} MiB free (${budgetMiB} MiB for containers, ${usedMiB} MiB used by ${survivor.name}'s own)`,
+      ),
+    );
+  }
+
+  const diskNeededGiB = services.reduce((s, c) => s + allocatedGiB(c), 0);
+  const free = survivor.datastores
+    .filter((d) => d.content.includes("rootdir"))
+    .map((d) => {
+      const used = survivor.containers.reduce(
+        (s, c) => s + (c.rootDisk.datastore === d.id ? c.rootDisk.sizeGiB : 0) + c.mountPoints.filter((m) => m.datastore === d.id).reduce((t, m) => t + m.sizeGiB, 0),
+        0,
+      );
+      return { id: d.id, freeGiB: d.sizeGiB - used };
+    })
+    .sort((a, b) => b.freeGiB - a.freeGiB);
+  const best = free[0];
+  if (best === undefined || best.freeGiB < diskNeededGiB) {
+    problems.push(
+      problem(
+        `failover of ${services.map((c) => c.name).join(", ")} onto ${survivor.name}: disk`,
+        `${diskNeededGiB} GiB of volumes`,
+        `one datastore with that much free (largest: ${best ? `${best.id} with ${best.freeGiB} GiB` : "none"})`,
+      ),
+    );
+  }
+
+  const addresses = new Map<number, string>();
+  const from = survivor.network.ipv4.failoverFrom;
+  const subnet = parseCidr(survivor.network.ipv4.subnet);
+  if (from === undefined || subnet === undefined) {
+    problems.push(problem(`sites.${survivor.name}.network.ipv4.failoverFrom`, undefined, "the first free address for failed-over containers"));
+  } else {
+    const taken = new Set([survivor.network.ipv4.gateway, ...survivor.containers.map((c) => c.network.ipv4.split("/")[0])]);
+    let next = ipv4ToNumber(from);
+    for (const c of services) {
+      while (taken.has(numberToIpv4(next))) next += 1;
+      const address = numberToIpv4(next);
+      if (!inSubnet(address, subnet)) {
+        problems.push(problem(`sites.${survivor.name}.network.ipv4.failoverFrom`, from, `room in ${survivor.network.ipv4.subnet} for ${services.length} address(es)`));
+        break;
+      }
+      addresses.set(c.vmid, `${address}/${subnet.prefix}`);
+      next += 1;
+    }
+  }
+  if (problems.length > 0 || best === undefined) return { ok: false, problems };
+  return { ok: true, placement: { datastore: best.id, addresses, memoryNeededMiB, memoryFreeMiB, diskNeededGiB, diskFreeGiB: best.freeGiB } };
+}
+
+/**
+ * The services that do fit, taken in start order, each kept if it fits with
+ * those already kept: what a failover can bring back when the whole site cannot.
+ */
+export function servicesThatFit(lost: SiteSpec, survivor: SiteSpec, services: readonly ContainerSpec[]): ContainerSpec[] {
+  const kept: ContainerSpec[] = [];
+  for (const c of services) if (placeFailover(lost, survivor, [...kept, c]).ok) kept.push(c);
+  return kept;
+}

@@ -1,0 +1,50 @@
+/**
+ * How long each way back takes and whether it meets the two-hour target: the sum
+ * of its steps' estimates (see steps.ts and {@link ASSUMPTIONS}), so the figure up
+ * front and the steps below it can never disagree.
+ */
+import type { ContainerSpec } from "../spec/schema";
+import { ASSUMPTIONS } from "./assumptions";
+import type { Step } from "./steps";
+
+export type Mode = "failover" | "rebuild" | "disk";
+export const MODES: readonly Mode[] = ["failover", "rebuild", "disk"];
+
+export interface PathEstimate {
+  readonly mode: Mode;
+  /** Total of the steps, minutes; 0 when the path cannot be taken. */
+  readonly minutes: number;
+  /** False when the path cannot be taken at all (a failover without room). */
+  readonly feasible: boolean;
+  /** Why it cannot be taken. */
+  readonly why?: string;
+  readonly meetsTarget: boolean;
+  /** Services this path brings back, when it is not all of them (a partial failover). */
+  readonly only?: readonly string[];
+}
+
+const MIB = 1024 ** 2;
+
+/** Archive bytes per VMID: as held (status file) where known, else the spec's data size times the archive ratio. */
+export function archiveBytesOf(services: readonly ContainerSpec[], held: ReadonlyMap<number, number | null | undefined>): Map<number, number> {
+  return new Map(services.map((c) => [c.vmid, held.get(c.vmid) ?? Math.round(c.dataSizeGiB * ASSUMPTIONS.archiveRatio * 1024 * MIB)]));
+}
+
+/** The estimate of one path from its steps, or why it cannot be taken. */
+export function estimateOf(mode: Mode, steps: readonly Step[] | { blocked: string }): PathEstimate {
+  if ("blocked" in steps) return { mode, minutes: 0, feasible: false, why: steps.blocked, meetsTarget: false };
+  const minutes = steps.reduce((s, step) => s + step.minutes, 0);
+  return { mode, minutes, feasible: true, meetsTarget: minutes < ASSUMPTIONS.targetMinutes };
+}
+
+/** The fastest path that can be taken. */
+export function fastest(estimates: readonly PathEstimate[]): PathEstimate | undefined {
+  return [...estimates].filter((e) => e.feasible).sort((x, y) => x.minutes - y.minutes)[0];
+}
+
+/** `1 h 05 min` */
+export function formatMinutes(minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h > 0 ? `${h} h ${String(m).padStart(2, "0")} min` : `${m} min`;
+}

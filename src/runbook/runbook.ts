@@ -1,0 +1,135 @@
+/**
+ * The runbook for one lost site and one mode: who survives, what to bring back,
+ * the estimate of every path, and the steps of the chosen one. Pure: every input
+ * (plans, status, addresses) is read by the CLI and passed in, so the whole
+ * decision is tested without a host.
+ */
+import { directionOf } from "../offsite/directions";
+import { PAIRING, holdersOf } from "../offsite/pairing";
+import { type Problem, formatProblem, problem } from "../problems";
+import type { SiteSpec } from "../spec/schema";
+import { placeFailover, servicesThatFit } from "./capacity";
+import { MODES, type Mode, type PathEstimate, archiveBytesOf, estimateOf, fastest } from "./estimate";
+import { type PullStatus, copiesToRestore } from "./status-file";
+import { type Step, runbookSteps } from "./steps";
+import type { PlanResource } from "./targets";
+
+export interface RunbookRequest {
+  readonly lost: string;
+  readonly mode: string;
+  /** Services to bring back; empty = all of the lost site. */
+  readonly only: readonly string[];
+  readonly diskPath: string;
+  readonly allowStale: boolean;
+  readonly now: Date;
+}
+
+export interface RunbookContext {
+  readonly sites: readonly SiteSpec[];
+  /** Offline plan resources per stack. */
+  readonly plans: ReadonlyMap<string, readonly PlanResource[]>;
+  /** `user@address` per site, from the stack files. */
+  readonly sshOf: ReadonlyMap<string, string>;
+  /** The survivor's pull status for the lost site, and where it came from; absent in a dry run without one. */
+  readonly status?: { readonly status: PullStatus; readonly source: string };
+}
+
+export interface Runbook {
+  readonly lost: SiteSpec;
+  readonly survivor: SiteSpec;
+  readonly mode: Mode;
+  readonly services: SiteSpec["containers"];
+  readonly copiesDir: string;
+  readonly statusSource: string | undefined;
+  readonly estimates: PathEstimate[];
+  readonly recommended: PathEstimate | undefined;
+  readonly steps: Step[];
+  /**
+   * A failover of the whole site that does not fit: the steps bring back only
+   * the services that do; these are left out, and why.
+   */
+  readonly leftOut?: { readonly services: SiteSpec["containers"]; readonly why: string };
+}
+
+/** The arguments alone: a known site with a survivor, a known mode, known services. */
+export function checkRequest(
+  req: RunbookRequest,
+  sites: readonly SiteSpec[],
+): { ok: true; lost: SiteSpec; survivor: SiteSpec; mode: Mode; services: SiteSpec["containers"] } | { ok: false; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const lost = sites.find((s) => s.name === req.lost);
+  if (lost === undefined) problems.push(problem("--lost", req.lost, `one of the sites: ${sites.map((s) => s.name).join(", ")}`));
+  if (!MODES.includes(req.mode as Mode)) problems.push(problem("--mode", req.mode, `one of ${MODES.join(", ")}`));
+  if (lost === undefined || problems.length > 0) return { ok: false, problems };
+  const mode = req.mode as Mode;
+
+  const unknown = req.only.filter((name) => !lost.containers.some((c) => c.name === name));
+  for (const name of unknown) problems.push(problem("--only", name, `a service of ${lost.name}: ${lost.containers.map((c) => c.name).join(", ")}`));
+  const survivor = sites.find((s) => s.name === holdersOf(PAIRING, lost.name)[0]);
+  if (survivor === undefined) problems.push(problem("pairing", `no site holding ${lost.name}'s copies`, "a survivor"));
+  if (survivor === undefined || problems.length > 0) return { ok: false, problems };
+  const services = lost.containers
+    .filter((c) => req.only.length === 0 || req.only.includes(c.name))
+    .sort((a, b) => a.startup.order - b.startup.order);
+  return { ok: true, lost, survivor, mode, services };
+}
+
+/** Decides and lays out the way back, or lists every reason it cannot. */
+export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: true; runbook: Runbook } | { ok: false; problems: Problem[] } {
+  const checked = checkRequest(req, ctx.sites);
+  if (!checked.ok) return checked;
+  const { lost, survivor, mode, services } = checked;
+  const copies = directionOf(survivor, lost);
+
+  let archives: Map<number, string> | undefined;
+  const held = new Map<number, number | null | undefined>();
+  if (ctx.status !== undefined) {
+    const checked = copiesToRestore(ctx.status.status, {
+      site: lost.name,
+      vmids: services.map((c) => c.vmid),
+      maxAgeHours: survivor.offsite.staleAfterHours,
+      now: req.now,
+      source: ctx.status.source,
+      allowStale: req.allowStale,
+    });
+    if (!checked.ok) return checked;
+    archives = new Map([...checked.copies].map(([vmid, g]) => [vmid, g.newestCopy]));
+    for (const [vmid, g] of checked.copies) held.set(vmid, g.newestCopyBytes);
+  }
+  const bytes = archiveBytesOf(services, held);
+  const lostPlan = ctx.plans.get(lost.name);
+  const survivorPlan = ctx.plans.get(survivor.name);
+  const lostSsh = ctx.sshOf.get(lost.name);
+  const survivorSsh = ctx.sshOf.get(survivor.name);
+  if (!lostPlan || !survivorPlan || !lostSsh || !survivorSsh) throw new Error("the runbook needs both stacks' plans and SSH addresses");
+
+  // A whole site that does not fit on the survivor may still fail over in part
+  // (unless the operator chose the services: then it is theirs to change).
+  const whole = placeFailover(lost, survivor, services);
+  const fitting = whole.ok || req.only.length > 0 ? services : servicesThatFit(lost, survivor, services);
+  const placement = whole.ok ? whole : placeFailover(lost, survivor, fitting);
+  const leftOut = whole.ok ? undefined : { services: services.filter((c) => !fitting.includes(c)), why: whole.problems.map(formatProblem).join("; ") };
+  const base = { lost, survivor, services, copies, lostSsh, survivorSsh, archives, bytes, lostPlan, survivorPlan, diskPath: req.diskPath };
+  const stepsOf = (m: Mode): Step[] | { blocked: string } => {
+    if (m !== "failover") return runbookSteps({ ...base, mode: m });
+    if (!placement.ok || fitting.length === 0) return { blocked: whole.ok ? "" : whole.problems.map(formatProblem).join("; ") };
+    return runbookSteps({ ...base, services: fitting, mode: m, placement: placement.placement });
+  };
+  const estimates = MODES.map((m) => estimateOf(m, stepsOf(m)));
+  if (mode === "failover" && (!placement.ok || fitting.length === 0)) return { ok: false, problems: whole.ok ? [] : whole.problems };
+  return {
+    ok: true,
+    runbook: {
+      lost,
+      survivor,
+      mode,
+      services: mode === "failover" ? fitting : services,
+      copiesDir: copies.copiesDumpDir,
+      statusSource: ctx.status?.source,
+      estimates,
+      recommended: fastest(estimates),
+      steps: stepsOf(mode) as Step[],
+      ...(mode === "failover" && leftOut !== undefined ? { leftOut } : {}),
+    },
+  };
+}
