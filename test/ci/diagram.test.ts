@@ -1,0 +1,135 @@
+/**
+ * `npm run diagram`: the DOT drawn from the real offline plan shows every
+ * container, both offsite pulls and the mail path; rendering is byte-for-byte
+ * repeatable; `--check` accepts the committed SVG and refuses any other.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type DiagramStack, buildDot } from "../../scripts/lib/diagram-dot";
+import { planStacks } from "../../scripts/lib/offline-plan";
+import { renderSvg } from "../../scripts/diagram";
+import { validateSiteSpecs } from "../../src/program";
+import { allSites } from "../../stacks/sites";
+import { runScript } from "../helpers/cli";
+import { PROJECT_ROOT } from "../helpers/stacks";
+
+const COMMITTED = join(PROJECT_ROOT, "docs", "infrastructure.svg");
+const { sites } = validateSiteSpecs(allSites);
+
+const planned = (() => {
+  let cached: Promise<DiagramStack[]> | undefined;
+  return () =>
+    (cached ??= planStacks(PROJECT_ROOT).then((r) => {
+      assert.ok(r.ok, "the offline plan must pass");
+      return r.plan.stacks;
+    }));
+})();
+
+/** The text of one site's cluster in the DOT. */
+function clusterOf(dot: string, site: string): string {
+  const start = dot.indexOf(`subgraph "cluster_${site}" {`);
+  assert.notEqual(start, -1, `no cluster for ${site}`);
+  return dot.slice(start, dot.indexOf("\n  }\n", start));
+}
+
+/** Outputs of the plan with `edit` applied to a deep copy. */
+async function editedStacks(edit: (outputs: Record<string, Record<string, unknown>>) => void): Promise<DiagramStack[]> {
+  const copy = structuredClone(await planned());
+  edit(Object.fromEntries(copy.map((s) => [s.stack, s.outputs as Record<string, unknown>])) as Record<string, Record<string, unknown>>);
+  return copy;
+}
+
+test("each site's cluster shows its host, uplink, every container with VMID and address, and its nightly job", async () => {
+  const dot = buildDot(await planned(), sites);
+  assert.deepEqual(sites.map((s) => s.name).sort(), ["rouans", "sthilaire"]);
+  for (const site of sites) {
+    const cluster = clusterOf(dot, site.name);
+    for (const fact of [site.host.model, site.host.cpu, `${site.host.memoryGiB} GiB RAM`, `uplink ${site.uplink.downMbps} down / ${site.uplink.upMbps} up Mbit/s`]) {
+      assert.ok(cluster.includes(fact), `${site.name}: ${fact}`);
+    }
+    for (const c of site.containers) {
+      assert.match(cluster, new RegExp(`"${site.name}/${c.name}" \\[label="${c.name} {2}\\(VMID ${c.vmid}\\)\\\\n${c.hostname} {2}${c.network.ipv4}`), `${site.name}/${c.name}`);
+    }
+    const vmids = site.containers.map((c) => c.vmid).sort((a, b) => a - b).join(", ");
+    assert.ok(cluster.includes(`nightly backup nightly-${site.name}\\n${site.backup.schedule}\\nVMIDs ${vmids}`), `${site.name} job`);
+  }
+});
+
+test("both offsite pulls are edges from the source's job to the holder's copies, with budget and window", async () => {
+  const stacks = await planned();
+  const dot = buildDot(stacks, sites);
+  const directions = (stacks[0]?.outputs["offsiteDirections"] ?? []) as { source: string; holder: string; budgetMbps: number; window: string }[];
+  assert.deepEqual(directions.map((d) => `${d.source}->${d.holder}`).sort(), ["rouans->sthilaire", "sthilaire->rouans"]);
+  for (const d of directions) {
+    const edge = `"${d.source}/nightly-backup" -> "${d.holder}/copies-of-${d.source}" [label="offsite pull by ${d.holder}\\n${d.budgetMbps} Mbit/s, ${d.window}`;
+    assert.ok(dot.includes(edge), edge);
+    assert.ok(clusterOf(dot, d.holder).includes(`"${d.holder}/copies-of-${d.source}"`), `copies of ${d.source} inside ${d.holder}`);
+  }
+});
+
+test("the mail path: internet -> relay -> mail, and mail -> relay -> outbound, the relay at St Hilaire", async () => {
+  const dot = buildDot(await planned(), sites);
+  assert.match(dot, /^ {2}internet -> "sthilaire\/relay" \[label="inbound SMTP"/m);
+  assert.match(dot, /^ {2}"sthilaire\/relay" -> "sthilaire\/mail" \[label="delivers in,\\nsends out", dir="both"/m);
+  assert.match(dot, /^ {2}"sthilaire\/relay" -> outbound \[label="outbound SMTP"/m);
+});
+
+test("a plan without the relay, or without an output, is refused with what is missing", async () => {
+  const noRelay = await editedStacks((o) => {
+    const containers = o["sthilaire"]?.["containers"] as Record<string, unknown>;
+    containers["smtp"] = containers["relay"];
+    delete containers["relay"];
+  });
+  assert.throws(() => buildDot(noRelay, sites), {
+    message: 'diagram: the mail path needs exactly one container named "relay", found 0 (containers: rouans/web, sthilaire/mail, sthilaire/nextcloud, sthilaire/smtp)',
+  });
+  const noJob = await editedStacks((o) => delete o["rouans"]?.["nightlyBackup"]);
+  assert.throws(() => buildDot(noJob, sites), /^Error: diagram: stack rouans does not have the outputs the picture reads \(outputs\.nightlyBackup: /);
+});
+
+test("a pull that does not fit its window is drawn red and says so", async () => {
+  const tight = await editedStacks((o) => {
+    for (const outputs of Object.values(o)) {
+      for (const d of outputs["offsiteDirections"] as { source: string; fits: boolean }[]) if (d.source === "sthilaire") d.fits = false;
+    }
+  });
+  assert.match(buildDot(tight, sites), /"sthilaire\/nightly-backup" -> "rouans\/copies-of-sthilaire" \[label="[^"]*DOES NOT FIT", color="red"/);
+});
+
+test("rendering is deterministic and carries no Graphviz version stamp", async () => {
+  const dot = buildDot(await planned(), sites);
+  const [a, b] = [await renderSvg(dot), await renderSvg(dot)];
+  assert.equal(a, b);
+  assert.match(a, /^<\?xml[\s\S]*<svg [\s\S]*<\/svg>\n$/);
+  assert.doesNotMatch(a, /graphviz version|\d{8}\.\d{4}/);
+});
+
+test("--check accepts the committed SVG", () => {
+  assert.ok(existsSync(COMMITTED), "docs/infrastructure.svg is committed");
+  const result = runScript("scripts/diagram.ts", ["--check"]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, "docs/infrastructure.svg is up to date with the plan\n");
+});
+
+test("--check refuses a modified or missing SVG; writing it again restores the committed bytes", () => {
+  const dir = mkdtempSync(join(tmpdir(), "retzien-diagram-"));
+  try {
+    const copy = join(dir, "infrastructure.svg");
+    copyFileSync(COMMITTED, copy);
+    writeFileSync(copy, readFileSync(copy, "utf8").replace("VMID 230", "VMID 231"));
+    const stale = runScript("scripts/diagram.ts", ["--check", "--out", copy]);
+    assert.equal(stale.status, 1);
+    assert.equal(stale.stderr, `${copy} is not what the plan draws now: run \`npm run diagram\` and commit the result\n`);
+    const missing = runScript("scripts/diagram.ts", ["--check", "--out", join(dir, "none.svg")]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /none\.svg does not exist: run `npm run diagram`/);
+    const written = runScript("scripts/diagram.ts", ["--out", copy]);
+    assert.equal(written.status, 0, written.stderr);
+    assert.ok(readFileSync(copy).equals(readFileSync(COMMITTED)), "a fresh process draws the committed bytes");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
