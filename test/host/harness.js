@@ -12,34 +12,27 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
-const net = require('node:net');
 const crypto = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const SCRIPT = path.join(REPO, 'scripts', 'host', 'offsite-pull.sh');
-const RRSYNC = '/usr/bin/rrsync';
+
+// The loopback sshd, the key line it authorises and the relay in front of it
+// live in one module, shared with the benchmark (scripts/bench/).
+const loopback = require('../../scripts/lib/loopback-sshd.ts');
+const { RRSYNC, freePort, have } = loopback;
 
 /**
- * The authorized_keys line the SENDER installs for the peer's pull key. The
- * TypeScript side generates exactly this format; swap this function for its
- * export when that exists.
+ * The authorized_keys line the SENDER installs for the peer's pull key: the
+ * line the stacks install (src/offsite/host-files.ts), not a copy of it, so the
+ * security tests prove what production authorises.
  * @param {string} dumpDir absolute dump directory served read-only
  * @param {string} pubKey the pull key's public half ("ssh-ed25519 AAAA... comment")
  * @returns {string}
  */
-// The line the stacks install (src/offsite/host-files.ts), not a copy of it: the
-// security tests prove what production authorises. Needs ts-node, as `npm test` has.
-const hostFiles = require('../../src/offsite/host-files.ts');
-
 function authorizedKeyLine(dumpDir, pubKey) {
-  const key = hostFiles.checkEd25519PublicKey(pubKey);
-  if (!key.ok) throw new Error(`test pull key refused: ${key.reason}`);
-  return hostFiles.authorizedKeyLine(dumpDir, key, hostFiles.authorizationMarker('test-holder'));
-}
-
-function have(cmd) {
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' }).status === 0;
+  return loopback.pullAuthorization(dumpDir, pubKey, 'test-holder');
 }
 
 /**
@@ -47,13 +40,7 @@ function have(cmd) {
  * @returns {string|null}
  */
 function missingForSshTests() {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    return 'needs root: sshd runs with PermitRootLogin forced-commands-only and needs /run/sshd';
-  }
-  for (const cmd of ['/usr/sbin/sshd', RRSYNC, 'ssh', 'ssh-keygen', 'rsync', 'python3', 'gzip', 'tar', 'flock', 'bash']) {
-    if (!have(cmd)) return `needs ${cmd}, which is not installed`;
-  }
-  return null;
+  return loopback.missingForLoopbackSshd(['gzip', 'tar', 'flock', 'bash']);
 }
 
 function sh(cmd, opts = {}) {
@@ -64,115 +51,14 @@ function sh(cmd, opts = {}) {
   return r.stdout;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Poll until 127.0.0.1:port accepts (bounded: 100 x 50 ms). */
-async function waitForPort(port, isDead) {
-  for (let i = 0; i < 100; i++) {
-    if (isDead()) return false;
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await sleep(50);
-  }
-  return false;
-}
-
-function stopProcess(proc, graceMs = 2000) {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, graceMs);
-    proc.once('exit', () => { clearTimeout(timer); resolve(); });
-    try { proc.kill('SIGTERM'); } catch { clearTimeout(timer); resolve(); }
-  });
-}
-
-async function startSshd(dir, authorizedKeys) {
-  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privsep dir
-  const hostKey = path.join(dir, 'host_ed25519');
-  sh(`ssh-keygen -q -t ed25519 -N '' -C test-host -f '${hostKey}'`);
-  const logPath = path.join(dir, 'sshd.log');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const cfg = path.join(dir, 'sshd_config');
-    fs.writeFileSync(cfg, [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${authorizedKeys}`,
-      'PermitRootLogin forced-commands-only',
-      'StrictModes no',
-      'UsePAM no',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'AllowTcpForwarding yes', // the key's `restrict` must be what forbids it
-      'Subsystem sftp internal-sftp', // as on a real host: the forced command must win
-      'LogLevel VERBOSE',
-      '',
-    ].join('\n'));
-    const log = fs.openSync(logPath, 'a');
-    const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    let dead = false;
-    proc.once('exit', () => { dead = true; });
-    if (await waitForPort(port, () => dead)) {
-      return { port, proc, logPath, hostPub: fs.readFileSync(`${hostKey}.pub`, 'utf8').trim(), stop: () => stopProcess(proc) };
-    }
-    await stopProcess(proc);
-  }
-  throw new Error(`sshd did not start; log:\n${fs.readFileSync(logPath, 'utf8')}`);
-}
 
 /**
  * A loopback TCP relay to the sshd that can cut every connection once more
  * than `cutAfterBytes` have flowed from the server: a link that dies mid-transfer.
  */
 function startProxy(targetPort) {
-  const state = { cutAfterBytes: 0, down: 0, cuts: 0 };
-  const sockets = new Set();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client); sockets.add(upstream);
-    const kill = () => { client.destroy(); upstream.destroy(); };
-    client.on('error', kill); upstream.on('error', kill);
-    client.on('close', kill); upstream.on('close', kill);
-    client.pipe(upstream);
-    upstream.on('data', (chunk) => {
-      state.down += chunk.length;
-      if (state.cutAfterBytes > 0 && state.down > state.cutAfterBytes) {
-        state.cuts++;
-        kill();
-        return;
-      }
-      if (!client.write(chunk)) {
-        upstream.pause();
-        client.once('drain', () => upstream.resume());
-      }
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      port: server.address().port,
-      state,
-      stop: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
-    }));
-  });
+  return loopback.startRelay(targetPort);
 }
 
 /** Random (incompressible) and text files: a small stand-in for a container rootfs. */
@@ -318,12 +204,11 @@ async function makeSite(t) {
   for (const [name, body] of Object.entries(STANDINS)) {
     fs.writeFileSync(path.join(site.bin, name), body(site.rec), { mode: 0o755 });
   }
-  sh(`ssh-keygen -q -t ed25519 -N '' -C offsite-pull-test -f '${site.key}'`);
+  const pubKey = loopback.makeEd25519Key(site.key, 'offsite-pull-test');
   const authorizedKeys = path.join(site.sshdDir, 'authorized_keys');
-  fs.writeFileSync(authorizedKeys, `${authorizedKeyLine(site.senderDump, fs.readFileSync(`${site.key}.pub`, 'utf8'))}\n`);
-  site.sshd = await startSshd(site.sshdDir, authorizedKeys);
-  site.knownHostsFor = (ports) => fs.writeFileSync(site.knownHosts,
-    ports.map((p) => `[127.0.0.1]:${p} ${site.sshd.hostPub}\n`).join(''));
+  fs.writeFileSync(authorizedKeys, `${authorizedKeyLine(site.senderDump, pubKey)}\n`);
+  site.sshd = await loopback.startLoopbackSshd(site.sshdDir, authorizedKeys);
+  site.knownHostsFor = (ports) => loopback.writeKnownHosts(site.knownHosts, ports, site.sshd.hostPub);
   site.knownHostsFor([site.sshd.port]);
 
   t.after(async () => {
