@@ -45,7 +45,9 @@ export class NightlyBackup extends pulumi.ComponentResource {
         vmids: this.vmids.map(String),
         mode: backup.mode,
         // gzip through pigz is written --rsyncable: the offsite pull then moves only
-        // changed blocks. vzdump's zstd is not rsyncable and would move everything.
+        // changed blocks. vzdump writes zstd --rsyncable too, but its sync points are
+        // megabytes apart: measured 26 % of the archive on the wire for a 2 % night,
+        // against 3.6 % for gzip (docs/performance.md).
         compress: "gzip",
         pigz: backup.pigzThreads,
         pruneBackups: pruneBackupsOf(backup.retention),
