@@ -46,6 +46,7 @@ async function main(): Promise<number> {
 }
 
 main().then(exitAfterFlush, (error: unknown) => {
-  process.stderr.write(`plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`plan failed: ${text}\n(RETZIEN_PLAN_STACK_TRACES=1 npm run plan shows where, if no stack trace is above)\n`);
   exitAfterFlush(3);
 });

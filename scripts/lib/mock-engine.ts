@@ -215,6 +215,12 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
   const resources: RecordedResource[] = [];
   const warnings: string[] = [];
   activeRecorder = (r) => resources.push(r);
+  // Pulumi's runtime captures a stack trace for every promise it wraps, and under
+  // ts-node each goes through source maps: two thirds of a 250-container plan
+  // (docs/performance.md). No trace is needed to plan; RETZIEN_PLAN_STACK_TRACES=1
+  // brings them back to debug a program that throws.
+  const traceLimit = Error.stackTraceLimit;
+  if (process.env["RETZIEN_PLAN_STACK_TRACES"] !== "1") Error.stackTraceLimit = 0;
   const warn = pulumi.log.warn;
   pulumi.log.warn = async (message: string) => {
     warnings.push(message);
@@ -262,5 +268,6 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
   } finally {
     activeRecorder = undefined;
     pulumi.log.warn = warn;
+    Error.stackTraceLimit = traceLimit;
   }
 }
