@@ -1,0 +1,60 @@
+/**
+ * Rouans grown to `n` containers, for the plan-speed figures: the committed
+ * site with its host, datastores, VMID range and network scaled so that the
+ * generated spec passes every rule (so the plan measures declaring, not
+ * refusing). St Hilaire stays as committed: both stacks validate both sites.
+ */
+import type { SiteSpecInput } from "../../src/spec/schema";
+import { rouans } from "../../stacks/rouans";
+import { sthilaire } from "../../stacks/sthilaire";
+
+type ContainerInput = SiteSpecInput["containers"][number];
+
+const MEMORY_MIB = 512;
+const ROOT_GIB = 8;
+const DATA_GIB = 10;
+
+/** The i-th generated container (0-based): a small web site, stateful every other one. */
+function container(i: number): ContainerInput {
+  const n = String(i + 1).padStart(3, "0");
+  // 192.168.10.0 is the committed /24; the /16 gives room for hundreds of containers after it.
+  const third = 11 + Math.floor(i / 250);
+  const fourth = 2 + (i % 250);
+  return {
+    name: `ct${n}`,
+    vmid: 1000 + i,
+    hostname: `ct${n}`,
+    cores: 1,
+    memoryMiB: MEMORY_MIB,
+    swapMiB: 256,
+    rootDisk: { datastore: "local-lvm", sizeGiB: ROOT_GIB },
+    mountPoints: [{ name: "sites", path: "/var/www", datastore: "data", sizeGiB: DATA_GIB, backup: true }],
+    network: { ipv4: `192.168.${third}.${fourth}/16`, ipv6: `2001:db8:10::${(0x1000 + i).toString(16)}/64` },
+    features: { nesting: i % 3 === 0 },
+    startup: { order: 1 + (i % 10) },
+    tags: ["web", "generated"],
+    dataSizeGiB: 1,
+    stateful: i % 2 === 0,
+  };
+}
+
+/** Both sites, Rouans with `n` generated containers. */
+export function sitesWithContainers(n: number): SiteSpecInput[] {
+  if (!Number.isInteger(n) || n < 1 || n > 2000) throw new Error(`generated sites: ${n} containers, expected 1..2000`);
+  const base = structuredClone(rouans);
+  const containers = Array.from({ length: n }, (_, i) => container(i));
+  const site: SiteSpecInput = {
+    ...base,
+    host: { ...base.host, memoryGiB: Math.ceil((n * MEMORY_MIB) / 1024) + (base.host.reserveGiB ?? 4) },
+    vmidRange: { first: 1000, last: 2999 },
+    network: {
+      ...base.network,
+      ipv4: { subnet: "192.168.0.0/16", gateway: "192.168.10.1", failoverFrom: "192.168.10.100" },
+    },
+    datastores: base.datastores.map((d) =>
+      d.id === "local-lvm" ? { ...d, sizeGiB: n * ROOT_GIB } : d.id === "data" ? { ...d, sizeGiB: n * DATA_GIB } : d,
+    ),
+    containers,
+  };
+  return [site, structuredClone(sthilaire)];
+}
