@@ -5,13 +5,13 @@
  * what the plan draws now. Graphviz runs as WebAssembly (@viz-js/viz): no system
  * binary, no network, and the same version on every machine.
  */
-import { parseArgs } from "node:util";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { instance } from "@viz-js/viz";
 import { formatProblem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
 import { allSites } from "../stacks/sites";
+import { parseCommandLine } from "./lib/command-line";
 import { buildDot, normalizeSvg } from "./lib/diagram-dot";
 import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
@@ -45,20 +45,8 @@ function readIfExists(file: string): string | undefined {
 }
 
 async function main(): Promise<number> {
-  let values: { check?: boolean; out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: { check: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\nDraws the sites, containers, backups, offsite pulls and mail path from the offline plan.\n`);
-    return 0;
-  }
+  const values = parseCommandLine({ check: { type: "boolean" }, out: { type: "string" } }, `${USAGE}\nDraws the sites, containers, backups, offsite pulls and mail path from the offline plan.`);
+  if (typeof values === "number") return values;
   const out = resolve(process.cwd(), values.out ?? resolve(PROJECT_ROOT, DEFAULT_OUT));
   const inside = relative(process.cwd(), out);
   const shown = inside.startsWith("..") || inside === "" ? out : inside;

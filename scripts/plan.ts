@@ -3,30 +3,19 @@
  * offline — the real program under mocks, no Proxmox, no Pulumi CLI, no secret.
  * Exit 1 with the list of problems, and nothing else, when a spec or config is wrong.
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { formatProblem } from "../src/problems";
+import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
 import { renderOffsite, renderSummary, renderTree } from "./lib/plan-render";
 
-const USAGE = "usage: npm run plan -- [--stack NAME]... [--json]";
+const USAGE =
+  "usage: npm run plan -- [--stack NAME]... [--json]\nRuns every stack's program under mocks with its Pulumi.<stack>.yaml and prints what it would declare.";
 
 async function main(): Promise<number> {
-  let values: { stack?: string[]; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: { stack: { type: "string", multiple: true }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\nRuns every stack's program under mocks with its Pulumi.<stack>.yaml and prints what it would declare.\n`);
-    return 0;
-  }
+  const values = parseCommandLine({ stack: { type: "string", multiple: true }, json: { type: "boolean" } }, USAGE);
+  if (typeof values === "number") return values;
   const result = await planStacks(resolve(__dirname, ".."), values.stack ? { stacks: values.stack } : {});
   if (!result.ok) {
     process.stderr.write(`${result.problems.map(formatProblem).join("\n")}\n`);

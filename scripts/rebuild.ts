@@ -10,13 +10,13 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { pullNames } from "../src/offsite/host-files";
 import { type Problem, formatProblem, problem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
 import { type RunbookContext, checkRequest, planRunbook } from "../src/runbook/runbook";
 import { parsePullStatus } from "../src/runbook/status-file";
 import { allSites } from "../stacks/sites";
+import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
 import { renderHeader, renderSteps, shellWord } from "./lib/runbook-render";
@@ -39,7 +39,6 @@ type Args = {
   from?: string;
   log?: string;
   "disk-path"?: string;
-  help?: boolean;
 };
 
 function refuse(code: number, problems: Problem[]): number {
@@ -71,32 +70,23 @@ function readStatus(args: Args, survivorSsh: string, lost: string): RunbookConte
 }
 
 async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs({
-      options: {
-        lost: { type: "string" },
-        mode: { type: "string" },
-        only: { type: "string", multiple: true },
-        "dry-run": { type: "boolean" },
-        yes: { type: "boolean" },
-        status: { type: "string" },
-        "allow-stale": { type: "boolean" },
-        from: { type: "string" },
-        log: { type: "string" },
-        "disk-path": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }).values as Args;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\nSee docs/runbook.md.\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    {
+      lost: { type: "string" },
+      mode: { type: "string" },
+      only: { type: "string", multiple: true },
+      "dry-run": { type: "boolean" },
+      yes: { type: "boolean" },
+      status: { type: "string" },
+      "allow-stale": { type: "boolean" },
+      from: { type: "string" },
+      log: { type: "string" },
+      "disk-path": { type: "string" },
+    },
+    `${USAGE}\nSee docs/runbook.md.`,
+  );
+  if (typeof parsed === "number") return parsed;
+  const args: Args = parsed;
   const missing = (["lost", "mode"] as const).filter((k) => args[k] === undefined);
   if (missing.length > 0) return refuse(2, missing.map((k) => problem(`--${k}`, undefined, k === "lost" ? "the site that was lost" : "failover, rebuild or disk")));
 

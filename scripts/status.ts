@@ -12,7 +12,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { directionsOf, dumpDirOf } from "../src/offsite/directions";
 import { pullNames } from "../src/offsite/host-files";
 import { PAIRING } from "../src/offsite/pairing";
@@ -21,6 +20,7 @@ import { validateSiteSpecs } from "../src/program";
 import { type Glance, assess } from "../src/status/assess";
 import { type Probe, probeSchema } from "../src/status/probe";
 import { allSites } from "../stacks/sites";
+import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
 import { readProjectName, readStackFile } from "./lib/stack-file";
 
@@ -64,27 +64,17 @@ function render(glance: Glance): string[] {
 }
 
 async function main(): Promise<number> {
-  let values: { site?: string[]; json?: boolean; ssh?: string[]; "ssh-config"?: string; prefix?: string[]; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        site: { type: "string", multiple: true },
-        json: { type: "boolean" },
-        ssh: { type: "string", multiple: true },
-        "ssh-config": { type: "string" },
-        prefix: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const values = parseCommandLine(
+    {
+      site: { type: "string", multiple: true },
+      json: { type: "boolean" },
+      ssh: { type: "string", multiple: true },
+      "ssh-config": { type: "string" },
+      prefix: { type: "string", multiple: true },
+    },
+    USAGE,
+  );
+  if (typeof values === "number") return values;
   const { sites, problems } = validateSiteSpecs(allSites);
   if (problems.length > 0) {
     process.stderr.write(`${problems.map(formatProblem).join("\n")}\n`);

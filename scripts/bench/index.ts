@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../lib/command-line";
 import { exitAfterFlush } from "../lib/exit";
 import { missingForLoopbackSshd } from "../lib/loopback-sshd";
 import { measureBandwidth } from "./bandwidth";
@@ -53,24 +53,15 @@ function summarize(n: Nights["nights"][keyof Nights["nights"]]): NightSummary {
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        quick: { type: "boolean" }, json: { type: "boolean" }, keep: { type: "boolean" }, help: { type: "boolean", short: "h" },
-        "size-mib": { type: "string" }, change: { type: "string" }, wide: { type: "string" }, seed: { type: "string" },
-        "pull-script": { type: "string" }, "plan-node-arg": { type: "string", multiple: true },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const values = parseCommandLine(
+    {
+      quick: { type: "boolean" }, json: { type: "boolean" }, keep: { type: "boolean" },
+      "size-mib": { type: "string" }, change: { type: "string" }, wide: { type: "string" }, seed: { type: "string" },
+      "pull-script": { type: "string" }, "plan-node-arg": { type: "string", multiple: true },
+    },
+    USAGE,
+  );
+  if (typeof values === "number") return values;
   const num = (v: string | undefined, dflt: number, name: string, lo: number, hi: number): number => {
     const n = v === undefined ? dflt : Number(v);
     if (!Number.isFinite(n) || n < lo || n > hi) throw new UsageError(`--${name}: found ${v}, expected a number in ${lo}..${hi}`);

@@ -142,3 +142,16 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     assert.equal(summary.resources, stack === "rouans" ? 16 : 22);
   }
 });
+
+test("every command refuses an unknown option with exit 2 and its usage, and answers --help", () => {
+  for (const script of ["scripts/plan.ts", "scripts/rebuild.ts", "scripts/status.ts", "scripts/diagram.ts", "scripts/bench/index.ts"]) {
+    const bad = runScript(script, ["--bogus"]);
+    assert.equal(bad.status, 2, script);
+    assert.match(bad.stderr, /^Unknown option '--bogus'/, script);
+    assert.match(bad.stderr, /^usage: npm run /m, script);
+    const help = runScript(script, ["--help"]);
+    assert.equal(help.status, 0, script);
+    assert.match(help.stdout, /^usage: npm run /, script);
+    assert.equal(help.stderr, "", script);
+  }
+});
