@@ -20,7 +20,7 @@ import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
 import { renderHeader, renderSteps, shellWord } from "./lib/runbook-render";
-import { readProjectName, readStackFile } from "./lib/stack-file";
+import { readProjectName, sshDestinationOf } from "./lib/stack-file";
 import { runSteps } from "./lib/step-runner";
 
 const ROOT = resolve(__dirname, "..");
@@ -93,12 +93,7 @@ async function main(): Promise<number> {
   const { sites, problems } = validateSiteSpecs(allSites);
   if (problems.length > 0) return refuse(1, problems);
   const project = readProjectName(ROOT);
-  const sshOf = new Map(
-    sites.map((s) => {
-      const config = readStackFile(ROOT, s.name).config;
-      return [s.name, `${config[`${project}:sshUser`] ?? "root"}@${config[`${project}:sshAddress`] ?? ""}`];
-    }),
-  );
+  const sshOf = new Map(sites.map((s) => [s.name, sshDestinationOf(ROOT, project, s.name)]));
 
   // Arguments first, with no plan and no status: a typo must not cost a minute.
   const request = {

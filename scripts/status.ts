@@ -22,7 +22,7 @@ import { type Probe, probeSchema } from "../src/status/probe";
 import { allSites } from "../stacks/sites";
 import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
-import { readProjectName, readStackFile } from "./lib/stack-file";
+import { readProjectName, sshDestinationOf } from "./lib/stack-file";
 
 const ROOT = resolve(__dirname, "..");
 const USAGE = "usage: npm run status -- [--site NAME]... [--json] [--ssh SITE=USER@HOST]... [--ssh-config FILE] [--prefix SITE=DIR]...";
@@ -104,8 +104,7 @@ async function main(): Promise<number> {
   const probes = new Map<string, Probe | { error: string }>();
   for (const name of probed) {
     const site = sites.find((s) => s.name === name)!;
-    const config = readStackFile(ROOT, name).config;
-    const dest = ssh.get(name) ?? `${config[`${project}:sshUser`] ?? "root"}@${config[`${project}:sshAddress`] ?? ""}`;
+    const dest = ssh.get(name) ?? sshDestinationOf(ROOT, project, name);
     const at = (path: string) => `${prefix.get(name) ?? ""}${path}`;
     const args = [
       "--dump",

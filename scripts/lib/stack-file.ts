@@ -53,3 +53,9 @@ export function readProjectName(projectRoot: string): string {
   if (typeof doc?.name !== "string") throw new Error("Pulumi.yaml has no project name");
   return doc.name;
 }
+
+/** `sshUser@sshAddress` of a site, from its stack file (user root by default). */
+export function sshDestinationOf(projectRoot: string, project: string, stack: string): string {
+  const { config } = readStackFile(projectRoot, stack);
+  return `${config[`${project}:sshUser`] ?? "root"}@${config[`${project}:sshAddress`] ?? ""}`;
+}

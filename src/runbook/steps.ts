@@ -143,12 +143,20 @@ function rebuildTail(input: RunbookInput, archiveDir: string): Step[] {
   ];
 }
 
+/** The newest copies of the services at the survivor: their total bytes and the files to copy. */
+function newestCopies(input: RunbookInput): { all: number; files: string } {
+  return {
+    all: [...input.bytes.values()].reduce((s, b) => s + b, 0),
+    files: input.services.map((c) => archiveFiles(input, input.copies.copiesDumpDir, c.vmid)).join(" "),
+  };
+}
+
 function rebuildSteps(input: RunbookInput): Step[] {
-  const { lost, survivor, services, copies } = input;
-  const all = [...input.bytes.values()].reduce((s, b) => s + b, 0);
-  const files = services.map((c) => archiveFiles(input, copies.copiesDumpDir, c.vmid)).join(" ");
+  const { lost, survivor, copies } = input;
+  const { all, files } = newestCopies(input);
   const port = lost.publicSsh.port === 22 ? "" : ` -e 'ssh -p ${lost.publicSsh.port}'`;
-  const dump = `${lost.datastores.find((d) => d.id === lost.backup.storage)?.path ?? "/mnt/backup"}/dump`;
+  // The lost site's own dump directory, where its archives go back to.
+  const dump = copies.sourceDumpDir;
   return [
     ...rebuildHead(input),
     {
@@ -164,9 +172,8 @@ function rebuildSteps(input: RunbookInput): Step[] {
 }
 
 function diskSteps(input: RunbookInput): Step[] {
-  const { lost, survivor, services, copies, diskPath } = input;
-  const all = [...input.bytes.values()].reduce((s, b) => s + b, 0);
-  const files = services.map((c) => archiveFiles(input, copies.copiesDumpDir, c.vmid)).join(" ");
+  const { lost, survivor, diskPath } = input;
+  const { all, files } = newestCopies(input);
   return [
     ...rebuildHead(input),
     {
