@@ -8,7 +8,7 @@ import { formatProblem } from "../src/problems";
 import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
-import { renderOffsite, renderSummary, renderTree } from "./lib/plan-render";
+import { renderBackupPlan, renderSummary, renderTree } from "./lib/plan-render";
 
 const USAGE =
   "usage: npm run plan -- [--stack NAME]... [--json]\nRuns every stack's program under mocks with its Pulumi.<stack>.yaml and prints what it would declare.";
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   }
   for (const stack of result.plan.stacks) {
     process.stdout.write(`\n== stack ${stack.stack} (project ${stack.project}) ==\n${renderTree(stack).join("\n")}\n`);
-    for (const line of renderOffsite(stack)) process.stdout.write(`${line}\n`);
+    for (const line of renderBackupPlan(stack)) process.stdout.write(`${line}\n`);
     for (const w of stack.warnings) process.stdout.write(`warning: ${w}\n`);
   }
   process.stdout.write(`\n${result.plan.stacks.map(renderSummary).join("\n")}\n`);

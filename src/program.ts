@@ -4,13 +4,14 @@
  * here, so it runs (and is tested) without mocks, and nothing can be registered
  * before it has passed.
  */
+import { backupPlanProblems, planBackups } from "./backup/plan";
 import { type StackConfig, parseStackConfig } from "./config/stack-config";
 import { InvalidInfrastructureError, type Problem, problem } from "./problems";
 import { validateOffsite } from "./offsite/directions";
 import { PAIRING, type PairingEntry } from "./offsite/pairing";
 import { validateSites } from "./rules/site-rules";
 import { parseWithProblems } from "./rules/schema-problems";
-import { type SiteSpec, type SiteSpecInput, siteSchema } from "./spec/schema";
+import { type SiteSpec, type SiteSpecInput, siteSchema } from "./site/schema";
 
 /** What the engine gives the program. */
 export interface EngineInput {
@@ -33,7 +34,8 @@ export interface ResolvedStack {
 
 /**
  * Validates every site spec on its own (shapes), then all of them together
- * (cross-field rules, and the pairing of their backups).
+ * (cross-field rules, the pairing of their backups), then the capacity and
+ * night plan of their backups.
  */
 export function validateSiteSpecs(
   inputs: readonly SiteSpecInput[],
@@ -49,6 +51,8 @@ export function validateSiteSpecs(
   }
   // Cross-field rules need well-formed sites; shape problems are reported first, with them.
   if (problems.length === 0) problems.push(...validateSites(sites), ...validateOffsite(pairing, sites));
+  // The capacity and night plan needs sites that passed every other rule.
+  if (problems.length === 0) problems.push(...backupPlanProblems(planBackups(sites, pairing), sites));
   return { sites, problems };
 }
 

@@ -2,7 +2,7 @@
  * Rouans: the Asrock DeskMini that serves every website of both associations.
  * Numbers from the association's own description of the box (docs: DOMAIN).
  */
-import type { SiteSpecInput } from "../src/spec/schema";
+import type { SiteSpecInput } from "../src/site/schema";
 
 export const rouans: SiteSpecInput = {
   name: "rouans",
@@ -19,7 +19,8 @@ export const rouans: SiteSpecInput = {
   },
   // The other site may use 80% of the upload between the end of the nightly backup and 07:00.
   uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8, nightEndsAt: "07:00" },
-  publicSsh: { host: "rouans.retzien.fr", port: 22 },
+  // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
+  siteLink: { endpoint: "rouans.retzien.fr", port: 51820, address: "10.77.0.1" },
   // 100..199 here, 200..299 at St Hilaire: an archive of either site restores on either host.
   vmidRange: { first: 100, last: 199 },
   network: {
@@ -32,7 +33,6 @@ export const rouans: SiteSpecInput = {
     { id: "local", type: "dir", path: "/var/lib/vz", sizeGiB: 60, disk: "500 GB SSD (system)", content: ["vztmpl", "iso", "snippets"] },
     { id: "local-lvm", type: "lvmthin", sizeGiB: 380, disk: "500 GB SSD (system)", content: ["rootdir", "images"] },
     { id: "data", type: "lvmthin", sizeGiB: 460, disk: "500 GB SSD (data)", content: ["rootdir", "images"] },
-    { id: "backup", type: "dir", path: "/mnt/backup", sizeGiB: 920, disk: "1 TB HDD (backups)", content: ["backup"] },
   ],
   template: {
     datastore: "local",
@@ -41,19 +41,24 @@ export const rouans: SiteSpecInput = {
   },
   backup: {
     schedule: "*-*-* 01:00",
-    storage: "backup",
     mode: "snapshot",
-    pigzThreads: 2,
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
     mailTo: ["technique@retzien.fr"],
-    durationHours: 1,
   },
-  // The other site's archives, pulled every night, live on the same 1 TB backup disk.
+  // PBS beside Proxmox VE on the backup disk: this site's snapshots and the other
+  // site's copies in one deduplicating datastore (docs/backup.md).
+  backupServer: {
+    datastore: "backup",
+    path: "/mnt/backup/pbs",
+    sizeGiB: 920,
+    disk: "1 TB HDD (backups)",
+    // Proxmox's recommendation for a 920 GiB datastore (4 GiB + 1 GiB per TiB); the 32 GB box has room.
+    memoryGiB: 5,
+  },
+  // The other site's copies, pulled every night by this host's PBS, kept by this host's own retention.
   offsite: {
-    basePath: "/mnt/backup/offsite",
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
     staleAfterHours: 36,
-    freeSpaceMarginGiB: 5,
   },
   containers: [
     {
@@ -75,6 +80,9 @@ export const rouans: SiteSpecInput = {
       startup: { order: 1, upDelaySec: 0, downDelaySec: 60 },
       tags: ["web", "stateful"],
       dataSizeGiB: 120,
+      // Uploads, logs and the nightly database dumps of ~250 sites; PHP, HTML and SQL compress well.
+      dailyChangePercent: 2,
+      compressionRatio: 0.6,
       stateful: true,
     },
   ],

@@ -3,7 +3,7 @@
  * Nextcloud "cloud", and the mail relay. Its uplink is VDSL, 17 Mbit/s up: the
  * slow direction of every offsite transfer.
  */
-import type { SiteSpecInput } from "../src/spec/schema";
+import type { SiteSpecInput } from "../src/site/schema";
 
 export const sthilaire: SiteSpecInput = {
   name: "sthilaire",
@@ -20,7 +20,8 @@ export const sthilaire: SiteSpecInput = {
     disks: ["2 TB HDD (mirror a)", "2 TB HDD (mirror b)", "1 TB HDD (backups)", "320 GB HDD (system)"],
   },
   uplink: { downMbps: 40, upMbps: 17, offsiteShare: 0.8, nightEndsAt: "07:00" },
-  publicSsh: { host: "sthilaire.retzien.fr", port: 22 },
+  // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
+  siteLink: { endpoint: "sthilaire.retzien.fr", port: 51820, address: "10.77.0.2" },
   vmidRange: { first: 200, last: 299 },
   network: {
     bridge: "vmbr0",
@@ -32,7 +33,6 @@ export const sthilaire: SiteSpecInput = {
     { id: "local", type: "dir", path: "/var/lib/vz", sizeGiB: 40, disk: "320 GB HDD (system)", content: ["vztmpl", "iso", "snippets"] },
     { id: "local-lvm", type: "lvmthin", sizeGiB: 220, disk: "320 GB HDD (system)", content: ["rootdir", "images"] },
     { id: "tank", type: "zfspool", sizeGiB: 1800, disk: "2 x 2 TB HDD, ZFS mirror", content: ["rootdir", "images"] },
-    { id: "backup", type: "dir", path: "/mnt/backup", sizeGiB: 920, disk: "1 TB HDD (backups)", content: ["backup"] },
   ],
   template: {
     datastore: "local",
@@ -41,19 +41,25 @@ export const sthilaire: SiteSpecInput = {
   },
   backup: {
     schedule: "*-*-* 01:30",
-    storage: "backup",
     mode: "snapshot",
-    pigzThreads: 2,
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
     mailTo: ["technique@retzien.fr"],
-    durationHours: 1.5,
   },
-  // The other site's archives, pulled every night, live on the same 1 TB backup disk.
+  // PBS beside Proxmox VE on the backup disk: this site's snapshots and the other
+  // site's copies in one deduplicating datastore (docs/backup.md).
+  backupServer: {
+    datastore: "backup",
+    path: "/mnt/backup/pbs",
+    sizeGiB: 920,
+    disk: "1 TB HDD (backups)",
+    // Below Proxmox's recommended 4.9 GiB (the plan warns): the box takes no more than
+    // 16 GB, and PBS on a 1 TB ext4 datastore runs in 3 GiB, GC and verify more slowly.
+    memoryGiB: 3,
+  },
+  // The other site's copies, pulled every night by this host's PBS, kept by this host's own retention.
   offsite: {
-    basePath: "/mnt/backup/offsite",
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
     staleAfterHours: 36,
-    freeSpaceMarginGiB: 5,
   },
   containers: [
     {
@@ -72,6 +78,9 @@ export const sthilaire: SiteSpecInput = {
       startup: { order: 1, upDelaySec: 10, downDelaySec: 60 },
       tags: ["mail", "relay"],
       dataSizeGiB: 2,
+      // The queue turns over every day; Postfix's files compress well.
+      dailyChangePercent: 5,
+      compressionRatio: 0.5,
       stateful: false,
     },
     {
@@ -91,6 +100,9 @@ export const sthilaire: SiteSpecInput = {
       startup: { order: 2, upDelaySec: 30, downDelaySec: 120 },
       tags: ["mail", "stateful"],
       dataSizeGiB: 150,
+      // New mail and moved messages (Maildir: one file per message); text compresses well.
+      dailyChangePercent: 2,
+      compressionRatio: 0.6,
       stateful: true,
     },
     {
@@ -99,7 +111,8 @@ export const sthilaire: SiteSpecInput = {
       hostname: "nextcloud",
       description: "Nextcloud on Debian: the members' files, calendars and contacts",
       cores: 2,
-      memoryMiB: 6144,
+      // 5 GiB, not 6: the host's 16 GiB (its maximum) now also carries PBS (backupServer.memoryGiB).
+      memoryMiB: 5120,
       swapMiB: 1024,
       rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
       // The members' files live on their own volume, and are in the nightly backup.
@@ -110,6 +123,10 @@ export const sthilaire: SiteSpecInput = {
       startup: { order: 3, upDelaySec: 30, downDelaySec: 120 },
       tags: ["cloud", "stateful"],
       dataSizeGiB: 400,
+      // Members' files are mostly written once (photos, documents): little changes
+      // in a night, and what is stored is already compressed.
+      dailyChangePercent: 1,
+      compressionRatio: 0.85,
       stateful: true,
     },
   ],

@@ -7,7 +7,8 @@
  */
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { simulatedKeysStdout, simulatedPeerOutputs } from "./simulated-host";
+import { holdersOf, PAIRING } from "../../src/offsite/pairing";
+import { simulatedCommandStdout, simulatedPeerOutputs } from "./simulated-host";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -184,11 +185,11 @@ function defaultState(args: pulumi.runtime.MockResourceArgs): { id: string; stat
     case "random:index/randomPassword:RandomPassword":
       return { id: args.name, state: { ...inputs, result: `mock-root-password-of-${args.name}` } };
     case "command:remote:Command":
-      return { id: args.name, state: { ...inputs, stdout: args.name.endsWith("-offsite-keys") ? simulatedKeysStdout(pulumi.getStack()) : "", stderr: "" } };
+      return { id: args.name, state: { ...inputs, stdout: simulatedCommandStdout(pulumi.getStack(), args.name), stderr: "" } };
     case "pulumi:pulumi:StackReference": {
       // `organization/project/<site>`: a deployed peer, as the offline plan assumes.
       const peer = String(inputs["name"]).split("/").pop() ?? "";
-      return { id: String(inputs["name"]), state: { name: inputs["name"], outputs: simulatedPeerOutputs(peer), secretOutputNames: [] } };
+      return { id: String(inputs["name"]), state: { name: inputs["name"], ...simulatedPeerOutputs(peer, holdersOf(PAIRING, peer)) } };
     }
     default:
       return { id: `${args.name}-id`, state: inputs };

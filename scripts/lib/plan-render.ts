@@ -4,15 +4,19 @@
  */
 import type { PlannedResource, PlannedStack } from "./offline-plan";
 
+import type { StackOutputs } from "../../src/stack";
+
 const CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy";
 const BACKUP_JOB = "proxmoxve:backup/job:Job";
+const COMMAND = "command:remote:Command";
 
 /** Inputs worth a glance, per resource type; other types show their scalar inputs. */
 const KEY_INPUTS: Record<string, string[]> = {
   "pulumi:providers:proxmoxve": ["endpoint", "insecure", "apiToken"],
   "proxmoxve:download/file:File": ["url", "datastoreId"],
   [CONTAINER]: ["vmId", "initialization.hostname", "cpu.cores", "memory.dedicated", "disk", "mountPoints", "initialization.ipConfigs", "unprivileged", "features"],
-  [BACKUP_JOB]: ["schedule", "storage", "vmids", "mode", "compress", "pigz", "pruneBackups", "mailtos"],
+  [BACKUP_JOB]: ["schedule", "storage", "pbsChangeDetectionMode", "vmids", "mode", "mailtos"],
+  "proxmoxve:storage/pbs:Pbs": ["resourceId", "server", "datastore", "namespace", "username", "password", "fingerprint"],
   "random:index/randomPassword:RandomPassword": ["length"],
   "pulumi:pulumi:StackReference": ["name"],
 };
@@ -26,7 +30,24 @@ function clip(text: string, width = 110): string {
   return oneLine.length > width ? `${oneLine.slice(0, width - 3)}...` : oneLine;
 }
 
+/**
+ * What a host command does, in the lines that matter: every PBS setting it makes
+ * (whole, never clipped: the schedules, roles and rates are the point), or its
+ * first line. A secret command shows only that it is one.
+ */
+function describeCommand(r: PlannedResource): string[] {
+  const create = r.inputs["create"];
+  if (typeof create !== "string") return [`create: ${String(create)}`];
+  const settings = create
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^proxmox-backup-manager (datastore (create|update)|acl update|(sync|prune|verify)-job create)|^printf 'deb |MemoryHigh|^Address|^wg /.test(l) && !l.endsWith("|| true"));
+  if (settings.length > 0) return settings.map((l) => `runs: ${l}`);
+  return [clip(`create: ${create.split("\n").filter((l) => l !== "set -eu")[0] ?? ""}`)];
+}
+
 function describeInputs(r: PlannedResource): string[] {
+  if (r.type === COMMAND) return describeCommand(r);
   const keys = KEY_INPUTS[r.type] ?? Object.keys(r.inputs).filter((k) => typeof r.inputs[k] !== "object");
   return keys
     .map((k) => [k, at(r.inputs, k)] as const)
@@ -60,14 +81,30 @@ export function renderTree(stack: PlannedStack): string[] {
   return lines;
 }
 
-/** The offsite directions a stack reported in its outputs, one line each. */
-export function renderOffsite(stack: PlannedStack): string[] {
-  const directions = (stack.outputs["offsiteDirections"] as { source: string; holder: string; budgetMbps: number; window: string; nightlyGiB: number; fits: boolean }[] | undefined) ?? [];
-  return directions.map(
-    (d) =>
-      `offsite ${d.source} -> ${d.holder}: ~${d.nightlyGiB} GiB a night at ${d.budgetMbps} Mbit/s in ${d.window} (${d.holder} pulls)` +
-      (d.fits ? ", fits" : ", DOES NOT FIT"),
-  );
+/**
+ * The stack's capacity and night plan, from its outputs: its PBS datastore's
+ * predicted footprint against the disk, its backup's night, and each pull it
+ * takes part in with its schedule, budget and the first, full copy.
+ */
+export function renderBackupPlan(stack: PlannedStack): string[] {
+  const plan = stack.outputs["backupPlan"] as StackOutputs["backupPlan"] | undefined;
+  if (plan === undefined) return [];
+  const d = plan.datastore;
+  const b = plan.backup;
+  const lines = [
+    `PBS datastore "${d.datastore}" of ${d.site} on ${d.disk}: ${d.totalGiB} of ${d.sizeGiB} GiB predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}`,
+    ...d.namespaces.map(
+      (n) => `  namespace ${n.namespace} (${n.role === "own" ? "own backups" : "copies"}): ${n.fullGiB} GiB full + ${n.nightlyGiB} GiB a night x ${n.snapshotsKept} snapshots kept = ${n.totalGiB} GiB`,
+    ),
+    `  GC grace ${d.gcGraceGiB} GiB, kept free ${d.marginGiB} GiB`,
+    `night of ${b.site}: backup ${b.start}-${b.end} (${b.hours} h: walk ${b.walkHours} h, ${b.changedGiB} GiB changed; the first one reads everything, ${b.firstHours} h)`,
+    ...plan.syncs.map(
+      (s) =>
+        `  pull ${s.source} -> ${s.holder}: ${s.schedule}, ${s.newChunksGiB} GiB of new chunks at ${s.budgetMbps} Mbit/s, ${s.start}-${s.end} (window to ${s.windowEnd})${s.fits ? "" : ", DOES NOT FIT"}; ` +
+        `first full copy ${s.seed.gib} GiB: ${s.seed.hours} h, ${s.seed.nights} night(s) (docs/backup.md: seeding)`,
+    ),
+  ];
+  return lines;
 }
 
 /** One line per stack: counts, protected resources, and the backup coverage. */

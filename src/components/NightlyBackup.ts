@@ -1,16 +1,17 @@
 /**
- * The site's nightly vzdump job: every container of the site, to local backup
- * storage, gzip-compressed with pigz, pruned locally.
+ * The site's nightly vzdump job: every container of the site, to the site's own
+ * PBS, reading only the files whose metadata changed.
  */
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import { pruneBackupsOf } from "../offsite/retention";
-import type { SiteSpec } from "../spec/schema";
+import type { SiteSpec } from "../site/schema";
 
 export interface NightlyBackupArgs {
   /** Site whose containers are backed up. */
   readonly site: SiteSpec;
-  /** Containers that must exist before the job names them. */
+  /** The PVE storage id over the local PBS. */
+  readonly storage: string;
+  /** Containers (and the PBS storage) that must exist before the job names them. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -38,19 +39,17 @@ export class NightlyBackup extends pulumi.ComponentResource {
         resourceId: this.jobId,
         node: site.nodeName,
         schedule: backup.schedule,
-        storage: backup.storage,
+        storage: args.storage,
         // Every container by VMID (invariant 1): `all` would silently include a
         // container restored from the peer during a failover.
         all: false,
         vmids: this.vmids.map(String),
         mode: backup.mode,
-        // gzip through pigz is written --rsyncable: the offsite pull then moves only
-        // changed blocks. vzdump writes zstd --rsyncable too, but its sync points are
-        // megabytes apart: measured 26 % of the archive on the wire for a 2 % night,
-        // against 3.6 % for gzip (docs/performance.md).
-        compress: "gzip",
-        pigz: backup.pigzThreads,
-        pruneBackups: pruneBackupsOf(backup.retention),
+        // Unchanged files are referenced from the previous snapshot; only changed ones
+        // are read. The first run (and the first after another mode) reads everything.
+        pbsChangeDetectionMode: "metadata",
+        // No pruneBackups: PBS's own prune job applies the retention. Proxmox VE's
+        // token can write snapshots but not delete them (docs/backup.md).
         // A night missed while the host was off runs at the next boot.
         repeatMissed: true,
         enabled: true,

@@ -5,7 +5,7 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ContainerSpec } from "../spec/schema";
+import type { ContainerSpec } from "../site/schema";
 
 /**
  * Fields for which the provider would replace a live container on any change.

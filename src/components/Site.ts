@@ -1,23 +1,35 @@
 /**
  * One physical host and everything on it: the explicit Proxmox provider, the LXC
- * template, the service containers and the nightly backup.
+ * template, the service containers, its Proxmox Backup Server, the nightly
+ * backup to it, the site link, and the pulls of the sites whose copies it holds.
  */
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/stack-config";
-import type { SiteSpec } from "../spec/schema";
+import type { SiteSpec } from "../site/schema";
+import type { SyncNight } from "../backup/night";
+import type { SyncDirection } from "../offsite/directions";
+import type { PeerPublication } from "../offsite/peer-stack";
+import { BackupServer } from "./BackupServer";
 import { NightlyBackup } from "./NightlyBackup";
-import { OffsitePull, type OffsitePullArgs } from "./OffsitePull";
+import { OffsiteSync } from "./OffsiteSync";
 import { ServiceContainer } from "./ServiceContainer";
+import { SiteLink } from "./SiteLink";
 
 export interface SiteArgs {
   /** The validated spec of this site. */
   readonly spec: SiteSpec;
   /** The validated stack config: how to reach the host, and its secrets. */
   readonly config: StackConfig;
-  /** The cross-site shipping of this host (directions, the peers' publications, host files). */
-  readonly offsite: Omit<OffsitePullArgs, "site" | "connection">;
+  /** Every site, validated: the peers' specs for the site link. */
+  readonly sites: readonly SiteSpec[];
+  /** Directions in which this host pulls (it holds the source's copies), each with its predicted night. */
+  readonly pulls: readonly { readonly direction: SyncDirection; readonly night: SyncNight }[];
+  /** Sites that pull this one's copies. */
+  readonly heldBy: readonly string[];
+  /** What the peers published, by site name. */
+  readonly peers: ReadonlyMap<string, PeerPublication>;
 }
 
 /** What the stack exports about one container. */
@@ -35,8 +47,11 @@ export class Site extends pulumi.ComponentResource {
   readonly template: proxmoxve.download.File;
   /** Containers by service name. */
   readonly containers: Record<string, ServiceContainer>;
+  readonly backupServer: BackupServer;
   readonly backup: NightlyBackup;
-  readonly offsite: OffsitePull;
+  readonly link: SiteLink;
+  /** The pulls of the sites this host holds, by source. */
+  readonly syncs: Record<string, OffsiteSync>;
   /** Containers by service name, as plain data for the stack outputs. */
   readonly containerSummaries: Record<string, ContainerSummary>;
 
@@ -95,12 +110,6 @@ export class Site extends pulumi.ComponentResource {
       this.containerSummaries[c.name] = { vmid: c.vmid, hostname: c.hostname, ipv4: c.network.ipv4, ipv6: c.network.ipv6 };
     }
 
-    this.backup = new NightlyBackup(
-      `${name}-nightly`,
-      { site: spec, dependsOn: Object.values(this.containers).map((c) => c.container) },
-      withProvider,
-    );
-
     const connection: command.types.input.remote.ConnectionArgs = {
       host: config.sshAddress,
       port: config.sshPort,
@@ -108,8 +117,37 @@ export class Site extends pulumi.ComponentResource {
       // Without a key in config, @pulumi/command uses the agent at SSH_AUTH_SOCK.
       ...(config.sshPrivateKey === undefined ? {} : { privateKey: pulumi.secret(config.sshPrivateKey) }),
     };
-    this.offsite = new OffsitePull(`${name}-offsite`, { site: spec, connection, ...args.offsite }, withProvider);
+    const holds = args.pulls.map((p) => p.direction.source);
+    this.backupServer = new BackupServer(`${name}-pbs`, { site: spec, connection, holds, heldBy: args.heldBy }, withProvider);
 
-    this.registerOutputs({ containers: this.containerSummaries, backupJob: this.backup.jobId, offsite: this.offsite.publication });
+    this.backup = new NightlyBackup(
+      `${name}-nightly`,
+      { site: spec, storage: spec.backupServer.storageId, dependsOn: [...Object.values(this.containers).map((c) => c.container), this.backupServer.storage] },
+      withProvider,
+    );
+
+    const linked = [...new Set([...holds, ...args.heldBy])].sort();
+    this.link = new SiteLink(
+      `${name}-link`,
+      {
+        site: spec,
+        connection,
+        peers: linked.map((peer) => ({ site: args.sites.find((s) => s.name === peer) as SiteSpec, publicKey: args.peers.get(peer)?.linkPublicKey })),
+      },
+      withProvider,
+    );
+
+    this.syncs = {};
+    for (const { direction, night } of args.pulls) {
+      const source = args.peers.get(direction.source);
+      if (source === undefined) throw new Error(`no publication read for ${direction.source}: the stack reads every peer first`);
+      this.syncs[direction.source] = new OffsiteSync(
+        `${name}-pull-${direction.source}`,
+        { connection, direction, night, source, dependsOn: [...this.backupServer.ready, this.link] },
+        withProvider,
+      );
+    }
+
+    this.registerOutputs({ containers: this.containerSummaries, backupJob: this.backup.jobId, fingerprint: this.backupServer.fingerprint, linkPublicKey: this.link.publicKey });
   }
 }

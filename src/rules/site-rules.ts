@@ -4,7 +4,7 @@
  * assert exact messages and the program can report everything at once.
  */
 import { type Problem, problem } from "../problems";
-import type { ContainerSpec, SiteSpec } from "../spec/schema";
+import type { ContainerSpec, SiteSpec } from "../site/schema";
 import { parseCalendarEvent } from "./calendar";
 import { canonicalAddress, inSubnet, parseCidr } from "./net";
 
@@ -114,16 +114,21 @@ export function validateNetwork(site: SiteSpec): Problem[] {
   return problems;
 }
 
-/** Containers' memory fits in the host's memory minus what Proxmox keeps for itself. */
+/** Memory the host has for containers: its RAM minus Proxmox's reserve and what its PBS takes. */
+export function containerMemoryBudgetMiB(site: SiteSpec): number {
+  return (site.host.memoryGiB - site.host.reserveGiB - site.backupServer.memoryGiB) * 1024;
+}
+
+/** Containers' memory fits in the host's memory minus what Proxmox and its PBS keep for themselves. */
 export function validateMemory(site: SiteSpec): Problem[] {
   const totalMiB = site.containers.reduce((sum, c) => sum + c.memoryMiB, 0);
-  const budgetMiB = (site.host.memoryGiB - site.host.reserveGiB) * 1024;
+  const budgetMiB = containerMemoryBudgetMiB(site);
   if (totalMiB <= budgetMiB) return [];
   return [
     problem(
       `sites.${site.name}.containers`,
       `${totalMiB} MiB of container memory`,
-      `at most ${budgetMiB} MiB (${site.host.memoryGiB} GiB of RAM minus a ${site.host.reserveGiB} GiB host reserve)`,
+      `at most ${budgetMiB} MiB (${site.host.memoryGiB} GiB of RAM minus a ${site.host.reserveGiB} GiB host reserve and ${site.backupServer.memoryGiB} GiB for PBS)`,
     ),
   ];
 }
@@ -173,8 +178,8 @@ export function validateTemplate(site: SiteSpec): Problem[] {
 }
 
 /**
- * The nightly job is schedulable and lands on backup storage, and no data is left
- * out of it unless the spec says why (invariant 1).
+ * The nightly job and the PBS jobs are schedulable, and no data is left out of
+ * the backup unless the spec says why (invariant 1).
  */
 export function validateBackup(site: SiteSpec): Problem[] {
   const problems: Problem[] = [];
@@ -183,9 +188,18 @@ export function validateBackup(site: SiteSpec): Problem[] {
   if (!schedule.ok) {
     problems.push(problem(`${base}.schedule`, site.backup.schedule, `a calendar event such as "*-*-* 01:00" (${schedule.reason})`));
   }
-  const store = site.datastores.find((d) => d.id === site.backup.storage);
-  if (!store?.content.includes("backup")) {
-    problems.push(problem(`${base}.storage`, site.backup.storage, 'a datastore of this site with content "backup"'));
+  const pbs = `sites.${site.name}.backupServer`;
+  const pbsSchedules: [string, string][] = [
+    [`${pbs}.pruneSchedule`, site.backupServer.pruneSchedule],
+    [`${pbs}.gcSchedule`, site.backupServer.gcSchedule],
+    [`${pbs}.verify.schedule`, site.backupServer.verify.schedule],
+  ];
+  for (const [path, value] of pbsSchedules) {
+    const parsed = parseCalendarEvent(value);
+    if (!parsed.ok) problems.push(problem(path, value, `a calendar event such as "*-*-* 08:00" (${parsed.reason})`));
+  }
+  if (site.datastores.some((d) => d.id === site.backupServer.storageId)) {
+    problems.push(problem(`${pbs}.storageId`, site.backupServer.storageId, "a storage id no datastore of this site uses"));
   }
   for (const c of site.containers) {
     for (const m of c.mountPoints) {

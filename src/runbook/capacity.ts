@@ -5,7 +5,7 @@
  */
 import { type Problem, problem } from "../problems";
 import { inSubnet, parseCidr } from "../rules/net";
-import type { ContainerSpec, SiteSpec } from "../spec/schema";
+import type { ContainerSpec, SiteSpec } from "../site/schema";
 
 /** Where each failed-over container lands on the survivor. */
 export interface FailoverPlacement {

@@ -3,7 +3,7 @@
  * of its steps' estimates (see steps.ts and {@link ASSUMPTIONS}), so the figure up
  * front and the steps below it can never disagree.
  */
-import type { ContainerSpec } from "../spec/schema";
+import type { ContainerSpec } from "../site/schema";
 import { ASSUMPTIONS } from "./assumptions";
 import type { Step } from "./steps";
 

@@ -7,7 +7,7 @@
 import { directionOf } from "../offsite/directions";
 import { PAIRING, holdersOf } from "../offsite/pairing";
 import { type Problem, formatProblem, problem } from "../problems";
-import type { SiteSpec } from "../spec/schema";
+import type { SiteSpec } from "../site/schema";
 import { placeFailover, servicesThatFit } from "./capacity";
 import { MODES, type Mode, type PathEstimate, archiveBytesOf, estimateOf, fastest } from "./estimate";
 import { type PullStatus, copiesToRestore } from "./status-file";

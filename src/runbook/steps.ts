@@ -5,7 +5,7 @@
  */
 import type { PullDirection } from "../offsite/directions";
 import { pullNames } from "../offsite/host-files";
-import type { ContainerSpec, SiteSpec } from "../spec/schema";
+import type { ContainerSpec, SiteSpec } from "../site/schema";
 import { ASSUMPTIONS } from "./assumptions";
 import { type FailoverPlacement, failoverMemoryOf } from "./capacity";
 import type { Mode } from "./estimate";

@@ -6,7 +6,7 @@
  */
 import type { PullDirection } from "../offsite/directions";
 import { dumpDirOf } from "../offsite/directions";
-import type { SiteSpec } from "../spec/schema";
+import type { SiteSpec } from "../site/schema";
 import { type Probe, newestByVmid } from "./probe";
 
 /** Free share of a storage under which it is an alarm. */

@@ -74,12 +74,21 @@ export const containerSchema = z.strictObject({
   }),
   /** Proxmox tags; lower-case only (Proxmox lower-cases them, which would diff forever). @default [] */
   tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9_.+-]*$/, "a lower-case tag")).default([]),
-  /** What the backups of this container weigh, uncompressed, in GiB: drives the offsite window and the RTO. */
+  /** What the backups of this container weigh, uncompressed, in GiB: drives the datastore footprint, the nights and the RTO. */
   dataSizeGiB: z.number().min(0),
   /** Holds data that exists nowhere else: protected against deletion and replacement. */
   stateful: z.boolean(),
-  /** Share of its data that changes in a night, for the offsite window estimate. @default 0.02 */
-  dailyChangeShare: z.number().min(0).max(1).default(0.02),
+  /**
+   * Percent of its data written anew in a night (changed or new files): what a
+   * `metadata` backup re-reads, the new chunks each retained snapshot costs, and
+   * what the nightly sync moves. @default 2
+   */
+  dailyChangePercent: z.number().min(0).max(100).default(2),
+  /**
+   * Stored size over data size once PBS has compressed its chunks (zstd): about
+   * 0.5 for text and mail, 0.9 and more for photos and video. @default 0.7
+   */
+  compressionRatio: z.number().gt(0).max(1).default(0.7),
   /**
    * The container already runs on the host: the next `pulumi up` adopts it (imports
    * `<node>/<vmid>`) instead of creating a second one. Remove once adopted.
@@ -97,7 +106,7 @@ const datastoreSchema = z.strictObject({
   /** Which physical disk(s) it sits on, for the people who swap them. */
   disk: z.string().min(1),
   /** Proxmox content types it accepts. */
-  content: z.array(z.enum(["rootdir", "images", "backup", "vztmpl", "iso", "snippets"])).min(1),
+  content: z.array(z.enum(["rootdir", "images", "vztmpl", "iso", "snippets"])).min(1),
   /** Mount point of a `dir` storage on the host. */
   path: absolutePath.optional(),
 });
@@ -138,11 +147,17 @@ export const siteSchema = z.strictObject({
     /** When the night ends for this uplink (local time): pulls from this site must be done by then. @default "07:00" */
     nightEndsAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day such as 07:00").default("07:00"),
   }),
-  /** Where the other sites reach this host's SSH for the nightly pull (a DNS name or a tunnel address). */
-  publicSsh: z.strictObject({
-    host: z.string().regex(/^[A-Za-z0-9.:-]+$/, "a host name or an IP address"),
-    /** @default 22 */
-    port: z.number().int().min(1).max(65535).default(22),
+  /**
+   * The site-to-site WireGuard tunnel: the peers' PBS reach this host's PBS API
+   * (port 8007) only through it, never through a port open to the Internet.
+   */
+  siteLink: z.strictObject({
+    /** Where the other sites reach this host's WireGuard (a DNS name or a public address, with the ISP box forwarding the UDP port). */
+    endpoint: z.string().regex(/^[A-Za-z0-9.:-]+$/, "a host name or an IP address"),
+    /** @default 51820 */
+    port: z.number().int().min(1).max(65535).default(51820),
+    /** This host's address inside the tunnel (IPv4, no prefix), unique across the sites. */
+    address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "an IPv4 address such as 10.77.0.1"),
   }),
   /** VMIDs this site may use; the two sites' ranges never overlap, so any archive restores on either host. */
   vmidRange: z.strictObject({ first: z.number().int().min(100), last: z.number().int().max(999_999_999) }),
@@ -167,28 +182,53 @@ export const siteSchema = z.strictObject({
   backup: z.strictObject({
     /** When vzdump runs (calendar event, host local time), e.g. `*-*-* 01:00`. */
     schedule: z.string().min(1),
-    /** Datastore with content `backup` that receives the local archives. */
-    storage: z.string().min(1),
     /** @default "snapshot" */
     mode: z.enum(["snapshot", "suspend", "stop"]).default("snapshot"),
-    /** pigz threads for gzip; gzip is written `--rsyncable`, which the offsite delta transfer relies on. @default 2 */
-    pigzThreads: z.number().int().min(1).max(64).default(2),
+    /** Retention of this site's own snapshots, applied by the local PBS prune job. */
     retention: retentionSchema,
     /** Operators mailed when a backup fails. */
     mailTo: z.array(email).min(1),
-    /** How long the nightly job takes; the other site pulls after it. @default 1 */
-    durationHours: z.number().positive().max(12).default(1),
   }),
-  /** The copies of the other sites' backups that this host keeps. */
+  /**
+   * The Proxmox Backup Server installed on this host beside Proxmox VE: one
+   * datastore on the backup disk holds this site's snapshots (namespace = this
+   * site's name) and the copies of the sites it holds (a namespace per source).
+   */
+  backupServer: z.strictObject({
+    /** PBS datastore name. @default "backup" */
+    datastore: key.default("backup"),
+    /** Directory of the datastore on the backup disk (ext4 or xfs, with atime). */
+    path: absolutePath,
+    /** Usable size of the backup disk, GiB. */
+    sizeGiB: posInt,
+    /** Which physical disk it is, for the people who swap them. */
+    disk: z.string().min(1),
+    /** Memory PBS may take on this host, counted with the containers. @default 4 */
+    memoryGiB: z.number().min(1).default(4),
+    /** Proxmox VE storage id through which vzdump writes to the local PBS. @default "pbs" */
+    storageId: z.string().regex(/^[a-z][a-z0-9-_]*$/, "a Proxmox storage id").default("pbs"),
+    /** Prune of every namespace by its retention (calendar event). @default "*-*-* 08:00" */
+    pruneSchedule: z.string().min(1).default("*-*-* 08:00"),
+    /** Garbage collection; frees chunks unused for 24 h 5 min, so space comes back a day after a prune. @default "*-*-* 08:30" */
+    gcSchedule: z.string().min(1).default("*-*-* 08:30"),
+    /** Verify job: re-reads every chunk of snapshots not verified for `outdatedAfterDays`. */
+    verify: z
+      .strictObject({
+        /** @default "sun 10:00" */
+        schedule: z.string().min(1).default("sun 10:00"),
+        /** @default 30 */
+        outdatedAfterDays: posInt.default(30),
+      })
+      .default({ schedule: "sun 10:00", outdatedAfterDays: 30 }),
+    /** Share of the disk always kept free (PBS needs room to run GC); above 80 % used the plan warns. @default 10 */
+    freeSpaceMarginPercent: z.number().min(0).max(50).default(10),
+  }),
+  /** The copies of the other sites' backups that this host holds, pulled by its PBS. */
   offsite: z.strictObject({
-    /** Directory under which each held site gets `<basePath>/<site>` (a Proxmox dir storage, archives in `dump/`). */
-    basePath: absolutePath,
-    /** Retention of the held copies, applied with Proxmox's own `pvesm prune-backups`. */
+    /** Retention of the held copies, applied by this host's own prune job (the source has no say). */
     retention: retentionSchema,
     /** A guest whose newest copy is older than this is an alarm. @default 36 */
     staleAfterHours: z.number().positive().default(36),
-    /** Free space kept on the copies' disk beyond each archive. @default 5 */
-    freeSpaceMarginGiB: z.number().min(0).default(5),
   }),
   containers: z.array(containerSchema).min(1),
 });
@@ -201,3 +241,4 @@ export type ContainerSpec = SiteSpec["containers"][number];
 export type MountPointSpec = ContainerSpec["mountPoints"][number];
 export type DatastoreSpec = SiteSpec["datastores"][number];
 export type RetentionSpec = SiteSpec["backup"]["retention"];
+export type BackupServerSpec = SiteSpec["backupServer"];

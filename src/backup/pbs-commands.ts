@@ -1,0 +1,196 @@
+/**
+ * The shell that sets up PBS on a host, as text: one create-or-update and one
+ * delete per PBS object, run over SSH by `@pulumi/command`. Each create can run
+ * again at any time (it converges), each delete undoes exactly what its create
+ * made and never touches backup data. Pure, so the exact commands are tested
+ * against stand-ins that accept only the options PBS documents.
+ */
+import type { RetentionSpec } from "../site/schema";
+import { TOKEN_DIR, tokenSecretFile } from "./names";
+
+const PBM = "proxmox-backup-manager";
+
+/** `'it'\''s'`: one shell word, whatever the text. */
+export const shq = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** A create and its delete. */
+export interface HostCommands {
+  readonly create: string;
+  readonly delete: string;
+}
+
+const script = (...lines: string[]) => `set -eu\n${lines.join("\n")}\n`;
+
+/** `--keep-daily 7 --keep-weekly 4`, in PBS's option names. */
+export function keepOptions(retention: RetentionSpec): string {
+  const rules: [keyof RetentionSpec, string][] = [
+    ["keepLast", "keep-last"],
+    ["keepDaily", "keep-daily"],
+    ["keepWeekly", "keep-weekly"],
+    ["keepMonthly", "keep-monthly"],
+    ["keepYearly", "keep-yearly"],
+  ];
+  return rules.flatMap(([field, option]) => (retention[field] === undefined ? [] : [`--${option} ${retention[field]}`])).join(" ");
+}
+
+/**
+ * PBS from Proxmox's repository for the host's Debian release (signed; apt checks
+ * it against the Proxmox key every PVE host has), a memory ceiling on its daemon
+ * so that it keeps to what the planner counted, then the certificate fingerprint
+ * on stdout: the local storage and the peers pin it.
+ */
+export function installCommands(memoryGiB: number): HostCommands {
+  const dropIn = "/etc/systemd/system/proxmox-backup-proxy.service.d/retzien-memory.conf";
+  return {
+    create: script(
+      `if ! command -v ${PBM} >/dev/null 2>&1; then`,
+      "  . /etc/os-release",
+      `  printf 'deb http://download.proxmox.com/debian/pbs %s pbs-no-subscription\\n' "$VERSION_CODENAME" > /etc/apt/sources.list.d/pbs.list`,
+      "  apt-get update -q >&2",
+      "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q proxmox-backup-server >&2",
+      "fi",
+      `install -d -m 755 ${shq(dropIn.replace(/\/[^/]+$/, ""))}`,
+      // MemoryHigh throttles before the kernel would kill: GC slows, backups go on.
+      `printf '[Service]\\nMemoryHigh=${memoryGiB}G\\n' > ${shq(dropIn)}`,
+      "systemctl daemon-reload",
+      "systemctl try-restart proxmox-backup-proxy.service",
+      `install -d -m 700 ${shq(TOKEN_DIR)}`,
+      `${PBM} cert info | sed -n 's/^Fingerprint (sha256): //p'`,
+    ),
+    // The package stays: removing it would stop the backups of every site this host holds.
+    delete: script(`rm -f ${shq(dropIn)}`, "systemctl daemon-reload"),
+  };
+}
+
+/** The datastore on the backup disk, its GC schedule, and one namespace per site it holds. */
+export function datastoreCommands(args: { name: string; path: string; gcSchedule: string; namespaces: readonly string[] }): HostCommands {
+  const { name } = args;
+  const namespaces = args.namespaces.map(
+    (ns) =>
+      // PBS has no namespace command in its manager CLI; the API, called locally as root, has.
+      `err=$(proxmox-backup-debug api create /admin/datastore/${name}/namespace --name ${shq(ns)} 2>&1 >/dev/null) || printf '%s' "$err" | grep -q 'already exists'`,
+  );
+  return {
+    create: script(
+      `if ${PBM} datastore show ${shq(name)} >/dev/null 2>&1; then`,
+      `  ${PBM} datastore update ${shq(name)} --gc-schedule ${shq(args.gcSchedule)}`,
+      "else",
+      `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --gc-schedule ${shq(args.gcSchedule)} --comment 'retzien: own snapshots and held copies'`,
+      "fi",
+      ...namespaces,
+    ),
+    // Drops the configuration only: the chunks and snapshots stay on the disk (no --destroy-data).
+    delete: script(`${PBM} datastore remove ${shq(name)}`),
+  };
+}
+
+/** A user, and for a token its secret kept in a root-only file, made once; stdout is the secret when `printSecret`. */
+export function principalCommands(args: {
+  user: string;
+  token?: string;
+  acls: readonly { path: string; role: string }[];
+  comment: string;
+  printSecret?: boolean;
+}): HostCommands {
+  const ids = [args.user, ...(args.token === undefined ? [] : [args.token])];
+  const tokenName = args.token?.split("!")[1];
+  const file = args.token === undefined ? undefined : tokenSecretFile(args.token);
+  const acl = (remove: boolean) =>
+    args.acls.flatMap((a) => ids.map((id) => `${PBM} acl update ${shq(a.path)} ${a.role} --auth-id ${shq(id)}${remove ? " --delete true" : ""}`));
+  const token =
+    file === undefined || tokenName === undefined
+      ? []
+      : [
+          `if [ ! -s ${shq(file)} ]; then`,
+          // A token whose secret file is gone cannot be read again: make it anew.
+          `  ${PBM} user delete-token ${shq(args.user)} ${shq(tokenName)} >/dev/null 2>&1 || true`,
+          `  ${PBM} user generate-token ${shq(args.user)} ${shq(tokenName)} --output-format json | sed -n 's/.*"value" *: *"\\([^"]*\\)".*/\\1/p' > ${shq(`${file}.new`)}`,
+          `  [ -s ${shq(`${file}.new`)} ] || { echo 'no token secret from generate-token' >&2; exit 1; }`,
+          `  chmod 600 ${shq(`${file}.new`)} && mv -f ${shq(`${file}.new`)} ${shq(file)}`,
+          "fi",
+        ];
+  return {
+    create: script(
+      `umask 077`,
+      `${PBM} user list --output-format json | grep -q ${shq(`"userid":"${args.user}"`)} || ${PBM} user create ${shq(args.user)} --comment ${shq(args.comment)}`,
+      ...token,
+      ...acl(false),
+      ...(args.printSecret === true && file !== undefined ? [`cat ${shq(file)}`] : []),
+    ),
+    delete: script(...acl(true).map((l) => `${l} || true`), `${PBM} user remove ${shq(args.user)}`, ...(file === undefined ? [] : [`rm -f ${shq(file)}`])),
+  };
+}
+
+/** A prune job over one namespace (never deeper: each namespace has its own retention). */
+export function pruneJobCommands(args: { id: string; store: string; namespace: string; schedule: string; retention: RetentionSpec }): HostCommands {
+  return {
+    create: script(
+      `${PBM} prune-job remove ${shq(args.id)} >/dev/null 2>&1 || true`,
+      `${PBM} prune-job create ${shq(args.id)} --store ${shq(args.store)} --ns ${shq(args.namespace)} --max-depth 0 --schedule ${shq(args.schedule)} ${keepOptions(args.retention)}`,
+    ),
+    delete: script(`${PBM} prune-job remove ${shq(args.id)}`),
+  };
+}
+
+/** A verify job: every snapshot not verified within `outdatedAfterDays` has each chunk re-read. */
+export function verifyJobCommands(args: { id: string; store: string; schedule: string; outdatedAfterDays: number }): HostCommands {
+  return {
+    create: script(
+      `${PBM} verify-job remove ${shq(args.id)} >/dev/null 2>&1 || true`,
+      `${PBM} verify-job create ${shq(args.id)} --store ${shq(args.store)} --schedule ${shq(args.schedule)} --ignore-verified true --outdated-after ${args.outdatedAfterDays}`,
+    ),
+    delete: script(`${PBM} verify-job remove ${shq(args.id)}`),
+  };
+}
+
+/** The source's PBS as a remote of the holder's, its certificate pinned, with the read-only token the source made. */
+export function remoteCommands(args: { name: string; host: string; port: number; authId: string; secret: string; fingerprint: string }): HostCommands {
+  const settings = `--host ${shq(args.host)} --port ${args.port} --auth-id ${shq(args.authId)} --password ${shq(args.secret)} --fingerprint ${shq(args.fingerprint)}`;
+  return {
+    create: script(
+      `if ${PBM} remote show ${shq(args.name)} >/dev/null 2>&1; then`,
+      `  ${PBM} remote update ${shq(args.name)} ${settings}`,
+      "else",
+      `  ${PBM} remote create ${shq(args.name)} ${settings}`,
+      "fi",
+    ),
+    delete: remoteDeleteCommand(args.name),
+  };
+}
+
+/** The delete of {@link remoteCommands}, which needs no secret (so it stays readable in the plan). */
+export function remoteDeleteCommand(name: string): string {
+  return script(`${PBM} remote remove ${shq(name)}`);
+}
+
+/**
+ * The holder's pull of one source's namespace. `transfer-last 1` takes only the
+ * newest new snapshot of each group per run, so a source that serves a flood of
+ * forged snapshots adds at most one per guest and night (docs/backup.md, threat
+ * model); `remove-vanished false` keeps every copy the source deletes.
+ */
+export function syncJobCommands(args: {
+  id: string;
+  store: string;
+  namespace: string;
+  remote: string;
+  remoteStore: string;
+  remoteNamespace: string;
+  owner: string;
+  schedule: string;
+  rateInKiB: number;
+}): HostCommands {
+  return {
+    create: script(
+      `${PBM} sync-job remove ${shq(args.id)} >/dev/null 2>&1 || true`,
+      [
+        `${PBM} sync-job create ${shq(args.id)}`,
+        `--store ${shq(args.store)} --ns ${shq(args.namespace)}`,
+        `--remote ${shq(args.remote)} --remote-store ${shq(args.remoteStore)} --remote-ns ${shq(args.remoteNamespace)} --max-depth 0`,
+        `--owner ${shq(args.owner)} --schedule ${shq(args.schedule)} --rate-in ${args.rateInKiB}KiB`,
+        "--remove-vanished false --transfer-last 1 --resync-corrupt true",
+      ].join(" "),
+    ),
+    delete: script(`${PBM} sync-job remove ${shq(args.id)}`),
+  };
+}

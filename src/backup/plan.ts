@@ -1,0 +1,96 @@
+/**
+ * The capacity and night plan of every site together: each datastore's
+ * footprint, each backup's and each pull's night, PBS's memory; the problems
+ * that refuse the plan (a datastore that cannot hold what it must, a night that
+ * does not fit its window, PBS below its minimum memory) and the warnings that
+ * do not (a disk above 80 %, PBS below Proxmox's recommendation). Pure; the
+ * program runs it with the other validations, before any resource exists.
+ */
+import { directionsOf } from "../offsite/directions";
+import { PAIRING, type PairingEntry } from "../offsite/pairing";
+import { type Problem, problem } from "../problems";
+import type { SiteSpec } from "../site/schema";
+import { BACKUP_ASSUMPTIONS as A } from "./assumptions";
+import { type DatastoreFootprint, datastoreFootprints, recommendedPbsMemoryGiB } from "./capacity";
+import { type BackupNight, type SyncNight, backupNightOf, syncNightOf } from "./night";
+
+export interface PbsMemory {
+  readonly site: string;
+  readonly memoryGiB: number;
+  readonly recommendedGiB: number;
+}
+
+export interface BackupPlan {
+  readonly datastores: DatastoreFootprint[];
+  readonly backups: BackupNight[];
+  readonly syncs: SyncNight[];
+  readonly memory: PbsMemory[];
+}
+
+/** Plans every site with the pairing. Assumes the specs and the pairing were validated. */
+export function planBackups(sites: readonly SiteSpec[], pairing: readonly PairingEntry[] = PAIRING): BackupPlan {
+  const byName = new Map(sites.map((s) => [s.name, s]));
+  return {
+    datastores: datastoreFootprints(sites, pairing),
+    backups: sites.map(backupNightOf),
+    syncs: directionsOf(pairing, sites).map((d) => syncNightOf(d, byName.get(d.source) as SiteSpec)),
+    memory: sites.map((s) => ({ site: s.name, memoryGiB: s.backupServer.memoryGiB, recommendedGiB: recommendedPbsMemoryGiB(s) })),
+  };
+}
+
+const gib = (n: number) => `${n} GiB`;
+
+/** `own sthilaire 499.3 GiB + copies of rouans 90.7 GiB + GC grace 13.4 GiB + 10 % kept free 92 GiB` */
+function breakdown(d: DatastoreFootprint, site: SiteSpec): string {
+  const parts = d.namespaces.map((n) => `${n.role === "own" ? "own" : "copies of"} ${n.namespace} ${gib(n.totalGiB)}`);
+  return [...parts, `GC grace ${gib(d.gcGraceGiB)}`, `${site.backupServer.freeSpaceMarginPercent} % kept free ${gib(d.marginGiB)}`].join(" + ");
+}
+
+/** What refuses the plan, each with its numbers. */
+export function backupPlanProblems(plan: BackupPlan, sites: readonly SiteSpec[]): Problem[] {
+  const site = (name: string) => sites.find((s) => s.name === name) as SiteSpec;
+  const problems: Problem[] = [];
+  for (const d of plan.datastores.filter((x) => !x.fits)) {
+    problems.push(
+      problem(
+        `sites.${d.site}.backupServer.sizeGiB`,
+        `${gib(d.totalGiB)} predicted on PBS datastore "${d.datastore}" of ${d.site} (${breakdown(d, site(d.site))})`,
+        `at most ${gib(d.sizeGiB)}, the size of ${d.disk}: a bigger backup disk, a shorter retention, or less data`,
+      ),
+    );
+  }
+  for (const b of plan.backups.filter((x) => !x.fits)) {
+    problems.push(
+      problem(
+        `sites.${b.site}.backup.schedule`,
+        `a nightly backup of ${b.hours} h (walk ${b.walkHours} h + ${b.changedGiB} GiB changed) from ${b.start}, ending ${b.end}`,
+        `a backup that ends before the night does (${b.nightEndsAt})`,
+      ),
+    );
+  }
+  for (const s of plan.syncs.filter((x) => !x.fits)) {
+    problems.push(
+      problem(
+        `offsite ${s.source} -> ${s.holder}`,
+        `${s.newChunksGiB} GiB of new chunks a night, ${s.hours} h at ${s.budgetMbps} Mbit/s from ${s.start}`,
+        `a pull that ends by ${s.windowEnd}, within ${s.windowHours} h: raise ${s.source}'s uplink.offsiteShare, start its backup earlier, or lower the change`,
+      ),
+    );
+  }
+  for (const m of plan.memory.filter((x) => x.memoryGiB < A.pbsMinimumMemoryGiB)) {
+    problems.push(problem(`sites.${m.site}.backupServer.memoryGiB`, m.memoryGiB, `at least ${A.pbsMinimumMemoryGiB} GiB, Proxmox's minimum for PBS`));
+  }
+  return problems;
+}
+
+/** What the plan says but does not refuse. */
+export function backupPlanWarnings(plan: BackupPlan): string[] {
+  const warnings: string[] = [];
+  for (const d of plan.datastores.filter((x) => x.fits && x.usedShare > A.warnUsedShare)) {
+    warnings.push(`PBS datastore "${d.datastore}" of ${d.site}: ${gib(d.totalGiB)} predicted of ${gib(d.sizeGiB)} (${Math.round(d.usedShare * 100)} %, above ${A.warnUsedShare * 100} %): plan the next disk`);
+  }
+  for (const m of plan.memory.filter((x) => x.memoryGiB >= A.pbsMinimumMemoryGiB && x.memoryGiB < x.recommendedGiB)) {
+    warnings.push(`PBS of ${m.site} has ${m.memoryGiB} GiB, below Proxmox's recommended ${m.recommendedGiB} GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower`);
+  }
+  return warnings;
+}

@@ -1,0 +1,82 @@
+/**
+ * What one host's Proxmox Backup Server says about itself, as the status probe
+ * (scripts/host/status-probe.sh) reports it: the datastore's usage, every
+ * snapshot of every namespace, and the last run of each PBS job. Read-only
+ * facts from the PBS API; `npm run status` and the runbook both read this one
+ * shape, so what the runbook restores is what the glance shows.
+ */
+import { z } from "zod";
+import { type Problem, problem } from "../problems";
+import { parseWithProblems } from "../rules/schema-problems";
+
+const snapshotSchema = z.object({
+  /** `ct` for containers (`vm`, `host` exist in PBS; this project backs up containers). */
+  type: z.enum(["ct", "vm", "host"]),
+  /** The backup id: the VMID for guests. */
+  id: z.string(),
+  /** Snapshot time, epoch seconds (PBS `backup-time`). */
+  time: z.number().int(),
+  /** Bytes of the snapshot's files (PBS `size`), null when PBS gives none. */
+  sizeBytes: z.number().nullable(),
+  /** Last verification: `ok`, `failed`, or null when never verified. */
+  verified: z.enum(["ok", "failed"]).nullable(),
+  protected: z.boolean(),
+});
+
+const jobSchema = z.object({
+  kind: z.enum(["sync", "prune", "verify", "gc"]),
+  /** Job id (`pull-sthilaire`, `prune-rouans`...), or the datastore name for GC. */
+  id: z.string(),
+  /** PBS `last-run-state`: `OK`, or the error text; null when it never ran. */
+  lastRunState: z.string().nullable(),
+  /** Epoch seconds. */
+  lastRunEndtime: z.number().nullable(),
+  nextRun: z.number().nullable(),
+});
+
+export const pbsReportSchema = z.object({
+  version: z.literal(2),
+  /** The host's clock when it answered, epoch seconds (ages are computed against it). */
+  now: z.number(),
+  datastore: z
+    .object({ name: z.string(), totalBytes: z.number(), usedBytes: z.number(), availBytes: z.number() })
+    .nullable(),
+  /** Snapshots by namespace (a site's name: its own at home, a source's at the holder). */
+  namespaces: z.record(z.string(), z.array(snapshotSchema)),
+  jobs: z.array(jobSchema),
+  /** What the probe could not read, each as one line (an API error, PBS not answering). */
+  errors: z.array(z.string()),
+});
+
+export type PbsReport = z.output<typeof pbsReportSchema>;
+export type PbsSnapshot = PbsReport["namespaces"][string][number];
+export type PbsJob = PbsReport["jobs"][number];
+
+/** Parses a probe's JSON text; problems name where it came from. */
+export function parsePbsReport(text: string, source: string): { ok: true; report: PbsReport } | { ok: false; problems: Problem[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problems: [problem(source, `text that is not JSON (${(error as Error).message})`, "the JSON the status probe prints")] };
+  }
+  const parsed = parseWithProblems(pbsReportSchema, json, source);
+  return parsed.ok ? { ok: true, report: parsed.value } : parsed;
+}
+
+/** The newest snapshot of each guest (VMID) of one namespace. */
+export function newestByGuest(snapshots: readonly PbsSnapshot[] | undefined): Map<number, PbsSnapshot> {
+  const out = new Map<number, PbsSnapshot>();
+  for (const s of snapshots ?? []) {
+    const vmid = Number(s.id);
+    if (!Number.isInteger(vmid)) continue;
+    const current = out.get(vmid);
+    if (current === undefined || s.time > current.time) out.set(vmid, s);
+  }
+  return out;
+}
+
+/** PBS's volume id of a snapshot as `pct restore` takes it: `STORE:backup/ct/VMID/2026-11-24T01:30:02Z`. */
+export function snapshotVolumeId(storageId: string, s: Pick<PbsSnapshot, "type" | "id" | "time">): string {
+  return `${storageId}:backup/${s.type}/${s.id}/${new Date(s.time * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")}`;
+}
