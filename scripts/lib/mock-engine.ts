@@ -247,11 +247,15 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
     // would also surface as unhandled rejections) and rethrown once, here.
     let programError: unknown;
     let failed = false;
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    // What the program returned, Outputs and all: the root stack's own promise
+    // unwraps nested Outputs and loses their secretness, so masking reads this.
+    let returned: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
       try {
         // As @pulumi/pulumi's cmd/run does: an exported function is called and awaited.
         const exported = require(main) as unknown;
-        return (await (typeof exported === "function" ? (exported as () => unknown)() : exported)) as Record<string, unknown>;
+        returned = (await (typeof exported === "function" ? (exported as () => unknown)() : exported)) as Record<string, unknown>;
+        return returned;
       } catch (error) {
         [failed, programError] = [true, error];
         return {};
@@ -260,7 +264,7 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
     // Registrations continue after the program returns (or throws); the engine waits for them, so do we.
     await settings.waitForRPCs();
     if (failed) throw programError;
-    return { resources, outputs: (await resolveOutputs(outputs ?? {})) as Record<string, unknown>, warnings };
+    return { resources, outputs: (await resolveOutputs(returned ?? {})) as Record<string, unknown>, warnings };
   } catch (error) {
     // What was registered before the failure is part of the answer: a refused
     // spec must have registered nothing.

@@ -37,7 +37,7 @@ export const heldStorageOf = (source: string): string => `pbs-${source}`;
 
 /** Where token secrets live on a host: root-only files, written once when the token is made. */
 export const TOKEN_DIR = "/etc/retzien/pbs";
-export const tokenSecretFile = (tokenId: string): string => `${TOKEN_DIR}/${tokenId.replace(/[@!]/g, "_")}.secret`;
+export const tokenSecretFile = (tokenId: string, dir: string = TOKEN_DIR): string => `${dir}/${tokenId.replace(/[@!]/g, "_")}.secret`;
 
 /** PBS API port. */
 export const PBS_PORT = 8007;

@@ -106,7 +106,11 @@ export function syncNightOf(direction: SyncDirection, source: SiteSpec): SyncNig
   const rate = gibPerHourAt(direction.budgetMbps);
   const newChunksGiB = sum(source.containers, newChunksGiBOf);
   const hours = newChunksGiB / rate;
-  const windowMinutes = minutesBetween(start, minuteOfTime(source.uplink.nightEndsAt));
+  // The night runs from the source's backup to its nightEndsAt; a pull that would
+  // start after that has no window at all (not the whole next day).
+  const nightStart = dailyMinuteOf(source.backup.schedule) ?? 0;
+  const nightEnd = minuteOfTime(source.uplink.nightEndsAt);
+  const windowMinutes = minutesBetween(nightStart, start) < minutesBetween(nightStart, nightEnd) ? minutesBetween(start, nightEnd) : 0;
   const seedGiB = sum(source.containers, fullGiBOf);
   const perNightGiB = rate * (windowMinutes / 60);
   return {

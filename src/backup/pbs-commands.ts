@@ -91,16 +91,19 @@ export function principalCommands(args: {
   acls: readonly { path: string; role: string }[];
   comment: string;
   printSecret?: boolean;
+  /** Where the secret file goes. @default TOKEN_DIR (tests point it at a temporary directory) */
+  tokenDir?: string;
 }): HostCommands {
   const ids = [args.user, ...(args.token === undefined ? [] : [args.token])];
   const tokenName = args.token?.split("!")[1];
-  const file = args.token === undefined ? undefined : tokenSecretFile(args.token);
+  const file = args.token === undefined ? undefined : tokenSecretFile(args.token, args.tokenDir);
   const acl = (remove: boolean) =>
     args.acls.flatMap((a) => ids.map((id) => `${PBM} acl update ${shq(a.path)} ${a.role} --auth-id ${shq(id)}${remove ? " --delete true" : ""}`));
   const token =
     file === undefined || tokenName === undefined
       ? []
       : [
+          `install -d -m 700 ${shq(file.replace(/\/[^/]+$/, ""))}`,
           `if [ ! -s ${shq(file)} ]; then`,
           // A token whose secret file is gone cannot be read again: make it anew.
           `  ${PBM} user delete-token ${shq(args.user)} ${shq(tokenName)} >/dev/null 2>&1 || true`,

@@ -87,3 +87,14 @@ export function distinctSnapshotsKept(retention: RetentionSpec): number {
   }
   return most;
 }
+
+/**
+ * What one run of a PBS pull adds to a group at the holder: the source's
+ * snapshots newer than the holder's newest (a pull never fills gaps before
+ * it), and of those only the newest `transferLast` when it is set.
+ */
+export function pulledBySync(held: readonly ModelSnapshot[], served: readonly ModelSnapshot[], transferLast?: number): ModelSnapshot[] {
+  const newest = Math.max(-Infinity, ...held.map((s) => s.time));
+  const candidates = served.filter((s) => s.time > newest).sort((a, b) => a.time - b.time);
+  return transferLast === undefined ? candidates : candidates.slice(-transferLast);
+}

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { type MockBehaviour, type RecordedResource, type StackRun, runStackUnderMocks } from "../../scripts/lib/mock-engine";
 import { readProjectName, readStackFile } from "../../scripts/lib/stack-file";
-import type { SiteSpecInput } from "../../src/spec/schema";
+import type { SiteSpecInput } from "../../src/site/schema";
 import { rouans } from "../../stacks/rouans";
 import { sthilaire } from "../../stacks/sthilaire";
 
@@ -23,9 +23,11 @@ export const TYPES = {
   nightly: "retzien:proxmox:NightlyBackup",
   job: "proxmoxve:backup/job:Job",
   stackReference: "pulumi:pulumi:StackReference",
-  offsitePull: "retzien:proxmox:OffsitePull",
+  backupServer: "retzien:proxmox:BackupServer",
+  offsiteSync: "retzien:proxmox:OffsiteSync",
+  siteLink: "retzien:proxmox:SiteLink",
   command: "command:remote:Command",
-  directory: "proxmoxve:storage/directory:Directory",
+  pbsStorage: "proxmoxve:storage/pbs:Pbs",
 } as const;
 
 /** Runs a stack's real program with its real `Pulumi.<stack>.yaml`, config overridable. */
@@ -59,17 +61,12 @@ export async function runWithSites(stack: string, sites: SiteSpecInput[], config
   return runStack(stack, { main: "test/fixtures/program-with-sites.ts", ...(config ? { config } : {}) });
 }
 
-/** Mock behaviour in which the peer stacks have published `outputs` (default: nothing at all). */
-export function peersPublishing(outputs: Record<string, unknown> = {}): MockBehaviour {
+/** Mock behaviour in which the peer stacks have published `outputs` (default: nothing at all), `secret` among them secret. */
+export function peersPublishing(outputs: Record<string, unknown> = {}, secret: string[] = []): MockBehaviour {
   return {
     newResource: (args) =>
-      args.type === TYPES.stackReference ? { id: String(args.inputs["name"]), state: { name: args.inputs["name"], outputs, secretOutputNames: [] } } : undefined,
+      args.type === TYPES.stackReference ? { id: String(args.inputs["name"]), state: { name: args.inputs["name"], outputs, secretOutputNames: secret } } : undefined,
   };
-}
-
-/** Every base64 payload a host command writes, decoded. */
-export function decodedPayloads(commandText: unknown): string[] {
-  return [...String(commandText).matchAll(/printf '%s' '([A-Za-z0-9+/=]+)' \| base64 -d/g)].map((m) => Buffer.from(m[1] as string, "base64").toString("utf8"));
 }
 
 /** Deep copies of the committed sites, for a test to break. */

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type StackRun, registeredBefore } from "../../scripts/lib/mock-engine";
 import { formatProblem } from "../../src/problems";
-import type { SiteSpecInput } from "../../src/spec/schema";
+import type { SiteSpecInput } from "../../src/site/schema";
 import { TYPES, cloneSites, runStack, runWithSites } from "../helpers/stacks";
 
 type Sites = ReturnType<typeof cloneSites>;
@@ -65,7 +65,7 @@ const CASES: Case[] = [
   {
     title: "more container memory than the host has",
     breakSites: (s) => void (container(s.sthilaire, "nextcloud")["memoryMiB"] = 12288),
-    expected: ['sites.sthilaire.containers: found "17408 MiB of container memory", expected at most 13312 MiB (16 GiB of RAM minus a 3 GiB host reserve)'],
+    expected: ['sites.sthilaire.containers: found "17408 MiB of container memory", expected at most 10240 MiB (16 GiB of RAM minus a 3 GiB host reserve and 3 GiB for PBS)'],
   },
   {
     title: "volumes larger than their datastore",
@@ -105,9 +105,32 @@ const CASES: Case[] = [
     expected: ["sites.sthilaire.containers[mail].mountPoints[mailboxes].backup: found false, expected true (a data volume is in the nightly backup), or a noBackupReason saying why not"],
   },
   {
-    title: "backups sent to a datastore that does not take backups",
-    breakSites: (s) => void (s.rouans.backup.storage = "data"),
-    expected: ['sites.rouans.backup.storage: found "data", expected a datastore of this site with content "backup"'],
+    title: "a PBS storage id that a datastore already uses",
+    breakSites: (s) => void ((s.rouans.backupServer as Mutable)["storageId"] = "local-lvm"),
+    expected: ['sites.rouans.backupServer.storageId: found "local-lvm", expected a storage id no datastore of this site uses'],
+  },
+  {
+    title: "a PBS job schedule that is not a calendar event",
+    breakSites: (s) => void ((s.sthilaire.backupServer as Mutable)["gcSchedule"] = "daily at 8"),
+    expected: ['sites.sthilaire.backupServer.gcSchedule: found "daily at 8", expected a calendar event such as "*-*-* 08:00" ("daily" is not a weekday (mon..sun))'],
+  },
+  {
+    title: "two sites on one site-link address",
+    breakSites: (s) => void (s.sthilaire.siteLink.address = "10.77.0.1"),
+    expected: ['sites.sthilaire.siteLink.address: found "10.77.0.1", expected an address not already used (sites.rouans.siteLink.address has it)'],
+  },
+  {
+    title: "PBS's memory taken from containers that no longer fit",
+    breakSites: (s) => void ((s.sthilaire.backupServer as Mutable)["memoryGiB"] = 4),
+    expected: ["sites.sthilaire.containers: found \"10240 MiB of container memory\", expected at most 9216 MiB (16 GiB of RAM minus a 3 GiB host reserve and 4 GiB for PBS)"],
+  },
+  {
+    title: "a site whose backups cannot fit its PBS datastore",
+    breakSites: (s) => void (container(s.rouans, "web")["dataSizeGiB"] = 900),
+    expected: [
+      'sites.rouans.backupServer.sizeGiB: found "1319.8 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 691.2 GiB + copies of sthilaire 504.5 GiB + GC grace 32.1 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      'sites.sthilaire.backupServer.sizeGiB: found "1319.8 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 504.5 GiB + copies of rouans 691.2 GiB + GC grace 32.1 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+    ],
   },
   {
     title: "an upper-case tag, which Proxmox would lower-case and diff forever",

@@ -59,8 +59,8 @@ test("plan prints a tree per stack and one summary line per stack", () => {
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
   assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
-  assert.match(result.stdout, /^rouans: 16 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
-  assert.match(result.stdout, /^sthilaire: 22 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^rouans: 28 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^sthilaire: 34 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
 });
 
 test("plan --stack limits the plan to one stack; an unknown stack is refused", () => {
@@ -95,18 +95,45 @@ test("a broken spec makes plan exit 1 with the list of problems and nothing else
   }
 });
 
-test("plan shows each offsite direction, and warns when a night will not fit", () => {
+test("plan shows each datastore's footprint and each night, and warns above 80 % of a disk", () => {
   const normal = runScript("scripts/plan.ts", ["--stack", "rouans"]);
-  assert.match(normal.stdout, /^offsite sthilaire -> rouans: ~11.04 GiB a night at 13.6 Mbit\/s in 03:00-07:00 \(rouans pulls\), fits$/m);
+  assert.equal(normal.status, 0, normal.stderr);
+  const section = normal.stdout.split("\n").filter((l) => /^(PBS datastore|  namespace|  GC grace|night of|  pull) /.test(l));
+  assert.deepEqual(section, [
+    'PBS datastore "backup" of rouans on 1 TB HDD (backups): 702.1 of 920 GiB predicted (76 %)',
+    "  namespace rouans (own backups): 72 GiB full + 1.44 GiB a night x 14 snapshots kept = 92.2 GiB",
+    "  namespace sthilaire (copies): 431 GiB full + 5.25 GiB a night x 14 snapshots kept = 504.5 GiB",
+    "  GC grace 13.4 GiB, kept free 92 GiB",
+    "night of rouans: backup 01:00-01:13 (0.21 h: walk 0.2 h, 2.4 GiB changed; the first one reads everything, 0.57 h)",
+    "  pull sthilaire -> rouans: *-*-* 02:45, 5.25 GiB of new chunks at 13.6 Mbit/s, 02:45-03:47 (window to 07:00); first full copy 431 GiB: 84 h, 20 night(s) (docs/backup.md: seeding)",
+    "  pull rouans -> sthilaire: *-*-* 01:30, 1.44 GiB of new chunks at 40 Mbit/s, 01:30-01:36 (window to 07:00); first full copy 72 GiB: 4.8 h, 1 night(s) (docs/backup.md: seeding)",
+  ]);
   assert.doesNotMatch(normal.stdout, /^warning:/m);
   const copy = projectCopy();
   try {
     const file = join(copy.root, "stacks", "sthilaire.ts");
-    writeFileSync(file, readFileSync(file, "utf8").replace("dataSizeGiB: 400,", "dataSizeGiB: 400,\n      dailyChangeShare: 0.1,"));
+    writeFileSync(file, readFileSync(file, "utf8").replace("dataSizeGiB: 150,", "dataSizeGiB: 220,"));
     const result = runScript("scripts/plan.ts", ["--stack", "rouans"], copy.root);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^offsite sthilaire -> rouans: ~43.04 GiB a night at 13.6 Mbit\/s in 03:00-07:00 \(rouans pulls\), DOES NOT FIT$/m);
-    assert.match(result.stdout, /^warning: offsite sthilaire -> rouans: about 43.04 GiB change a night, which takes 7.55 h at 13.6 Mbit\/s/m);
+    assert.match(result.stdout, /^warning: PBS datastore "backup" of rouans: 757.6 GiB predicted of 920 GiB \(82 %, above 80 %\): plan the next disk$/m);
+  } finally {
+    copy.remove();
+  }
+});
+
+test("a Nextcloud grown to 1.5 TiB makes plan exit 1 naming the datastores and the numbers, and prints nothing else", () => {
+  const copy = projectCopy();
+  try {
+    const file = join(copy.root, "stacks", "sthilaire.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace("dataSizeGiB: 400,", "dataSizeGiB: 1536,"));
+    const result = runScript("scripts/plan.ts", [], copy.root);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, "");
+    assert.deepEqual(result.stderr.trimEnd().split("\n"), [
+      'sites.rouans.backupServer.sizeGiB: found "1822.2 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 92.2 GiB + copies of sthilaire 1605.3 GiB + GC grace 32.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      'sites.sthilaire.backupServer.sizeGiB: found "1822.2 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 1605.3 GiB + copies of rouans 92.2 GiB + GC grace 32.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      "offsite sthilaire -> rouans: found \"14.91 GiB of new chunks a night, 2.91 h at 13.6 Mbit/s from 04:45\", expected a pull that ends by 07:00, within 2.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change",
+    ]);
   } finally {
     copy.remove();
   }
@@ -138,8 +165,8 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     });
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
-    assert.deepEqual(summary.outputs, ["containers", "nightlyBackup", "offsitePull", "offsiteDirections"]);
-    assert.equal(summary.resources, stack === "rouans" ? 16 : 22);
+    assert.deepEqual(summary.outputs, ["containers", "nightlyBackup", "backupServer", "syncTokens", "backupPlan"]);
+    assert.equal(summary.resources, stack === "rouans" ? 28 : 34);
   }
 });
 

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StackRun } from "../../scripts/lib/mock-engine";
-import { simulatedPublicKey } from "../../scripts/lib/simulated-host";
+import { simulatedFingerprint, simulatedLinkKey } from "../../scripts/lib/simulated-host";
 import { TYPES, byName, ofType, runStack } from "../helpers/stacks";
 
 const runs = new Map<string, StackRun>();
@@ -16,18 +16,22 @@ async function planOf(stack: string): Promise<StackRun> {
 
 const IGNORED = ["initialization.userAccount.password", "initialization.userAccount.keys", "operatingSystem.templateFileId"];
 
-test("rouans declares exactly its provider, template, web container, one backup job and its offsite pull", async () => {
+test("rouans declares exactly its provider, template, web container, its PBS, one backup job, the site link and its pull", async () => {
   const run = await planOf("rouans");
   const summary = run.resources.map((r) => `${r.type} ${r.name}`).sort();
   assert.deepEqual(summary, [
     `${TYPES.stack} retzien-infra-rouans`,
     `${TYPES.stackReference} rouans-peer-sthilaire`,
-    `${TYPES.offsitePull} rouans-offsite`,
-    `${TYPES.command} rouans-offsite-keys`,
-    `${TYPES.command} rouans-offsite-authorize-sthilaire`,
-    `${TYPES.directory} rouans-offsite-sthilaire-storage`,
-    `${TYPES.command} rouans-offsite-sthilaire-known-host`,
-    `${TYPES.command} rouans-offsite-sthilaire-install`,
+    `${TYPES.backupServer} rouans-pbs`,
+    ...["install", "datastore", "pve-token", "offsite-owner", "status-token", "sync-token-sthilaire", "prune-rouans", "prune-sthilaire", "verify"].map((c) => `${TYPES.command} rouans-pbs-${c}`),
+    `${TYPES.pbsStorage} rouans-pbs-storage`,
+    `${TYPES.pbsStorage} rouans-pbs-storage-sthilaire`,
+    `${TYPES.siteLink} rouans-link`,
+    `${TYPES.command} rouans-link-key`,
+    `${TYPES.command} rouans-link-tunnel`,
+    `${TYPES.offsiteSync} rouans-pull-sthilaire`,
+    `${TYPES.command} rouans-pull-sthilaire-remote`,
+    `${TYPES.command} rouans-pull-sthilaire-job`,
     `${TYPES.provider} rouans-proxmox`,
     `${TYPES.job} rouans-nightly-job`,
     `${TYPES.template} rouans-template`,
@@ -44,7 +48,7 @@ test("sthilaire declares mail, nextcloud and relay, and one backup job", async (
   assert.deepEqual(ofType(run, TYPES.container).map((c) => c.name).sort(), ["sthilaire-mail", "sthilaire-nextcloud", "sthilaire-relay"]);
   assert.equal(ofType(run, TYPES.job).length, 1);
   assert.equal(ofType(run, TYPES.provider).length, 1);
-  assert.equal(run.resources.length, 22);
+  assert.equal(run.resources.length, 34);
 });
 
 test("the web container has exactly the spec's VMID, sizes, network and flags", async () => {
@@ -92,7 +96,7 @@ test("sthilaire's containers: VMIDs, memory, mount points with backup, protect o
     .sort((a, b) => Number(a.vmId) - Number(b.vmId));
   assert.deepEqual(rows, [
     { name: "sthilaire-mail", vmId: 210, memory: { dedicated: 4096, swap: 1024 }, mountPoints: [{ volume: "tank", size: "300G", path: "/var/qmail/mailnames", backup: true }], unprivileged: true, protect: true, protection: true, address: "192.168.20.10/24" },
-    { name: "sthilaire-nextcloud", vmId: 220, memory: { dedicated: 6144, swap: 1024 }, mountPoints: [{ volume: "tank", size: "1000G", path: "/srv/nextcloud-data", backup: true }], unprivileged: true, protect: true, protection: true, address: "192.168.20.11/24" },
+    { name: "sthilaire-nextcloud", vmId: 220, memory: { dedicated: 5120, swap: 1024 }, mountPoints: [{ volume: "tank", size: "1000G", path: "/srv/nextcloud-data", backup: true }], unprivileged: true, protect: true, protection: true, address: "192.168.20.11/24" },
     { name: "sthilaire-relay", vmId: 230, memory: { dedicated: 1024, swap: 512 }, mountPoints: [], unprivileged: true, protect: false, protection: false, address: "192.168.20.12/24" },
   ]);
   for (const c of ofType(run, TYPES.container)) assert.deepEqual(c.ignoreChanges, IGNORED, c.name);
@@ -102,7 +106,7 @@ for (const [stack, schedule, vmids] of [
   ["rouans", "*-*-* 01:00", ["110"]],
   ["sthilaire", "*-*-* 01:30", ["210", "220", "230"]],
 ] as const) {
-  test(`${stack}: exactly one vzdump job covering every container, gzip via pigz, retention, failure mail`, async () => {
+  test(`${stack}: exactly one vzdump job covering every container, to the local PBS with metadata change detection, failure mail`, async () => {
     const run = await planOf(stack);
     const [job, ...others] = ofType(run, TYPES.job);
     assert.equal(others.length, 0);
@@ -110,13 +114,11 @@ for (const [stack, schedule, vmids] of [
       resourceId: `nightly-${stack}`,
       node: stack,
       schedule,
-      storage: "backup",
+      storage: "pbs",
       all: false,
       vmids: [...vmids],
       mode: "snapshot",
-      compress: "gzip",
-      pigz: 2,
-      pruneBackups: { "keep-daily": "7", "keep-weekly": "4", "keep-monthly": "3" },
+      pbsChangeDetectionMode: "metadata",
       repeatMissed: true,
       enabled: true,
       mailtos: ["technique@retzien.fr"],
@@ -172,21 +174,23 @@ for (const [stack, schedule, vmids] of [
   });
 }
 
-test("stack outputs list every container and the backup job", async () => {
+test("stack outputs: every container, the backup job, what the peers read, and the plan", async () => {
   const run = await planOf("sthilaire");
-  assert.deepEqual(run.outputs, {
+  const { backupPlan, ...rest } = run.outputs as { backupPlan: { datastore: { totalGiB: number }; syncs: { schedule: string }[]; warnings: string[] } };
+  assert.deepEqual(rest, {
     containers: {
       relay: { vmid: 230, hostname: "relay", ipv4: "192.168.20.12/24", ipv6: "2001:db8:20::12/64" },
       mail: { vmid: 210, hostname: "mail", ipv4: "192.168.20.10/24", ipv6: "2001:db8:20::10/64" },
       nextcloud: { vmid: 220, hostname: "nextcloud", ipv4: "192.168.20.11/24", ipv6: "2001:db8:20::11/64" },
     },
-    nightlyBackup: { jobId: "nightly-sthilaire", schedule: "*-*-* 01:30", vmids: [210, 220, 230] },
-    offsitePull: { publicKey: simulatedPublicKey("sthilaire", "pull"), hostKey: simulatedPublicKey("sthilaire", "host") },
-    offsiteDirections: [
-      { source: "sthilaire", holder: "rouans", budgetMbps: 13.6, window: "03:00-07:00", nightlyGiB: 11.04, fits: true },
-      { source: "rouans", holder: "sthilaire", budgetMbps: 40, window: "02:00-07:00", nightlyGiB: 2.4, fits: true },
-    ],
+    nightlyBackup: { jobId: "nightly-sthilaire", schedule: "*-*-* 01:30", vmids: [210, 220, 230], storage: "pbs" },
+    backupServer: { fingerprint: simulatedFingerprint("sthilaire"), linkPublicKey: simulatedLinkKey("sthilaire") },
+    syncTokens: "[secret]",
   });
+  // The numbers themselves are the planner's tests' (test/unit/backup-plan.test.ts).
+  assert.equal(backupPlan.datastore.totalGiB, 702.1);
+  assert.deepEqual(backupPlan.syncs.map((s) => s.schedule), ["*-*-* 02:45", "*-*-* 01:30"]);
+  assert.deepEqual(backupPlan.warnings, ["PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower"]);
 });
 
 test("a container marked adopt is imported as <node>/<vmid>, the others are created", async () => {

@@ -1,16 +1,16 @@
 /**
- * The pairing, the directions and window estimates derived from it, and the
- * exact text the pull installs on a host: pure functions, exact values.
+ * The pairing, the pull directions derived from it, and the exact site-link
+ * configuration each host gets: pure functions, exact values.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { simulatedPublicKey } from "../../scripts/lib/simulated-host";
+import { simulatedLinkKey } from "../../scripts/lib/simulated-host";
 import { formatProblem } from "../../src/problems";
 import { validateSiteSpecs } from "../../src/program";
-import { directionsOf, estimateWindow, windowWarning } from "../../src/offsite/directions";
-import { authorizedKeyLine, checkEd25519PublicKey, knownHostsLine, renderPullEnv, renderPullUnits } from "../../src/offsite/host-files";
+import { directionsOf, validateOffsite } from "../../src/offsite/directions";
+import { renderLinkConfig } from "../../src/offsite/site-link";
 import { PAIRING, holdersOf, sourcesHeldBy, validatePairing } from "../../src/offsite/pairing";
-import { siteSchema } from "../../src/spec/schema";
+import { siteSchema } from "../../src/site/schema";
 import { allSites } from "../../stacks/sites";
 
 const sites = allSites.map((s) => siteSchema.parse(s));
@@ -63,121 +63,69 @@ test("a pairing problem stops the program like any other spec problem", () => {
   ]);
 });
 
-test("each direction: budget from the sender's upload, window after the sender's backup", () => {
-  const [toRouans, toSthilaire] = directionsOf(PAIRING, sites);
-  assert.deepEqual(toRouans, {
-    holder: "rouans",
-    source: "sthilaire",
-    sourceHost: "sthilaire.retzien.fr",
-    sourcePort: 22,
-    sourceDumpDir: "/mnt/backup/dump",
-    sourceVmids: [210, 220, 230],
-    storageId: "offsite-sthilaire",
-    storagePath: "/mnt/backup/offsite/sthilaire",
-    copiesDumpDir: "/mnt/backup/offsite/sthilaire/dump",
-    budgetMbps: 13.6,
-    bwlimitKiBps: 1660,
-    windowStart: "03:00",
-    windowEnd: "07:00",
-    windowHours: 4,
-  });
-  assert.equal(toSthilaire?.budgetMbps, 40);
-  assert.equal(toSthilaire?.bwlimitKiBps, 4882);
-  assert.equal(toSthilaire?.windowStart, "02:00");
+test("each direction: the holder's PBS pulls the source's namespace through the link, at the pair's bottleneck", () => {
+  assert.deepEqual(directionsOf(PAIRING, sites), [
+    {
+      holder: "rouans",
+      source: "sthilaire",
+      sourceAddress: "10.77.0.2",
+      sourcePort: 8007,
+      sourceDatastore: "backup",
+      holderDatastore: "backup",
+      namespace: "sthilaire",
+      remote: "sthilaire",
+      jobId: "pull-sthilaire",
+      sourceVmids: [210, 220, 230],
+      // 80 % of sthilaire's 17 Mbit/s upload; rouans' 90 Mbit/s download is not the limit.
+      budgetMbps: 13.6,
+      rateInBytesPerSecond: 1_700_000,
+    },
+    {
+      holder: "sthilaire",
+      source: "rouans",
+      sourceAddress: "10.77.0.1",
+      sourcePort: 8007,
+      sourceDatastore: "backup",
+      holderDatastore: "backup",
+      namespace: "rouans",
+      remote: "rouans",
+      jobId: "pull-rouans",
+      sourceVmids: [110],
+      // 80 % of rouans' 50 Mbit/s upload is 40, and so is sthilaire's download.
+      budgetMbps: 40,
+      rateInBytesPerSecond: 5_000_000,
+    },
+  ]);
+  const slowDown = structuredClone(sthilaire);
+  slowDown.uplink.downMbps = 20;
+  assert.equal(directionsOf(PAIRING, [rouans, slowDown])[1]?.budgetMbps, 20);
 });
 
-test("window estimate: sthilaire's night fits its 17 Mbit/s uplink, its first copy does not", () => {
-  const [toRouans] = directionsOf(PAIRING, sites);
-  const e = estimateWindow(toRouans!, sthilaire);
-  assert.deepEqual({ ...e, direction: undefined }, {
-    direction: undefined,
-    nightlyGiB: 11.04,
-    capacityGiB: 22.8,
-    nightlyHours: 1.94,
-    seedGiB: 552,
-    seedHours: 96.8,
-    fits: true,
-  });
-  assert.equal(windowWarning(e), undefined);
+test("two sites on one site-link address are refused", () => {
+  const clash = structuredClone(sthilaire);
+  clash.siteLink.address = rouans.siteLink.address;
+  assert.deepEqual(validateOffsite(PAIRING, [rouans, clash]).map(formatProblem), [
+    'sites.sthilaire.siteLink.address: found "10.77.0.1", expected an address not already used (sites.rouans.siteLink.address has it)',
+  ]);
 });
 
-test("a night that cannot fit is named with its numbers", () => {
-  const busy = structuredClone(sthilaire);
-  busy.containers.find((c) => c.name === "nextcloud")!.dailyChangeShare = 0.1;
-  const [toRouans] = directionsOf(PAIRING, [rouans, busy]);
+test("the site link of rouans: its address, and sthilaire allowed only its own", () => {
   assert.equal(
-    windowWarning(estimateWindow(toRouans!, busy)),
-    "offsite sthilaire -> rouans: about 43.04 GiB change a night, which takes 7.55 h at 13.6 Mbit/s (sthilaire's upload budget), " +
-      "but the window 03:00-07:00 is 4 h (it moves at most 22.8 GiB): copies will lag; widen the window, raise the share, or lower the change",
-  );
-});
-
-test("only a single, real ed25519 public key is accepted", () => {
-  const good = simulatedPublicKey("rouans", "pull");
-  assert.equal(checkEd25519PublicKey(good).ok, true);
-  const rsaBlob = Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from("ssh-rsa"), Buffer.alloc(57)]).toString("base64").slice(0, 68);
-  const cases: [unknown, string][] = [
-    [undefined, "no key"],
-    ["", "no key"],
-    [`${good}\n${good}`, "more than one line"],
-    [`command="sh" ${good}`, "not a single ssh-ed25519 public key"],
-    ["ssh-rsa AAAAB3NzaC1yc2E= x", "not a single ssh-ed25519 public key"],
-    [`ssh-ed25519 ${rsaBlob} x`, "its blob is not an ed25519 key"],
-  ];
-  for (const [text, reason] of cases) assert.deepEqual(checkEd25519PublicKey(text), { ok: false, reason }, String(text));
-});
-
-test("the authorized_keys line: restricted, rrsync read-only on the dump directory, marked", () => {
-  const key = checkEd25519PublicKey(simulatedPublicKey("rouans", "pull"));
-  assert.ok(key.ok);
-  const blob = simulatedPublicKey("rouans", "pull").split(" ")[1];
-  assert.equal(
-    authorizedKeyLine("/mnt/backup/dump", key, "retzien-offsite-pull-from-rouans"),
-    `restrict,command="/usr/bin/rrsync -ro /mnt/backup/dump" ssh-ed25519 ${blob} retzien-offsite-pull-from-rouans`,
-  );
-  assert.throws(() => authorizedKeyLine('/mnt/x" evil', key, "m"), /is not a plain absolute path/);
-  assert.equal(knownHostsLine("sthilaire.retzien.fr", 2222, key), `[sthilaire.retzien.fr]:2222 ssh-ed25519 ${blob}`);
-});
-
-test("the pull's env file for rouans pulling sthilaire", () => {
-  const [toRouans] = directionsOf(PAIRING, sites);
-  assert.equal(
-    renderPullEnv(toRouans!, rouans),
+    renderLinkConfig(rouans, [{ site: sthilaire, publicKey: simulatedLinkKey("sthilaire") }]),
     [
-      "# Written by the Pulumi program (OffsitePull, rouans pulls sthilaire); edits are overwritten.",
-      "# Budget 13.6 Mbit/s of sthilaire's upload, window 03:00-07:00.",
-      "PEER_NAME='sthilaire'",
-      "PEER_HOST='sthilaire.retzien.fr'",
-      "PEER_PORT='22'",
-      "PEER_USER='root'",
-      "SSH_KEY='/etc/retzien/offsite-pull/id_ed25519'",
-      "KNOWN_HOSTS='/etc/retzien/offsite-pull/known_hosts'",
-      "DEST_DIR='/mnt/backup/offsite/sthilaire/dump'",
-      "STAGING_DIR='/mnt/backup/offsite/sthilaire/.staging'",
-      "STATE_DIR='/var/lib/retzien-offsite-pull/sthilaire'",
-      "STORAGE_ID='offsite-sthilaire'",
-      "KEEP_LAST=''",
-      "KEEP_DAILY='7'",
-      "KEEP_WEEKLY='4'",
-      "KEEP_MONTHLY='3'",
-      "KEEP_YEARLY=''",
-      "BWLIMIT_KBPS='1660'",
-      "EXPECTED_VMIDS='210 220 230'",
-      "STALE_AFTER_HOURS='36'",
-      "FREE_SPACE_MARGIN_MB='5120'",
-      "MAILTO='technique@retzien.fr'",
+      "# Managed by retzien-infra (src/components/SiteLink.ts): the PBS of the paired sites talk through this tunnel only.",
+      "[Interface]",
+      "Address = 10.77.0.1/24",
+      "ListenPort = 51820",
+      "PostUp = wg set %i private-key /etc/wireguard/retzien.key",
+      "",
+      "# sthilaire",
+      "[Peer]",
+      `PublicKey = ${simulatedLinkKey("sthilaire")}`,
+      "Endpoint = sthilaire.retzien.fr:51820",
+      "AllowedIPs = 10.77.0.2/32",
+      "PersistentKeepalive = 25",
       "",
     ].join("\n"),
   );
-});
-
-test("the units are rendered per held site, the timer after the sender's backup", () => {
-  const [toRouans] = directionsOf(PAIRING, sites);
-  const units = renderPullUnits(toRouans!, {
-    service: "[Unit]\nDescription=Pull\n[Service]\nExecStart=/usr/local/sbin/retzien-offsite-pull --config /etc/retzien/offsite-pull.env\n",
-    timer: "[Unit]\nDescription=Nightly\n[Timer]\nOnCalendar=*-*-* 04:30\nPersistent=true\nUnit=retzien-offsite-pull.service\n",
-  });
-  assert.equal(units.service, "[Unit]\nDescription=Pull, from sthilaire\n[Service]\nExecStart=/usr/local/sbin/retzien-offsite-pull --config /etc/retzien/offsite-pull-sthilaire.env\n");
-  assert.equal(units.timer, "[Unit]\nDescription=Nightly, from sthilaire\n[Timer]\nOnCalendar=*-*-* 03:00\nPersistent=true\nUnit=retzien-offsite-pull-sthilaire.service\n");
-  assert.throws(() => renderPullUnits(toRouans!, { service: "[Service]\n", timer: "[Timer]\n" }), /template no longer has the line/);
 });

@@ -8,7 +8,7 @@ import { formatProblem } from "../../src/problems";
 import { validateSiteSpecs } from "../../src/program";
 import { canonicalAddress, inSubnet, parseCidr } from "../../src/rules/net";
 import { validateDisks, validateMemory, validateNetwork } from "../../src/rules/site-rules";
-import { siteSchema } from "../../src/spec/schema";
+import { siteSchema } from "../../src/site/schema";
 import { allSites } from "../../stacks/sites";
 import { cloneSites } from "../helpers/stacks";
 
@@ -31,27 +31,27 @@ test("address helpers: subnets, families, canonical IPv6", () => {
 
 const parsedSthilaire = () => siteSchema.parse(cloneSites().sthilaire);
 
-test("validateMemory counts every container against RAM minus the reserve", () => {
+test("validateMemory counts every container against RAM minus the reserve and PBS's share", () => {
   const site = parsedSthilaire();
   assert.deepEqual(validateMemory(site), []);
-  site.host.reserveGiB = 6;
+  site.host.reserveGiB = 4;
   assert.deepEqual(validateMemory(site).map(formatProblem), [
-    'sites.sthilaire.containers: found "11264 MiB of container memory", expected at most 10240 MiB (16 GiB of RAM minus a 6 GiB host reserve)',
+    'sites.sthilaire.containers: found "10240 MiB of container memory", expected at most 9216 MiB (16 GiB of RAM minus a 4 GiB host reserve and 3 GiB for PBS)',
   ]);
 });
 
 test("validateDisks: unknown datastore, wrong content, over-allocation, dir without path", () => {
   const site = parsedSthilaire();
   const relay = site.containers.find((c) => c.name === "relay")!;
-  relay.rootDisk = { datastore: "backup", sizeGiB: 8 };
+  relay.rootDisk = { datastore: "local", sizeGiB: 8 };
   relay.mountPoints = [{ name: "spool", path: "/var/spool/postfix", datastore: "nvme", sizeGiB: 10, backup: true }];
   site.datastores.find((d) => d.id === "local-lvm")!.sizeGiB = 50;
-  delete site.datastores.find((d) => d.id === "backup")!.path;
+  delete site.datastores.find((d) => d.id === "local")!.path;
   assert.deepEqual(validateDisks(site).map(formatProblem), [
-    'sites.sthilaire.containers[relay].rootDisk.datastore: found "backup", expected a datastore with content "rootdir" (backup holds backup)',
-    'sites.sthilaire.containers[relay].mountPoints[spool].datastore: found "nvme", expected one of this site\'s datastores (local, local-lvm, tank, backup)',
+    'sites.sthilaire.containers[relay].rootDisk.datastore: found "local", expected a datastore with content "rootdir" (local holds vztmpl, iso, snippets)',
+    'sites.sthilaire.containers[relay].mountPoints[spool].datastore: found "nvme", expected one of this site\'s datastores (local, local-lvm, tank)',
     'sites.sthilaire.datastores[local-lvm]: found "64 GiB allocated to containers", expected at most its size, 50 GiB',
-    "sites.sthilaire.datastores[backup].path: found nothing, expected the mount path of a dir datastore",
+    "sites.sthilaire.datastores[local].path: found nothing, expected the mount path of a dir datastore",
   ]);
 });
 

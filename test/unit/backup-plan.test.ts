@@ -1,0 +1,171 @@
+/**
+ * The capacity and night planner, and the model of PBS's prune and pull it
+ * rests on: pure functions, exact values, for the committed sites and for the
+ * sites grown or broken as a volunteer might.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { backupPlanProblems, backupPlanWarnings, planBackups } from "../../src/backup/plan";
+import { type ModelSnapshot, distinctSnapshotsKept, keptBy, pulledBySync } from "../../src/backup/retention-model";
+import { formatProblem } from "../../src/problems";
+import { validateSiteSpecs } from "../../src/program";
+import { type SiteSpec, type SiteSpecInput, siteSchema } from "../../src/site/schema";
+import { allSites } from "../../stacks/sites";
+import { cloneSites } from "../helpers/stacks";
+
+const parse = (inputs: readonly SiteSpecInput[]): SiteSpec[] => inputs.map((s) => siteSchema.parse(s));
+const DAY = 86_400;
+const at = (iso: string) => Date.parse(iso) / 1000;
+
+test("distinct snapshots a retention holds with one backup a night", () => {
+  const cases: [Parameters<typeof distinctSnapshotsKept>[0], number][] = [
+    [{ keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }, 14],
+    [{ keepDaily: 7, keepWeekly: 4 }, 11],
+    [{ keepDaily: 7 }, 7],
+    [{ keepLast: 3 }, 3],
+    [{ keepLast: 2, keepDaily: 7 }, 9],
+    // The year's newest is already a monthly: keep-yearly adds none in the first year.
+    [{ keepDaily: 7, keepWeekly: 4, keepMonthly: 3, keepYearly: 1 }, 14],
+  ];
+  for (const [retention, expected] of cases) assert.equal(distinctSnapshotsKept(retention), expected, JSON.stringify(retention));
+});
+
+test("prune keeps the newest of each period not already kept, and every protected snapshot", () => {
+  const nights = ["2026-11-01", "2026-11-02", "2026-11-08", "2026-11-09", "2026-11-10", "2026-11-20", "2026-11-21"].map((d) => ({ time: at(`${d}T01:30:00Z`) }));
+  const iso = (ts: number[]) => ts.map((t) => new Date(t * 1000).toISOString().slice(0, 10));
+  assert.deepEqual(iso(keptBy({ keepDaily: 2 }, nights)), ["2026-11-21", "2026-11-20"]);
+  // ISO weeks: 21 and 20 (W47) are covered by the dailies; W46 -> 10th, W45 -> 8th.
+  assert.deepEqual(iso(keptBy({ keepDaily: 2, keepWeekly: 2 }, nights)), ["2026-11-21", "2026-11-20", "2026-11-10", "2026-11-08"]);
+  assert.deepEqual(iso(keptBy({ keepLast: 1 }, [...nights.slice(0, 6), { ...nights[0], time: at("2026-10-30T01:30:00Z"), protected: true }])), ["2026-11-20", "2026-10-30"]);
+});
+
+test("a pull takes only snapshots newer than the holder's newest, and only the last N with transfer-last", () => {
+  const held = [{ time: 100 }, { time: 200 }];
+  const served = [{ time: 150 }, { time: 300 }, { time: 400 }, { time: 500 }];
+  assert.deepEqual(pulledBySync(held, served), [{ time: 300 }, { time: 400 }, { time: 500 }]);
+  assert.deepEqual(pulledBySync(held, served, 1), [{ time: 500 }]);
+  assert.deepEqual(pulledBySync([], served, 2), [{ time: 400 }, { time: 500 }]);
+});
+
+/** The holder's copies of one guest after 120 real nights, then `nights` nights in which the source serves forged snapshots. */
+function attack(nights: number, transferLast: number | undefined): { real: number; newestRealKept: boolean } {
+  const retention = { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 };
+  const start = at("2026-07-01T01:30:00Z");
+  let held: ModelSnapshot[] = [];
+  const prune = () => {
+    const kept = new Set(keptBy(retention, held));
+    held = held.filter((s) => kept.has(s.time));
+  };
+  for (let n = 0; n < 120; n += 1) {
+    held.push({ time: start + n * DAY });
+    prune();
+  }
+  const lastReal = start + 119 * DAY;
+  for (let night = 1; night <= nights; night += 1) {
+    // The worst a forger can do: 14 tiny snapshots a night, a month apart, far in the future.
+    const forged = Array.from({ length: 14 }, (_, i) => ({ time: lastReal + (400 + 31 * (night * 14 + i)) * DAY }));
+    held.push(...pulledBySync(held, forged, transferLast));
+    prune();
+  }
+  return { real: held.filter((s) => s.time <= lastReal).length, newestRealKept: held.some((s) => s.time === lastReal) };
+}
+
+test("threat model: forged future snapshots cost at most one real copy a night with transfer-last 1", () => {
+  assert.deepEqual(attack(0, 1), { real: 13, newestRealKept: true });
+  // Without transfer-last, one night of forgeries empties the holder's copies of that guest.
+  assert.deepEqual(attack(1, undefined), { real: 0, newestRealKept: false });
+  assert.deepEqual(attack(1, 1), { real: 12, newestRealKept: true });
+  assert.deepEqual(attack(7, 1), { real: 7, newestRealKept: true });
+  // The oldest real copies go first: the newest survives 13 nights of alarms nobody
+  // answered (the status flags a snapshot dated in the future the first morning).
+  assert.deepEqual(attack(13, 1), { real: 1, newestRealKept: true });
+  assert.deepEqual(attack(14, 1), { real: 0, newestRealKept: false });
+});
+
+test("the committed sites fit: footprints, nights and pulls, exact", () => {
+  const sites = parse(allSites);
+  const plan = planBackups(sites);
+  assert.deepEqual(backupPlanProblems(plan, sites), []);
+  assert.deepEqual(
+    plan.datastores.map((d) => [d.site, d.namespaces.map((n) => [n.namespace, n.role, n.fullGiB, n.nightlyGiB, n.snapshotsKept, n.totalGiB]), d.gcGraceGiB, d.marginGiB, d.totalGiB, d.usedShare]),
+    [
+      ["rouans", [["rouans", "own", 72, 1.44, 14, 92.2], ["sthilaire", "copies", 431, 5.25, 14, 504.5]], 13.4, 92, 702.1, 0.763],
+      ["sthilaire", [["sthilaire", "own", 431, 5.25, 14, 504.5], ["rouans", "copies", 72, 1.44, 14, 92.2]], 13.4, 92, 702.1, 0.763],
+    ],
+  );
+  assert.deepEqual(plan.backups, [
+    { site: "rouans", start: "01:00", walkHours: 0.2, changedGiB: 2.4, hours: 0.21, end: "01:13", nightEndsAt: "07:00", firstHours: 0.57, fits: true },
+    { site: "sthilaire", start: "01:30", walkHours: 0.92, changedGiB: 7.1, hours: 0.95, end: "02:28", nightEndsAt: "07:00", firstHours: 2.62, fits: true },
+  ]);
+  assert.deepEqual(plan.syncs, [
+    {
+      source: "sthilaire",
+      holder: "rouans",
+      budgetMbps: 13.6,
+      schedule: "*-*-* 02:45",
+      start: "02:45",
+      newChunksGiB: 5.25,
+      hours: 1.02,
+      end: "03:47",
+      windowEnd: "07:00",
+      windowHours: 4.25,
+      fits: true,
+      // About three weeks of nights over the VDSL upload: carry the first copy (docs/backup.md).
+      seed: { gib: 431, hours: 84, nights: 20 },
+    },
+    {
+      source: "rouans",
+      holder: "sthilaire",
+      // rouans uploads 40 Mbit/s (80 % of 50), sthilaire downloads 40: the pair's bottleneck.
+      budgetMbps: 40,
+      schedule: "*-*-* 01:30",
+      start: "01:30",
+      newChunksGiB: 1.44,
+      hours: 0.1,
+      end: "01:36",
+      windowEnd: "07:00",
+      windowHours: 5.5,
+      fits: true,
+      seed: { gib: 72, hours: 4.8, nights: 1 },
+    },
+  ]);
+  assert.deepEqual(backupPlanWarnings(plan), [
+    "PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower",
+  ]);
+});
+
+test("a Nextcloud grown to 1.5 TiB is refused, naming both datastores, the night and the numbers", () => {
+  const sites = cloneSites();
+  (sites.sthilaire.containers.find((c) => c.name === "nextcloud") as { dataSizeGiB: number }).dataSizeGiB = 1536;
+  const { problems } = validateSiteSpecs(sites.all);
+  assert.deepEqual(problems.map(formatProblem), [
+    'sites.rouans.backupServer.sizeGiB: found "1822.2 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 92.2 GiB + copies of sthilaire 1605.3 GiB + GC grace 32.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+    'sites.sthilaire.backupServer.sizeGiB: found "1822.2 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 1605.3 GiB + copies of rouans 92.2 GiB + GC grace 32.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+    "offsite sthilaire -> rouans: found \"14.91 GiB of new chunks a night, 2.91 h at 13.6 Mbit/s from 04:45\", expected a pull that ends by 07:00, within 2.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change",
+  ]);
+});
+
+test("a backup that outlasts the night, and PBS under its minimum memory, are refused", () => {
+  const sites = cloneSites();
+  sites.rouans.backup.schedule = "*-*-* 06:50";
+  (sites.sthilaire.backupServer as { memoryGiB: number }).memoryGiB = 1.5;
+  const parsed = parse(sites.all);
+  const problems = backupPlanProblems(planBackups(parsed), parsed).map(formatProblem);
+  assert.deepEqual(problems, [
+    'sites.rouans.backup.schedule: found "a nightly backup of 0.21 h (walk 0.2 h + 2.4 GiB changed) from 06:50, ending 07:03", expected a backup that ends before the night does (07:00)',
+    "offsite rouans -> sthilaire: found \"1.44 GiB of new chunks a night, 0.1 h at 40 Mbit/s from 07:30\", expected a pull that ends by 07:00, within 0 h: raise rouans's uplink.offsiteShare, start its backup earlier, or lower the change",
+    "sites.sthilaire.backupServer.memoryGiB: found 1.5, expected at least 2 GiB, Proxmox's minimum for PBS",
+  ]);
+});
+
+test("a disk above 80 % is a warning, not a refusal", () => {
+  const sites = cloneSites();
+  (sites.sthilaire.containers.find((c) => c.name === "mail") as { dataSizeGiB: number }).dataSizeGiB = 220;
+  const parsed = parse(sites.all);
+  const plan = planBackups(parsed);
+  assert.deepEqual(backupPlanProblems(plan, parsed), []);
+  assert.deepEqual(backupPlanWarnings(plan).filter((w) => w.startsWith("PBS datastore")), [
+    'PBS datastore "backup" of rouans: 757.6 GiB predicted of 920 GiB (82 %, above 80 %): plan the next disk',
+    'PBS datastore "backup" of sthilaire: 757.6 GiB predicted of 920 GiB (82 %, above 80 %): plan the next disk',
+  ]);
+});

@@ -1,0 +1,214 @@
+/**
+ * The PBS setup commands, run for real with bash against a stand-in of
+ * `proxmox-backup-manager` that accepts only the options PBS documents and
+ * keeps what it was asked to make: each create converges when run twice, each
+ * delete leaves nothing of what its create made, and a misspelt option fails.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  type HostCommands,
+  datastoreCommands,
+  installCommands,
+  keepOptions,
+  principalCommands,
+  pruneJobCommands,
+  remoteCommands,
+  shq,
+  syncJobCommands,
+  verifyJobCommands,
+} from "../../src/backup/pbs-commands";
+
+const STANDINS = resolve(__dirname, "..", "fixtures", "standins");
+
+interface Host {
+  readonly dir: string;
+  run(script: string): { status: number | null; stdout: string; stderr: string };
+  state(): Record<string, Record<string, unknown>>;
+  calls(): string[];
+}
+
+function host(): Host {
+  const dir = mkdtempSync(join(tmpdir(), "retzien-pbs-"));
+  const env = { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, PBS_STATE: join(dir, "state.json"), STANDIN_LOG: join(dir, "calls.log") };
+  return {
+    dir,
+    run: (script) => {
+      const r = spawnSync("bash", ["-c", script], { env, encoding: "utf8", timeout: 20_000 });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+    state: () => (existsSync(env.PBS_STATE) ? JSON.parse(readFileSync(env.PBS_STATE, "utf8")) : {}),
+    calls: () => (existsSync(env.STANDIN_LOG) ? readFileSync(env.STANDIN_LOG, "utf8").trim().split("\n") : []),
+  };
+}
+
+/** Runs create twice (the state must not change the second time) and returns the state after it. */
+function converge(h: Host, cmds: HostCommands): Record<string, Record<string, unknown>> {
+  const first = h.run(cmds.create);
+  assert.equal(first.status, 0, first.stderr);
+  const after = JSON.stringify(h.state());
+  const second = h.run(cmds.create);
+  assert.equal(second.status, 0, second.stderr);
+  assert.equal(JSON.stringify(h.state()), after, "a second create changed something");
+  return h.state();
+}
+
+test("shq quotes any text as one shell word", () => {
+  const h = host();
+  for (const text of ["plain", "it's", "$(reboot)", "a b\nc", "'"]) assert.equal(h.run(`printf '%s' ${shq(text)}`).stdout, text);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("keep options in PBS's names, only the rules set", () => {
+  assert.equal(keepOptions({ keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }), "--keep-daily 7 --keep-weekly 4 --keep-monthly 3");
+  assert.equal(keepOptions({ keepLast: 2, keepYearly: 1 }), "--keep-last 2 --keep-yearly 1");
+});
+
+test("datastore: created once with its GC schedule and namespaces, updated after; delete drops the config only", () => {
+  const h = host();
+  h.run("proxmox-backup-manager datastore list >/dev/null");
+  const cmds = datastoreCommands({ name: "backup", path: "/mnt/backup/pbs", gcSchedule: "*-*-* 08:30", namespaces: ["rouans", "sthilaire"] });
+  const state = converge(h, cmds);
+  assert.deepEqual(state["datastore"], { backup: { "gc-schedule": "*-*-* 08:30", comment: "retzien: own snapshots and held copies", path: "/mnt/backup/pbs" } });
+  assert.deepEqual(state["namespace"], { "backup/rouans": true, "backup/sthilaire": true });
+  assert.deepEqual(
+    h.calls().filter((c) => / (create|update) /.test(c)),
+    [
+      "proxmox-backup-manager datastore create backup /mnt/backup/pbs --gc-schedule *-*-* 08:30 --comment retzien: own snapshots and held copies",
+      "proxmox-backup-debug api create /admin/datastore/backup/namespace --name rouans",
+      "proxmox-backup-debug api create /admin/datastore/backup/namespace --name sthilaire",
+      "proxmox-backup-manager datastore update backup --gc-schedule *-*-* 08:30",
+      "proxmox-backup-debug api create /admin/datastore/backup/namespace --name rouans",
+      "proxmox-backup-debug api create /admin/datastore/backup/namespace --name sthilaire",
+    ],
+  );
+  assert.equal(h.run(cmds.delete).status, 0);
+  assert.deepEqual(h.state()["datastore"], {});
+  assert.doesNotMatch(cmds.delete, /destroy-data/);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("a token: made once, its secret in a root-only file printed on every run, ACLs on user and token; delete undoes all", () => {
+  const h = host();
+  const tokenDir = join(h.dir, "tokens");
+  const cmds = principalCommands({
+    user: "sync-rouans@pbs",
+    token: "sync-rouans@pbs!pull",
+    acls: [{ path: "/datastore/backup/sthilaire", role: "DatastoreReader" }],
+    comment: "rouans pulls its copies of sthilaire",
+    printSecret: true,
+    tokenDir,
+  });
+  const first = h.run(cmds.create);
+  assert.equal(first.status, 0, first.stderr);
+  const secret = first.stdout.trim();
+  assert.match(secret, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  const state = converge(h, cmds);
+  assert.equal(h.run(cmds.create).stdout.trim(), secret, "a re-run must print the same secret, not make a new token");
+  assert.deepEqual(Object.keys(state["user"] ?? {}), ["sync-rouans@pbs"]);
+  assert.deepEqual(state["token"], { "sync-rouans@pbs!pull": secret });
+  assert.deepEqual(state["acl"], ["/datastore/backup/sthilaire DatastoreReader sync-rouans@pbs", "/datastore/backup/sthilaire DatastoreReader sync-rouans@pbs!pull"]);
+  const file = join(tokenDir, "sync-rouans_pbs_pull.secret");
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(statSync(tokenDir).mode & 0o777, 0o700);
+
+  assert.equal(h.run(cmds.delete).status, 0);
+  const after = h.state();
+  assert.deepEqual([after["user"], after["token"], after["acl"]], [{}, {}, []]);
+  assert.equal(existsSync(file), false);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("a token whose secret file was lost is made anew, never left unreadable", () => {
+  const h = host();
+  const tokenDir = join(h.dir, "tokens");
+  const cmds = principalCommands({ user: "pve@pbs", token: "pve@pbs!vzdump", acls: [], comment: "pve", printSecret: true, tokenDir });
+  const before = h.run(cmds.create).stdout.trim();
+  rmSync(join(tokenDir, "pve_pbs_vzdump.secret"));
+  const after = h.run(cmds.create);
+  assert.equal(after.status, 0, after.stderr);
+  assert.notEqual(after.stdout.trim(), before);
+  assert.deepEqual(h.state()["token"], { "pve@pbs!vzdump": after.stdout.trim() });
+  rmSync(h.dir, { recursive: true });
+});
+
+test("prune, verify, remote and sync jobs: exact settings, re-runs converge, deletes leave nothing", () => {
+  const h = host();
+  const prune = pruneJobCommands({ id: "prune-sthilaire", store: "backup", namespace: "sthilaire", schedule: "*-*-* 08:00", retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 } });
+  const verify = verifyJobCommands({ id: "verify-backup", store: "backup", schedule: "sun 10:00", outdatedAfterDays: 30 });
+  const remote = remoteCommands({ name: "sthilaire", host: "10.77.0.2", port: 8007, authId: "sync-rouans@pbs!pull", secret: "s3cret", fingerprint: "aa:bb" });
+  const sync = syncJobCommands({
+    id: "pull-sthilaire",
+    store: "backup",
+    namespace: "sthilaire",
+    remote: "sthilaire",
+    remoteStore: "backup",
+    remoteNamespace: "sthilaire",
+    owner: "offsite@pbs",
+    schedule: "*-*-* 02:45",
+    rateInKiB: 1660,
+  });
+  for (const c of [prune, verify, remote, sync]) converge(h, c);
+  assert.deepEqual(h.state()["prune-job"], {
+    "prune-sthilaire": { store: "backup", ns: "sthilaire", "max-depth": "0", schedule: "*-*-* 08:00", "keep-daily": "7", "keep-weekly": "4", "keep-monthly": "3" },
+  });
+  assert.deepEqual(h.state()["verify-job"], { "verify-backup": { store: "backup", schedule: "sun 10:00", "ignore-verified": "true", "outdated-after": "30" } });
+  assert.deepEqual(h.state()["remote"], { sthilaire: { host: "10.77.0.2", port: "8007", "auth-id": "sync-rouans@pbs!pull", password: "s3cret", fingerprint: "aa:bb" } });
+  assert.deepEqual(h.state()["sync-job"], {
+    "pull-sthilaire": {
+      store: "backup",
+      ns: "sthilaire",
+      remote: "sthilaire",
+      "remote-store": "backup",
+      "remote-ns": "sthilaire",
+      "max-depth": "0",
+      owner: "offsite@pbs",
+      schedule: "*-*-* 02:45",
+      "rate-in": "1660KiB",
+      "remove-vanished": "false",
+      "transfer-last": "1",
+      "resync-corrupt": "true",
+    },
+  });
+  for (const c of [sync, remote, verify, prune]) assert.equal(h.run(c.delete).status, 0);
+  const left = h.state();
+  assert.deepEqual([left["prune-job"], left["verify-job"], left["remote"], left["sync-job"]], [{}, {}, {}, {}]);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("an option PBS does not know fails the command, and the stand-in says which", () => {
+  const h = host();
+  const broken = syncJobCommands({
+    id: "pull-x",
+    store: "backup",
+    namespace: "x",
+    remote: "x",
+    remoteStore: "backup",
+    remoteNamespace: "x",
+    owner: "offsite@pbs",
+    schedule: "*-*-* 02:45",
+    rateInKiB: 10,
+  }).create.replace("--remove-vanished", "--remove-vanish");
+  const r = h.run(broken);
+  assert.equal(r.status, 255);
+  assert.match(r.stderr, /'remove-vanish': schema does not allow additional properties/);
+  assert.deepEqual(h.state()["sync-job"] ?? {}, {});
+  rmSync(h.dir, { recursive: true });
+});
+
+test("the install pins the certificate: its stdout is the fingerprint alone, and PBS's memory is capped at the planned size", () => {
+  const cmds = installCommands(3);
+  assert.match(cmds.create, /^printf '\[Service\]\\nMemoryHigh=3G\\n' > '\/etc\/systemd\/system\/proxmox-backup-proxy\.service\.d\/retzien-memory\.conf'$/m);
+  assert.match(cmds.create, /^proxmox-backup-manager cert info \| sed -n 's\/\^Fingerprint \(sha256\): \/\/p'$/m);
+  // Every other command's output goes to stderr, so stdout is exactly the fingerprint.
+  assert.match(cmds.create, /apt-get update -q >&2\n.*apt-get install -y -q proxmox-backup-server >&2/);
+  const h = host();
+  const fingerprintLine = cmds.create.split("\n").find((l) => l.startsWith("proxmox-backup-manager cert info")) as string;
+  assert.equal(h.run(fingerprintLine).stdout, "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff\n");
+  assert.doesNotMatch(cmds.delete, /apt-get|remove proxmox-backup-server/);
+  rmSync(h.dir, { recursive: true });
+});
