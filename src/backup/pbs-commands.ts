@@ -74,6 +74,9 @@ export function datastoreCommands(args: { name: string; path: string; gcSchedule
     create: script(
       `if ${PBM} datastore show ${shq(name)} >/dev/null 2>&1; then`,
       `  ${PBM} datastore update ${shq(name)} --gc-schedule ${shq(args.gcSchedule)}`,
+      // A backup disk that survived a host (reinstalled PVE and PBS): its snapshots are taken back as they are.
+      `elif [ -d ${shq(`${args.path}/.chunks`)} ]; then`,
+      `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --reuse-datastore true --gc-schedule ${shq(args.gcSchedule)} --comment 'retzien: own snapshots and held copies'`,
       "else",
       `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --gc-schedule ${shq(args.gcSchedule)} --comment 'retzien: own snapshots and held copies'`,
       "fi",

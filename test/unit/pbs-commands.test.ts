@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -89,6 +89,18 @@ test("datastore: created once with its GC schedule and namespaces, updated after
   assert.equal(h.run(cmds.delete).status, 0);
   assert.deepEqual(h.state()["datastore"], {});
   assert.doesNotMatch(cmds.delete, /destroy-data/);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("datastore: a backup disk that survived its host is taken back with its snapshots, not refused", () => {
+  const h = host();
+  const path = join(h.dir, "pbs");
+  mkdirSync(join(path, ".chunks"), { recursive: true });
+  const cmds = datastoreCommands({ name: "backup", path, gcSchedule: "*-*-* 08:30", namespaces: [] });
+  assert.equal(h.run(cmds.create).status, 0);
+  assert.deepEqual(h.calls().filter((c) => c.includes(" create ")), [
+    `proxmox-backup-manager datastore create backup ${path} --reuse-datastore true --gc-schedule *-*-* 08:30 --comment retzien: own snapshots and held copies`,
+  ]);
   rmSync(h.dir, { recursive: true });
 });
 
