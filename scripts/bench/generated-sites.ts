@@ -4,7 +4,7 @@
  * generated spec passes every rule (so the plan measures declaring, not
  * refusing). St Hilaire stays as committed: both stacks validate both sites.
  */
-import type { SiteSpecInput } from "../../src/spec/schema";
+import type { SiteSpecInput } from "../../src/site/schema";
 import { rouans } from "../../stacks/rouans";
 import { sthilaire } from "../../stacks/sthilaire";
 
@@ -33,6 +33,7 @@ function container(i: number): ContainerInput {
     features: { nesting: i % 3 === 0 },
     startup: { order: 1 + (i % 10) },
     tags: ["web", "generated"],
+    // Small enough that 250 of them and St Hilaire's copies still fit one PBS datastore.
     dataSizeGiB: 1,
     stateful: i % 2 === 0,
   };
@@ -45,7 +46,8 @@ export function sitesWithContainers(n: number): SiteSpecInput[] {
   const containers = Array.from({ length: n }, (_, i) => container(i));
   const site: SiteSpecInput = {
     ...base,
-    host: { ...base.host, memoryGiB: Math.ceil((n * MEMORY_MIB) / 1024) + (base.host.reserveGiB ?? 4) },
+    // Room for every container, Proxmox's reserve and PBS's share.
+    host: { ...base.host, memoryGiB: Math.ceil((n * MEMORY_MIB) / 1024) + (base.host.reserveGiB ?? 4) + (base.backupServer.memoryGiB ?? 4) },
     vmidRange: { first: 1000, last: 2999 },
     network: {
       ...base.network,

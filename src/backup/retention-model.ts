@@ -76,6 +76,9 @@ const MODEL_START = Date.UTC(2026, 0, 5, 1, 30) / 1000;
  * the last 100.
  */
 export function distinctSnapshotsKept(retention: RetentionSpec): number {
+  const key = JSON.stringify(RULES.map(([field]) => retention[field] ?? null));
+  const known = countCache.get(key);
+  if (known !== undefined) return known;
   const nights = 400;
   let held: ModelSnapshot[] = [];
   let most = 0;
@@ -85,8 +88,12 @@ export function distinctSnapshotsKept(retention: RetentionSpec): number {
     held = held.filter((s) => kept.has(s.time));
     if (n >= nights - 100) most = Math.max(most, held.length);
   }
+  countCache.set(key, most);
   return most;
 }
+
+/** Counts already made: every stack plans both sites, and the same few retentions come back. */
+const countCache = new Map<string, number>();
 
 /**
  * What one run of a PBS pull adds to a group at the holder: the source's
