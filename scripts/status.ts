@@ -1,31 +1,33 @@
 /**
  * `npm run status [-- --site NAME]... [--json]`: the operator's daily glance, over
- * SSH and read-only: per guest the newest local backup and the newest copy at the
- * other site, the last pulls, the free space of the backup and offsite storages,
- * and every problem. Exit 0 all well, 1 something needs attention (so it can run
- * from cron), 2 bad arguments.
+ * SSH and read-only, from each host's PBS: per guest the newest snapshot at home
+ * and the newest copy at the other site, the last pull, prune, verify and GC, the
+ * datastore's usage against the planner's prediction, and every problem. Exit 0
+ * all well, 1 something needs attention (so it can run from cron), 2 bad arguments.
  *
  * `--ssh SITE=DEST` and `--ssh-config FILE` change how a host is reached (default:
  * `sshUser@sshAddress` from its stack file); `--prefix SITE=DIR` reads a host whose
- * paths are mounted under DIR (a rescue mount, or the tests' fake hosts).
+ * paths are mounted under DIR, `--api SITE=URL` a PBS API elsewhere than the
+ * host's own https://localhost:8007 (the tests' fake hosts use both).
  */
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { directionsOf, dumpDirOf } from "../src/offsite/directions";
-import { pullNames } from "../src/offsite/host-files";
+import { resolve } from "node:path";
+import { datastoreFootprints } from "../src/backup/capacity";
+import { namespaceOf } from "../src/backup/names";
+import { directionsOf } from "../src/offsite/directions";
 import { PAIRING } from "../src/offsite/pairing";
 import { formatProblem, problem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
-import { type Glance, assess } from "../src/status/assess";
-import { type Probe, probeSchema } from "../src/status/probe";
+import { type Glance, type SnapshotGlance, assess } from "../src/status/assess";
+import type { PbsReport } from "../src/status/pbs-report";
 import { allSites } from "../stacks/sites";
 import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
+import { probeHost } from "./lib/pbs-probe";
 import { readProjectName, sshDestinationOf } from "./lib/stack-file";
 
 const ROOT = resolve(__dirname, "..");
-const USAGE = "usage: npm run status -- [--site NAME]... [--json] [--ssh SITE=USER@HOST]... [--ssh-config FILE] [--prefix SITE=DIR]...";
+const USAGE =
+  "usage: npm run status -- [--site NAME]... [--json] [--ssh SITE=USER@HOST]... [--ssh-config FILE] [--prefix SITE=DIR]... [--api SITE=URL]...";
 
 /** `a=b` pairs of a repeatable option, by key. */
 function pairs(values: readonly string[] | undefined, option: string): Map<string, string> | string {
@@ -38,24 +40,20 @@ function pairs(values: readonly string[] | undefined, option: string): Map<strin
   return out;
 }
 
-const gib = (bytes: number | null) => (bytes === null ? "?" : `${(bytes / 1024 ** 3).toFixed(1)} GiB`);
+const snap = (g: SnapshotGlance | null) => (g === null ? "none" : `${g.time} (${g.ageHours} h${g.verified === "ok" ? ", verified" : ""})`);
 
 function render(glance: Glance): string[] {
   const lines: string[] = [];
   for (const s of glance.sites) {
     lines.push(`${s.site}${s.reachable ? "" : " (UNREACHABLE)"}`);
     for (const g of s.guests) {
-      const local = g.local ? `${g.local.archive} (${g.local.ageHours} h)` : "none";
-      const offsite = g.offsite ? `${g.offsite.archive} at ${g.offsite.holder} (${g.offsite.ageHours} h)` : "none";
-      lines.push(`  ${`${g.name} (${g.vmid})`.padEnd(18)} local: ${local}; copy: ${offsite}`);
+      const copies = Object.entries(g.copies).map(([holder, c]) => `copy at ${holder}: ${snap(c)}`);
+      lines.push(`  ${`${g.name} (${g.vmid})`.padEnd(18)} home: ${snap(g.home)}; ${copies.join("; ")}`);
     }
-    for (const p of s.pulls) {
-      const result = p.ok === null ? "no status" : p.ok ? "ok" : "FAILED";
-      lines.push(`  pull of ${p.source}: ${result}${p.finishedAt ? `, ${p.finishedAt} (${p.ageHours} h ago), ${gib(p.bytesOnWire)} on the wire` : ""}`);
-    }
-    for (const st of s.storages) {
-      const share = st.availBytes !== null && st.sizeBytes ? ` (${Math.round((st.availBytes / st.sizeBytes) * 100)} % free)` : "";
-      lines.push(`  storage ${st.name}: ${st.availBytes === null ? "missing" : `${gib(st.availBytes)} free of ${gib(st.sizeBytes)}${share}`}`);
+    for (const j of s.jobs) lines.push(`  ${`${j.kind} ${j.id}`.padEnd(24)} ${j.state === null ? "never ran" : j.state === "OK" ? "ok" : `FAILED: ${j.state}`}${j.endedAt ? `, ${j.endedAt} (${j.ageHours} h ago)` : ""}`);
+    if (s.datastore !== null) {
+      const d = s.datastore;
+      lines.push(`  datastore ${d.name}: ${d.usedGiB} of ${d.totalGiB} GiB used${d.predictedGiB === null ? "" : ` (planner: ${d.predictedGiB} GiB once the retention has filled)`}`);
     }
   }
   lines.push(glance.problems.length === 0 ? "All well." : `Needs attention (${glance.problems.length}):`);
@@ -71,6 +69,7 @@ async function main(): Promise<number> {
       ssh: { type: "string", multiple: true },
       "ssh-config": { type: "string" },
       prefix: { type: "string", multiple: true },
+      api: { type: "string", multiple: true },
     },
     USAGE,
   );
@@ -83,14 +82,15 @@ async function main(): Promise<number> {
   const names = sites.map((s) => s.name);
   const ssh = pairs(values.ssh, "--ssh");
   const prefix = pairs(values.prefix, "--prefix");
+  const api = pairs(values.api, "--api");
+  const maps = [ssh, prefix, api];
   const bad = [
-    ...(typeof ssh === "string" ? [ssh] : []),
-    ...(typeof prefix === "string" ? [prefix] : []),
-    ...[...(values.site ?? []), ...(typeof ssh === "string" ? [] : ssh.keys()), ...(typeof prefix === "string" ? [] : prefix.keys())]
+    ...maps.filter((m): m is string => typeof m === "string"),
+    ...[...(values.site ?? []), ...maps.flatMap((m) => (typeof m === "string" ? [] : [...m.keys()]))]
       .filter((s) => !names.includes(s))
       .map((s) => formatProblem(problem("--site", s, `one of the sites: ${names.join(", ")}`))),
   ];
-  if (bad.length > 0 || typeof ssh === "string" || typeof prefix === "string") {
+  if (bad.length > 0 || typeof ssh === "string" || typeof prefix === "string" || typeof api === "string") {
     process.stderr.write(`${bad.join("\n")}\n${USAGE}\n`);
     return 2;
   }
@@ -100,30 +100,25 @@ async function main(): Promise<number> {
   const wanted = values.site ?? names;
   // The peers of a wanted site are probed too: its copies live there.
   const probed = names.filter((n) => wanted.includes(n) || directions.some((d) => wanted.includes(d.source) && d.holder === n));
-  const script = readFileSync(join(ROOT, "scripts", "host", "status-probe.sh"), "utf8");
-  const probes = new Map<string, Probe | { error: string }>();
+  const reports = new Map<string, PbsReport | { error: string }>();
   for (const name of probed) {
     const site = sites.find((s) => s.name === name)!;
-    const dest = ssh.get(name) ?? sshDestinationOf(ROOT, project, name);
-    const at = (path: string) => `${prefix.get(name) ?? ""}${path}`;
-    const args = [
-      "--dump",
-      at(dumpDirOf(site) ?? ""),
-      ...directions.filter((d) => d.holder === name).flatMap((d) => ["--copies", `${d.source}=${at(d.copiesDumpDir)}`, "--pull-status", `${d.source}=${at(`${pullNames(d.source).stateDir}/status.json`)}`]),
-    ];
-    const sshArgs = [...(values["ssh-config"] ? ["-F", values["ssh-config"]] : []), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", dest, "bash", "-s", "--", ...args];
-    const run = spawnSync("ssh", sshArgs, { input: script, encoding: "utf8", timeout: 60_000 });
-    if (run.status !== 0) {
-      probes.set(name, { error: `ssh ${dest}: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").pop()}` });
-      continue;
-    }
-    try {
-      probes.set(name, probeSchema.parse(JSON.parse(run.stdout)));
-    } catch (error) {
-      probes.set(name, { error: `unreadable answer from ${dest}: ${(error as Error).message.split("\n")[0]}` });
-    }
+    const holds = directions.filter((d) => d.holder === name).map((d) => d.source);
+    reports.set(
+      name,
+      probeHost({
+        dest: ssh.get(name) ?? sshDestinationOf(ROOT, project, name),
+        ...(values["ssh-config"] ? { sshConfig: values["ssh-config"] } : {}),
+        datastore: site.backupServer.datastore,
+        namespaces: [name, ...holds].map(namespaceOf),
+        ...(prefix.has(name) ? { prefix: prefix.get(name) } : {}),
+        ...(api.has(name) ? { api: api.get(name) } : {}),
+      }),
+    );
   }
-  const glance = assess(sites.filter((s) => wanted.includes(s.name)), directions, probes, Date.now() / 1000);
+  // What the planner expects on disk: its footprint less the share it keeps free.
+  const predicted = new Map(datastoreFootprints(sites).map((d) => [d.site, Math.round((d.totalGiB - d.marginGiB) * 10) / 10]));
+  const glance = assess(sites.filter((s) => wanted.includes(s.name)), directions, reports, predicted);
   process.stdout.write(values.json ? `${JSON.stringify(glance, null, 2)}\n` : `${render(glance).join("\n")}\n`);
   return glance.problems.length === 0 ? 0 : 1;
 }

@@ -1,47 +1,51 @@
 /**
- * The operator's daily glance, decided: for each site, each guest's newest local
- * backup and newest copy at the other site with their ages, the last pulls, the
- * free space of the backup and offsite storages, and every problem that needs a
- * person. Pure: the probes are read over SSH by the CLI and passed in.
+ * The operator's daily glance, decided: for each site, each guest's newest
+ * snapshot at home and newest copy at every holder with their ages, the last
+ * run of each PBS job (pulls, prunes, verify, GC), the datastore's usage against
+ * the planner's prediction, and every problem that needs a person. Pure: the
+ * hosts' reports are read over SSH by the CLI and passed in.
  */
-import type { PullDirection } from "../offsite/directions";
-import { dumpDirOf } from "../offsite/directions";
+import { namespaceOf, pruneJobOf, syncJobOf, verifyJobOf } from "../backup/names";
+import type { SyncDirection } from "../offsite/directions";
 import type { SiteSpec } from "../site/schema";
-import { type Probe, newestByVmid } from "./probe";
+import { type PbsJob, type PbsReport, type PbsSnapshot, newestByGuest } from "./pbs-report";
 
-/** Free share of a storage under which it is an alarm. */
-export const LOW_SPACE_SHARE = 0.1;
+/** Used share of a datastore above which it is an alarm. */
+export const FULL_SHARE = 0.9;
+/** Used bytes above the planner's prediction by this factor: the plan is wrong, or something grew. */
+export const OVER_PREDICTION = 1.25;
+/** A snapshot dated further than this after the host's clock is forged, or the clock is wrong. */
+export const FUTURE_TOLERANCE_SECONDS = 3600;
+
+export interface SnapshotGlance {
+  /** Snapshot time, ISO 8601. */
+  readonly time: string;
+  readonly ageHours: number;
+  readonly verified: PbsSnapshot["verified"];
+}
 
 export interface GuestGlance {
   readonly vmid: number;
   readonly name: string;
-  readonly local: { archive: string; ageHours: number } | null;
-  readonly offsite: { holder: string; archive: string; ageHours: number } | null;
+  readonly home: SnapshotGlance | null;
+  /** The newest copy at each holder, by holder. */
+  readonly copies: Record<string, SnapshotGlance | null>;
 }
 
-export interface PullGlance {
-  /** The site whose copies this host pulls. */
-  readonly source: string;
-  readonly ok: boolean | null;
-  readonly finishedAt: string | null;
+export interface JobGlance {
+  readonly kind: PbsJob["kind"];
+  readonly id: string;
+  readonly state: string | null;
+  readonly endedAt: string | null;
   readonly ageHours: number | null;
-  readonly bytesOnWire: number | null;
-  readonly errors: readonly string[];
-}
-
-export interface StorageGlance {
-  readonly name: string;
-  readonly path: string;
-  readonly availBytes: number | null;
-  readonly sizeBytes: number | null;
 }
 
 export interface SiteGlance {
   readonly site: string;
   readonly reachable: boolean;
   readonly guests: GuestGlance[];
-  readonly pulls: PullGlance[];
-  readonly storages: StorageGlance[];
+  readonly jobs: JobGlance[];
+  readonly datastore: { name: string; usedGiB: number; totalGiB: number; predictedGiB: number | null } | null;
 }
 
 export interface Glance {
@@ -50,74 +54,100 @@ export interface Glance {
 }
 
 const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;
+const gib = (bytes: number) => Math.round((bytes / 1024 ** 3) * 10) / 10;
+const iso = (epoch: number) => new Date(epoch * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** The jobs a site's PBS must have: a pull per source it holds, a prune per namespace, a verify, GC. */
+function expectedJobs(site: SiteSpec, holds: readonly string[]): { kind: PbsJob["kind"]; id: string }[] {
+  const store = site.backupServer.datastore;
+  return [
+    ...holds.map((s) => ({ kind: "sync" as const, id: syncJobOf(s) })),
+    ...[site.name, ...holds].map((ns) => ({ kind: "prune" as const, id: pruneJobOf(namespaceOf(ns)) })),
+    { kind: "verify", id: verifyJobOf(store) },
+    { kind: "gc", id: store },
+  ];
+}
 
 /**
- * Assesses every site from the probes (`error` for a host that could not be read).
- * @param nowEpoch the time of the glance, epoch seconds.
+ * Assesses every site from the hosts' reports (`error` for a host that could
+ * not be read). Ages are taken against each host's own clock (`report.now`).
+ * @param predictedGiB the planner's footprint of each site's datastore.
  */
 export function assess(
   sites: readonly SiteSpec[],
-  directions: readonly PullDirection[],
-  probes: ReadonlyMap<string, Probe | { error: string }>,
-  nowEpoch: number,
+  directions: readonly SyncDirection[],
+  reports: ReadonlyMap<string, PbsReport | { error: string }>,
+  predictedGiB: ReadonlyMap<string, number>,
 ): Glance {
   const problems: string[] = [];
-  const probeOf = (name: string): Probe | undefined => {
-    const p = probes.get(name);
-    return p !== undefined && !("error" in p) ? p : undefined;
+  const reportOf = (name: string): PbsReport | undefined => {
+    const r = reports.get(name);
+    return r !== undefined && !("error" in r) ? r : undefined;
   };
+  /** The newest snapshot of a guest in a namespace of a host's report, judged against that host's clock. */
+  const judge = (where: string, label: string, report: PbsReport, ns: string, vmid: number, limit: number): SnapshotGlance | null => {
+    const all = (report.namespaces[ns] ?? []).filter((s) => Number(s.id) === vmid);
+    const forged = all.filter((s) => s.time > report.now + FUTURE_TOLERANCE_SECONDS);
+    for (const s of forged) {
+      problems.push(`${label} at ${where}: a snapshot dated ${iso(s.time)}, ${hours(s.time - report.now)} h after ${where}'s clock (forged, or a wrong clock: never restore it, and look at the source)`);
+    }
+    const newest = newestByGuest(all.filter((s) => !forged.includes(s))).get(vmid);
+    if (newest === undefined) {
+      problems.push(`${label} has no snapshot at ${where}`);
+      return null;
+    }
+    const ageHours = hours(report.now - newest.time);
+    if (ageHours > limit) problems.push(`${label} at ${where}: newest snapshot ${ageHours} h old (limit ${limit} h)`);
+    if (newest.verified === "failed") problems.push(`${label} at ${where}: the newest snapshot failed verification (${iso(newest.time)})`);
+    return { time: iso(newest.time), ageHours, verified: newest.verified };
+  };
+
+  for (const [name, r] of reports) if ("error" in r) problems.push(`${name}: unreachable (${r.error})`);
   const glances = sites.map((site): SiteGlance => {
-    const probe = probes.get(site.name);
-    if (probe === undefined || "error" in probe) problems.push(`${site.name}: unreachable (${probe === undefined ? "not probed" : probe.error})`);
-    const here = probeOf(site.name);
-    const localNewest = newestByVmid(here?.dump.archives ?? null);
-    const holders = directions.filter((d) => d.source === site.name);
+    const here = reportOf(site.name);
+    if (reports.get(site.name) === undefined) problems.push(`${site.name}: not probed`);
+    for (const e of here?.errors ?? []) problems.push(`${site.name}: PBS did not answer: ${e}`);
+    const holders = directions.filter((d) => d.source === site.name).map((d) => d.holder);
+    const holds = directions.filter((d) => d.holder === site.name).map((d) => d.source);
+
     const guests = site.containers.map((c): GuestGlance => {
-      const local = localNewest.get(c.vmid);
-      const limit = site.offsite.staleAfterHours;
-      const localGlance = local ? { archive: local.name, ageHours: hours(nowEpoch - local.epoch) } : null;
-      if (here !== undefined && (localGlance === null || localGlance.ageHours > limit)) {
-        problems.push(`${site.name}: ${c.name} (${c.vmid}) has ${localGlance ? `no local backup newer than ${localGlance.ageHours} h` : "no local backup"} (limit ${limit} h)`);
+      const label = `${site.name}: ${c.name} (${c.vmid})`;
+      const home = here === undefined ? null : judge(site.name, label, here, namespaceOf(site.name), c.vmid, site.offsite.staleAfterHours);
+      const copies: Record<string, SnapshotGlance | null> = {};
+      for (const holder of holders) {
+        const report = reportOf(holder);
+        const limit = sites.find((s) => s.name === holder)?.offsite.staleAfterHours ?? site.offsite.staleAfterHours;
+        copies[holder] = report === undefined ? null : judge(holder, label, report, namespaceOf(site.name), c.vmid, limit);
       }
-      let offsite: GuestGlance["offsite"] = null;
-      for (const d of holders) {
-        const holderProbe = probeOf(d.holder);
-        const copy = newestByVmid(holderProbe?.copies[site.name]?.archives ?? null).get(c.vmid);
-        const holderLimit = sites.find((s) => s.name === d.holder)?.offsite.staleAfterHours ?? limit;
-        if (copy) offsite = { holder: d.holder, archive: copy.name, ageHours: hours(nowEpoch - copy.epoch) };
-        if (holderProbe !== undefined && (copy === undefined || hours(nowEpoch - copy.epoch) > holderLimit)) {
-          problems.push(`${site.name}: ${c.name} (${c.vmid}) has ${copy ? `no copy at ${d.holder} newer than ${hours(nowEpoch - copy.epoch)} h` : `no copy at ${d.holder}`} (limit ${holderLimit} h)`);
-        }
-      }
-      return { vmid: c.vmid, name: c.name, local: localGlance, offsite };
+      return { vmid: c.vmid, name: c.name, home, copies };
     });
 
-    const pulls = directions
-      .filter((d) => d.holder === site.name)
-      .map((d): PullGlance => {
-        const status = here?.pullStatus[d.source] ?? null;
-        const age = status ? hours(nowEpoch - Date.parse(status.finishedAt) / 1000) : null;
-        if (here !== undefined) {
-          if (status === null) problems.push(`${site.name}: its pull of ${d.source} has never left a status`);
-          else if (!status.ok) problems.push(`${site.name}: its last pull of ${d.source} failed: ${status.errors.join("; ") || "see its journal"}`);
-          else if (age !== null && age > site.offsite.staleAfterHours) problems.push(`${site.name}: its pull of ${d.source} last ran ${age} h ago`);
-        }
-        return { source: d.source, ok: status?.ok ?? null, finishedAt: status?.finishedAt ?? null, ageHours: age, bytesOnWire: status?.bytesOnWire ?? null, errors: status?.errors ?? [] };
-      });
-
-    const storages: StorageGlance[] = [
-      { name: site.backup.storage, path: dumpDirOf(site) ?? "", df: here?.dump.df ?? null },
-      ...directions.filter((d) => d.holder === site.name).map((d) => ({ name: d.storageId, path: d.copiesDumpDir, df: here?.copies[d.source]?.df ?? null })),
-    ].map(({ name, path, df }) => {
+    const jobs = expectedJobs(site, holds).map(({ kind, id }): JobGlance => {
+      const found = here?.jobs.find((j) => j.kind === kind && j.id === id);
       if (here !== undefined) {
-        if (df === null) problems.push(`${site.name}: storage ${name} (${path}) is missing (disk not mounted?)`);
-        else if (df.sizeBytes > 0 && df.availBytes / df.sizeBytes < LOW_SPACE_SHARE) {
-          problems.push(`${site.name}: storage ${name} is running out of space: ${(df.availBytes / 1024 ** 3).toFixed(1)} GiB free of ${(df.sizeBytes / 1024 ** 3).toFixed(1)} GiB`);
-        }
+        if (found === undefined) problems.push(`${site.name}: PBS ${kind} job ${id} is not configured`);
+        else if (found.lastRunState === null) problems.push(`${site.name}: PBS ${kind} job ${id} has never run`);
+        else if (found.lastRunState !== "OK") problems.push(`${site.name}: PBS ${kind} job ${id} failed: ${found.lastRunState}`);
       }
-      return { name, path, availBytes: df?.availBytes ?? null, sizeBytes: df?.sizeBytes ?? null };
+      const ended = found?.lastRunEndtime ?? null;
+      return { kind, id, state: found?.lastRunState ?? null, endedAt: ended === null ? null : iso(ended), ageHours: ended === null || here === undefined ? null : hours(here.now - ended) };
     });
-    return { site: site.name, reachable: here !== undefined, guests, pulls, storages };
+
+    let datastore: SiteGlance["datastore"] = null;
+    if (here?.datastore) {
+      const d = here.datastore;
+      const predicted = predictedGiB.get(site.name) ?? null;
+      datastore = { name: d.name, usedGiB: gib(d.usedBytes), totalGiB: gib(d.totalBytes), predictedGiB: predicted };
+      if (d.totalBytes > 0 && d.usedBytes / d.totalBytes > FULL_SHARE) {
+        problems.push(`${site.name}: PBS datastore ${d.name} is ${Math.round((d.usedBytes / d.totalBytes) * 100)} % full (${gib(d.usedBytes)} of ${gib(d.totalBytes)} GiB)`);
+      }
+      if (predicted !== null && gib(d.usedBytes) > predicted * OVER_PREDICTION) {
+        problems.push(`${site.name}: PBS datastore ${d.name} holds ${gib(d.usedBytes)} GiB, more than 1.25 x the planner's ${predicted} GiB: correct the spec (dataSizeGiB, dailyChangePercent) and run npm run plan`);
+      }
+    } else if (here !== undefined) {
+      problems.push(`${site.name}: PBS datastore ${site.backupServer.datastore} gave no usage (missing? disk not mounted?)`);
+    }
+    return { site: site.name, reachable: here !== undefined, guests, jobs, datastore };
   });
   return { sites: glances, problems };
 }

@@ -2,12 +2,11 @@
  * What one host's Proxmox Backup Server says about itself, as the status probe
  * (scripts/host/status-probe.sh) reports it: the datastore's usage, every
  * snapshot of every namespace, and the last run of each PBS job. Read-only
- * facts from the PBS API; `npm run status` and the runbook both read this one
- * shape, so what the runbook restores is what the glance shows.
+ * facts from the PBS API (src/status/pbs-api.ts makes it from the probe's
+ * answer); `npm run status` and the runbook both read this one shape, so what the
+ * runbook restores is what the glance shows.
  */
 import { z } from "zod";
-import { type Problem, problem } from "../problems";
-import { parseWithProblems } from "../rules/schema-problems";
 
 const snapshotSchema = z.object({
   /** `ct` for containers (`vm`, `host` exist in PBS; this project backs up containers). */
@@ -51,18 +50,6 @@ export const pbsReportSchema = z.object({
 export type PbsReport = z.output<typeof pbsReportSchema>;
 export type PbsSnapshot = PbsReport["namespaces"][string][number];
 export type PbsJob = PbsReport["jobs"][number];
-
-/** Parses a probe's JSON text; problems name where it came from. */
-export function parsePbsReport(text: string, source: string): { ok: true; report: PbsReport } | { ok: false; problems: Problem[] } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problems: [problem(source, `text that is not JSON (${(error as Error).message})`, "the JSON the status probe prints")] };
-  }
-  const parsed = parseWithProblems(pbsReportSchema, json, source);
-  return parsed.ok ? { ok: true, report: parsed.value } : parsed;
-}
 
 /** The newest snapshot of each guest (VMID) of one namespace. */
 export function newestByGuest(snapshots: readonly PbsSnapshot[] | undefined): Map<number, PbsSnapshot> {

@@ -2,7 +2,7 @@
  * Runs the project's command-line scripts the way `npm run` does, in the real
  * tree or in a throw-away copy of it that a test may break.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,31 @@ export function runScript(script: string, args: string[], root = PROJECT_ROOT, e
     env: { ...process.env, ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The same, without blocking this process: needed when the script talks to a
+ * server this test process runs (a fake API), which must go on answering.
+ */
+export function runScriptAsync(script: string, args: string[], root = PROJECT_ROOT, timeoutMs = 120_000): Promise<CliResult> {
+  return runAsync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], root, timeoutMs);
+}
+
+/** Any command, not blocking this process, killed after `timeoutMs`. */
+export function runAsync(cmd: string, args: string[], cwd = PROJECT_ROOT, timeoutMs = 60_000, input?: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: process.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin.end(input ?? "");
+  });
 }
 
 /** A copy of the project (sources and stack files; node_modules linked) that a test may edit. */

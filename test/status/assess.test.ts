@@ -1,6 +1,7 @@
 /**
- * The daily glance decided from probes, without SSH: each problem case named
- * with its numbers, and a quiet report when all is well.
+ * The daily glance decided from the hosts' PBS answers, without SSH: the PBS
+ * API's bodies turned into reports, then each problem case named with its
+ * numbers, and a quiet report when all is well.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,92 +9,126 @@ import { directionsOf } from "../../src/offsite/directions";
 import { PAIRING } from "../../src/offsite/pairing";
 import { validateSiteSpecs } from "../../src/program";
 import { assess } from "../../src/status/assess";
-import type { Probe } from "../../src/status/probe";
+import { reportFromProbe } from "../../src/status/pbs-api";
+import type { PbsReport } from "../../src/status/pbs-report";
 import { allSites } from "../../stacks/sites";
+import type { FakePbsState } from "../helpers/fake-pbs-api";
+import { healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
 
 const { sites } = validateSiteSpecs(allSites);
 const directions = directionsOf(PAIRING, sites);
-// 2026-11-24 08:00 local time; archives are named in local time too.
-const NOW = new Date(2026, 10, 24, 8, 0, 0).getTime() / 1000;
+const NOW = Date.parse("2026-11-24T08:00:00Z") / 1000;
 const GIB = 1024 ** 3;
+const PREDICTED = new Map([
+  ["rouans", 610.1],
+  ["sthilaire", 610.1],
+]);
 
-/** vzdump name of an archive made `hoursAgo` before NOW. */
-function archive(vmid: number, hoursAgo: number): { name: string; bytes: number } {
-  const d = new Date((NOW - hoursAgo * 3600) * 1000);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return { name: `vzdump-lxc-${vmid}-${d.getFullYear()}_${p(d.getMonth() + 1)}_${p(d.getDate())}-${p(d.getHours())}_${p(d.getMinutes())}_${p(d.getSeconds())}.tar.gz`, bytes: GIB };
+function reportOf(state: FakePbsState, site: string, errors: string[] = []): PbsReport {
+  const namespaces = site === "rouans" ? ["rouans", "sthilaire"] : ["sthilaire", "rouans"];
+  const r = reportFromProbe(probeAnswerOf(state, NOW, namespaces, errors), state.datastore, namespaces, site);
+  assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.problems));
+  return r.report;
 }
 
-function pullStatus(peer: string, ok: boolean, finishedHoursAgo: number, errors: string[] = []) {
-  return {
-    version: 1 as const,
-    peer,
-    startedAt: new Date((NOW - finishedHoursAgo * 3600 - 600) * 1000).toISOString(),
-    finishedAt: new Date((NOW - finishedHoursAgo * 3600) * 1000).toISOString(),
-    ok,
-    dryRun: false,
-    bytesOnWire: 3 * GIB,
-    guests: [],
-    errors,
-  };
-}
-
-const roomy = { availBytes: 500 * GIB, sizeBytes: 920 * GIB };
-
-/** Both hosts healthy: last night's backups everywhere, both pulls ok. */
-function healthy(): Map<string, Probe> {
-  return new Map<string, Probe>([
-    ["rouans", { host: "rouans", now: NOW, dump: { archives: [archive(110, 7)], df: roomy }, copies: { sthilaire: { archives: [210, 220, 230].map((v) => archive(v, 6.5)), df: roomy } }, pullStatus: { sthilaire: pullStatus("sthilaire", true, 3) } }],
-    ["sthilaire", { host: "sthilaire", now: NOW, dump: { archives: [210, 220, 230].map((v) => archive(v, 6.5)), df: roomy }, copies: { rouans: { archives: [archive(110, 7)], df: roomy } }, pullStatus: { rouans: pullStatus("rouans", true, 4) } }],
+/** Both hosts healthy, then `change` applied to their states. */
+function glance(change: (s: { rouans: FakePbsState; sthilaire: FakePbsState }) => void = () => {}, unreachable?: string) {
+  const states = { rouans: healthyPbs(sites[0]!, sites, NOW), sthilaire: healthyPbs(sites[1]!, sites, NOW) };
+  change(states);
+  const reports = new Map<string, PbsReport | { error: string }>([
+    ["rouans", reportOf(states.rouans, "rouans")],
+    ["sthilaire", reportOf(states.sthilaire, "sthilaire")],
   ]);
+  if (unreachable !== undefined) reports.set(unreachable, { error: "ssh root@host: Connection refused" });
+  return assess(sites, directions, reports, PREDICTED);
 }
 
-test("all well: every guest with a local backup and a copy at the other site, no problem", () => {
-  const glance = assess(sites, directions, healthy(), NOW);
-  assert.deepEqual(glance.problems, []);
-  const web = glance.sites[0]?.guests[0];
-  assert.deepEqual(web, { vmid: 110, name: "web", local: { archive: archive(110, 7).name, ageHours: 7 }, offsite: { holder: "sthilaire", archive: archive(110, 7).name, ageHours: 7 } });
-  assert.deepEqual(glance.sites[0]?.pulls, [{ source: "sthilaire", ok: true, finishedAt: pullStatus("sthilaire", true, 3).finishedAt, ageHours: 3, bytesOnWire: 3 * GIB, errors: [] }]);
+test("the PBS API's bodies become a report: snapshots by namespace, every job, usage", () => {
+  const state = healthyPbs(sites[0]!, sites, NOW);
+  const report = reportOf(state, "rouans");
+  assert.deepEqual(report.datastore, { name: "backup", totalBytes: 920 * GIB, usedBytes: 600 * GIB, availBytes: 320 * GIB });
+  assert.deepEqual(report.namespaces["rouans"]?.[0], { type: "ct", id: "110", time: NOW - 6 * 3600, sizeBytes: 120 * GIB, verified: "ok", protected: false });
+  assert.deepEqual(Object.keys(report.namespaces), ["rouans", "sthilaire"]);
+  assert.deepEqual(report.jobs.map((j) => `${j.kind} ${j.id} ${j.lastRunState}`), ["sync pull-sthilaire OK", "prune prune-rouans OK", "prune prune-sthilaire OK", "verify verify-backup OK", "gc backup OK"]);
+  const wrong = reportFromProbe({ now: NOW, responses: { "/admin/sync": { data: "nonsense" } }, errors: [] }, "backup", [], "rouans");
+  assert.ok(wrong.ok);
+  assert.deepEqual(wrong.report.errors, ["GET /admin/sync: an answer PBS does not give (Invalid input: expected array, received string)"]);
 });
 
-test("each problem case is named with its numbers", () => {
-  const probes = healthy();
-  const r = probes.get("rouans")!;
-  const s = probes.get("sthilaire")!;
-  // A copy older than the threshold; a failing pull; a full offsite disk; a missed local backup.
-  s.copies["rouans"] = { archives: [archive(110, 50)], df: { availBytes: 20 * GIB, sizeBytes: 920 * GIB } };
-  s.pullStatus["rouans"] = pullStatus("rouans", false, 4, ["peer rouans unreachable: ssh: connect to host rouans.retzien.fr port 22: Connection timed out"]);
-  r.dump.archives = [archive(110, 40)];
-  r.pullStatus["sthilaire"] = null;
-  assert.deepEqual(assess(sites, directions, probes, NOW).problems, [
-    "rouans: web (110) has no local backup newer than 40 h (limit 36 h)",
-    "rouans: web (110) has no copy at sthilaire newer than 50 h (limit 36 h)",
-    "rouans: its pull of sthilaire has never left a status",
-    "sthilaire: its last pull of rouans failed: peer rouans unreachable: ssh: connect to host rouans.retzien.fr port 22: Connection timed out",
-    "sthilaire: storage offsite-rouans is running out of space: 20.0 GiB free of 920.0 GiB",
+test("a good morning: every guest at home and at the other site, every job ok, nothing to say", () => {
+  const g = glance();
+  assert.deepEqual(g.problems, []);
+  assert.deepEqual(g.sites[1]?.guests.map((x) => [x.name, x.home?.ageHours, x.copies["rouans"]?.ageHours]), [
+    ["relay", 6, 6],
+    ["mail", 6, 6],
+    ["nextcloud", 6, 6],
   ]);
+  assert.deepEqual(g.sites[0]?.datastore, { name: "backup", usedGiB: 600, totalGiB: 920, predictedGiB: 610.1 });
 });
 
-test("an unreachable host, a missing copy and an unmounted disk", () => {
-  const probes = new Map<string, Probe | { error: string }>(healthy());
-  probes.set("sthilaire", { error: "ssh root@192.168.20.2: Connection refused" });
-  const r = probes.get("rouans") as Probe;
-  r.copies["sthilaire"] = { archives: null, df: null };
-  const glance = assess(sites, directions, probes, NOW);
-  assert.deepEqual(glance.problems, [
-    "rouans: storage offsite-sthilaire (/mnt/backup/offsite/sthilaire/dump) is missing (disk not mounted?)",
-    "sthilaire: unreachable (ssh root@192.168.20.2: Connection refused)",
-    // rouans answers for what it holds even when sthilaire cannot answer for itself.
-    "sthilaire: relay (230) has no copy at rouans (limit 36 h)",
-    "sthilaire: mail (210) has no copy at rouans (limit 36 h)",
-    "sthilaire: nextcloud (220) has no copy at rouans (limit 36 h)",
+const CASES: [string, (s: { rouans: FakePbsState; sthilaire: FakePbsState }) => void, string[]][] = [
+  [
+    "a guest whose nightly backup stopped",
+    (s) => void (s.sthilaire.snapshots["sthilaire"] = s.sthilaire.snapshots["sthilaire"]!.filter((x) => x["backup-id"] !== "220" || x["backup-time"] < NOW - 40 * 3600)),
+    ["sthilaire: nextcloud (220) at sthilaire: newest snapshot 54 h old (limit 36 h)"],
+  ],
+  [
+    "a guest with no copy at the holder",
+    (s) => void (s.rouans.snapshots["sthilaire"] = s.rouans.snapshots["sthilaire"]!.filter((x) => x["backup-id"] !== "210")),
+    ["sthilaire: mail (210) has no snapshot at rouans"],
+  ],
+  [
+    "a forged snapshot dated in the future at the holder",
+    (s) => void s.rouans.snapshots["sthilaire"]!.push({ "backup-type": "ct", "backup-id": "230", "backup-time": NOW + 400 * 86400, size: 10, protected: false }),
+    ["sthilaire: relay (230) at rouans: a snapshot dated 2027-12-29T08:00:00Z, 9600 h after rouans's clock (forged, or a wrong clock: never restore it, and look at the source)"],
+  ],
+  [
+    "a snapshot that failed verification",
+    (s) => void (s.rouans.snapshots["rouans"]![0]!.verification = { state: "failed", upid: "UPID:x" }),
+    ["rouans: web (110) at rouans: the newest snapshot failed verification (2026-11-24T02:00:00Z)"],
+  ],
+  [
+    "a pull that failed, a prune that never ran, a verify job gone",
+    (s) => {
+      s.rouans.sync[0]!["last-run-state"] = "connection refused (sthilaire:8007)";
+      delete s.sthilaire.prune[0]!["last-run-state"];
+      s.sthilaire.verify = [];
+    },
+    [
+      "rouans: PBS sync job pull-sthilaire failed: connection refused (sthilaire:8007)",
+      "sthilaire: PBS prune job prune-sthilaire has never run",
+      "sthilaire: PBS verify job verify-backup is not configured",
+    ],
+  ],
+  [
+    "a datastore nearly full, and far above the planner's prediction",
+    (s) => void (s.rouans.status = { total: 920 * GIB, used: 850 * GIB, avail: 70 * GIB }),
+    [
+      "rouans: PBS datastore backup is 92 % full (850 of 920 GiB)",
+      "rouans: PBS datastore backup holds 850 GiB, more than 1.25 x the planner's 610.1 GiB: correct the spec (dataSizeGiB, dailyChangePercent) and run npm run plan",
+    ],
+  ],
+  ["a datastore that gives no usage", (s) => void (s.sthilaire.status = null), ["sthilaire: PBS datastore backup gave no usage (missing? disk not mounted?)"]],
+];
+
+for (const [title, change, expected] of CASES) {
+  test(`needs attention: ${title}`, () => {
+    assert.deepEqual(glance(change).problems, expected);
+  });
+}
+
+test("a host that does not answer: named, and its copies of the other site unknown, not invented", () => {
+  const g = glance(() => {}, "rouans");
+  assert.deepEqual(g.problems, ["rouans: unreachable (ssh root@host: Connection refused)"]);
+  assert.equal(g.sites[0]?.reachable, false);
+  assert.deepEqual(g.sites[1]?.guests.map((x) => x.copies["rouans"]), [null, null, null]);
+});
+
+test("what PBS could not answer is named with the host", () => {
+  const states = { rouans: healthyPbs(sites[0]!, sites, NOW), sthilaire: healthyPbs(sites[1]!, sites, NOW) };
+  const reports = new Map<string, PbsReport | { error: string }>([
+    ["rouans", reportOf(states.rouans, "rouans", ["GET /admin/sync: curl: (22) The requested URL returned error: 401"])],
+    ["sthilaire", reportOf(states.sthilaire, "sthilaire")],
   ]);
-  assert.equal(glance.sites[1]?.reachable, false);
-  // The copies of sthilaire held at rouans are gone: named per guest.
-  const probes2 = new Map<string, Probe>(healthy());
-  probes2.get("rouans")!.copies["sthilaire"] = { archives: [archive(210, 6)], df: roomy };
-  assert.deepEqual(assess(sites, directions, probes2, NOW).problems, [
-    "sthilaire: relay (230) has no copy at rouans (limit 36 h)",
-    "sthilaire: nextcloud (220) has no copy at rouans (limit 36 h)",
-  ]);
+  assert.deepEqual(assess(sites, directions, reports, PREDICTED).problems, ["rouans: PBS did not answer: GET /admin/sync: curl: (22) The requested URL returned error: 401"]);
 });

@@ -1,50 +1,53 @@
 /**
- * `npm run status` for real over SSH: a loopback sshd, two fake hosts laid out
- * as the two sites (under --prefix), and each problem case with its exit code.
+ * `npm run status` for real: a loopback sshd, two fake hosts (their paths under
+ * --prefix: the status token's secret and PBS's certificate), each with a fake
+ * PBS API on 127.0.0.1 that the real probe reaches with curl, pinned to the
+ * certificate and with the token; then each problem case with its exit code.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { freePort, makeEd25519Key, missingForLoopbackSshd, startLoopbackSshd, writeKnownHosts } from "../../scripts/lib/loopback-sshd";
-import { runScript } from "../helpers/cli";
+import { PBS_IDS, tokenSecretFile } from "../../src/backup/names";
+import { validateSiteSpecs } from "../../src/program";
+import { allSites } from "../../stacks/sites";
+import { runAsync, runScript, runScriptAsync } from "../helpers/cli";
+import { type FakePbs, startFakePbs, writeSecret } from "../helpers/fake-pbs-api";
+import { freePort, makeEd25519Key, missingForLoopbackSshd, startLoopbackSshd, writeKnownHosts } from "../helpers/loopback-sshd";
+import { healthyPbs } from "../helpers/pbs-fixtures";
 
-const why = missingForLoopbackSshd();
-
-/** vzdump name of an archive made `hoursAgo` hours ago (local time, as vzdump names them). */
-function archiveName(vmid: number, hoursAgo: number): string {
-  const d = new Date(Date.now() - hoursAgo * 3_600_000);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `vzdump-lxc-${vmid}-${d.getFullYear()}_${p(d.getMonth() + 1)}_${p(d.getDate())}-${p(d.getHours())}_${p(d.getMinutes())}_${p(d.getSeconds())}.tar.gz`;
-}
-
-function put(path: string, content = "x"): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
-}
-
-function statusJson(peer: string, ok: boolean, errors: string[] = []): string {
-  const at = new Date(Date.now() - 3 * 3_600_000).toISOString();
-  return JSON.stringify({ version: 1, peer, startedAt: at, finishedAt: at, ok, dryRun: false, bytesOnWire: 12345, guests: [], errors });
-}
+const why = missingForLoopbackSshd(["curl", "openssl"]);
+const { sites } = validateSiteSpecs(allSites);
+const PROBE = join(__dirname, "..", "..", "scripts", "host", "status-probe.sh");
 
 interface Hosts {
   readonly root: string;
   readonly args: string[];
-  run(extra?: string[]): ReturnType<typeof runScript>;
+  readonly pbs: Record<string, FakePbs>;
+  run(extra?: string[]): ReturnType<typeof runScriptAsync>;
 }
 
-/** Both sites healthy under `root`, reached through a loopback sshd with an ssh config. */
+/** Both sites healthy under `root`, reached through a loopback sshd, each with its fake PBS. */
 async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Promise<Hosts> {
   const root = mkdtempSync(join(tmpdir(), "retzien-status-"));
   const key = join(root, "operator");
-  const pub = makeEd25519Key(key, "operator");
   const authorized = join(root, "authorized_keys");
-  writeFileSync(authorized, `${pub}\n`);
+  writeFileSync(authorized, `${makeEd25519Key(key, "operator")}\n`);
   const sshd = await startLoopbackSshd(root, authorized, { rootLogin: "prohibit-password" });
+  const now = Date.now() / 1000;
+  const pbs: Record<string, FakePbs> = {};
+  for (const site of sites) {
+    const dir = join(root, site.name);
+    mkdirSync(join(dir, "etc/proxmox-backup"), { recursive: true });
+    pbs[site.name] = await startFakePbs(dir, healthyPbs(site, sites, now));
+    const secretFile = join(dir, tokenSecretFile(PBS_IDS.statusToken));
+    mkdirSync(dirname(secretFile), { recursive: true });
+    writeSecret(secretFile, (pbs[site.name] as FakePbs).secret);
+    copyFileSync((pbs[site.name] as FakePbs).caFile, join(dir, "etc/proxmox-backup/proxy.pem"));
+  }
   t.after(async () => {
+    for (const p of Object.values(pbs)) await p.stop();
     await sshd.stop();
     rmSync(root, { recursive: true, force: true });
   });
@@ -55,27 +58,22 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
   const alias = (name: string, port: number) =>
     `Host ${name}\n  HostName 127.0.0.1\n  Port ${port}\n  User root\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${known}\n  StrictHostKeyChecking yes\n`;
   writeFileSync(config, alias("rouans-test", sshd.port) + alias("sthilaire-test", sshd.port) + alias("closed-test", closed));
-  const at = (site: string, path: string) => join(root, site, path);
-  put(at("rouans", `mnt/backup/dump/${archiveName(110, 7)}`));
-  for (const v of [210, 220, 230]) {
-    put(at("sthilaire", `mnt/backup/dump/${archiveName(v, 6)}`));
-    put(at("rouans", `mnt/backup/offsite/sthilaire/dump/${archiveName(v, 6)}`));
-  }
-  put(at("sthilaire", `mnt/backup/offsite/rouans/dump/${archiveName(110, 7)}`));
-  put(at("rouans", "var/lib/retzien-offsite-pull/sthilaire/status.json"), statusJson("sthilaire", true));
-  put(at("sthilaire", "var/lib/retzien-offsite-pull/rouans/status.json"), statusJson("rouans", true));
-  const args = ["--ssh-config", config, "--ssh", "rouans=rouans-test", "--ssh", "sthilaire=sthilaire-test", "--prefix", `rouans=${join(root, "rouans")}`, "--prefix", `sthilaire=${join(root, "sthilaire")}`];
-  return { root, args, run: (extra = []) => runScript("scripts/status.ts", [...args, ...extra]) };
+  const args = ["--ssh-config", config, "--ssh", "rouans=rouans-test", "--ssh", "sthilaire=sthilaire-test"];
+  for (const site of sites) args.push("--prefix", `${site.name}=${join(root, site.name)}`, "--api", `${site.name}=${(pbs[site.name] as FakePbs).url}`);
+  return { root, args, pbs, run: (extra = []) => runScriptAsync("scripts/status.ts", [...args, ...extra]) };
 }
 
-test("all well over SSH: exit 0, every guest with its local backup and its copy", { skip: why ?? false }, async (t) => {
+test("all well over SSH: exit 0, every guest at home and at the other site, every job", { skip: why ?? false }, async (t) => {
   const h = await hosts(t);
-  const r = h.run();
+  const r = await h.run();
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /^ {2}web \(110\) +local: vzdump-lxc-110-\S+ \(7 h\); copy: vzdump-lxc-110-\S+ at sthilaire \(7 h\)$/m);
-  assert.match(r.stdout, /^ {2}pull of sthilaire: ok, \S+ \(3 h ago\), 0\.0 GiB on the wire$/m);
+  assert.match(r.stdout, /^ {2}web \(110\) +home: \S+Z \(6 h, verified\); copy at sthilaire: \S+Z \(6 h, verified\)$/m);
+  assert.match(r.stdout, /^ {2}sync pull-sthilaire +ok, \S+Z \(4 h ago\)$/m);
+  assert.match(r.stdout, /^ {2}datastore backup: 600 of 920 GiB used \(planner: 610\.1 GiB once the retention has filled\)$/m);
   assert.match(r.stdout, /^All well\.$/m);
-  const json = runScript("scripts/status.ts", [...h.args, "--json"]);
+  // The probe only ever read: every request it made was a GET the fake answered with the token.
+  assert.ok((h.pbs["rouans"] as FakePbs).requests.every((p) => p.startsWith("/api2/json/admin/")));
+  const json = await runScriptAsync("scripts/status.ts", [...h.args, "--json"]);
   assert.equal(json.status, 0);
   const glance = JSON.parse(json.stdout) as { sites: { site: string; guests: unknown[] }[]; problems: string[] };
   assert.deepEqual(glance.sites.map((s) => [s.site, s.guests.length]), [["rouans", 1], ["sthilaire", 3]]);
@@ -84,42 +82,42 @@ test("all well over SSH: exit 0, every guest with its local backup and its copy"
 
 test("each problem case makes status exit 1 and names it", { skip: why ?? false }, async (t) => {
   const h = await hosts(t);
-  const at = (site: string, path: string) => join(h.root, site, path);
-  // A stale copy of web at sthilaire, a failing pull at rouans, a missing offsite storage.
-  rmSync(at("sthilaire", "mnt/backup/offsite/rouans/dump"), { recursive: true });
-  put(at("sthilaire", `mnt/backup/offsite/rouans/dump/${archiveName(110, 60)}`));
-  put(at("rouans", "var/lib/retzien-offsite-pull/sthilaire/status.json"), statusJson("sthilaire", false, ["peer sthilaire unreachable"]));
-  rmSync(at("rouans", "mnt/backup/offsite/sthilaire"), { recursive: true });
-  const r = h.run();
+  const now = Date.now() / 1000;
+  const rouans = (h.pbs["rouans"] as FakePbs).state;
+  rouans.sync[0]!["last-run-state"] = "remote sthilaire: connection timed out";
+  rouans.snapshots["sthilaire"]!.push({ "backup-type": "ct", "backup-id": "230", "backup-time": Math.round(now + 30 * 86400), size: 1, protected: false });
+  (h.pbs["sthilaire"] as FakePbs).state.snapshots["rouans"] = [];
+  const r = await h.run();
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stdout, /^ {2}- rouans: web \(110\) has no copy at sthilaire newer than 60 h \(limit 36 h\)$/m);
-  assert.match(r.stdout, /^ {2}- rouans: its last pull of sthilaire failed: peer sthilaire unreachable$/m);
-  assert.match(r.stdout, /^ {2}- rouans: storage offsite-sthilaire \(\/mnt\/backup\/offsite\/sthilaire\/dump\) is missing \(disk not mounted\?\)$/m);
-  assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\) has no copy at rouans \(limit 36 h\)$/m);
+  assert.match(r.stdout, /^ {2}- rouans: web \(110\) has no snapshot at sthilaire$/m);
+  assert.match(r.stdout, /^ {2}- rouans: PBS sync job pull-sthilaire failed: remote sthilaire: connection timed out$/m);
+  assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\) at rouans: a snapshot dated \S+, 720 h after rouans's clock \(forged, or a wrong clock: never restore it, and look at the source\)$/m);
 });
 
-test("a storage running out of space is named (a small, full tmpfs)", { skip: why ?? false }, async (t) => {
+test("a wrong token is refused by PBS, and status says so rather than inventing an answer", { skip: why ?? false }, async (t) => {
   const h = await hosts(t);
-  const dump = join(h.root, "rouans", "mnt/backup/dump");
-  const kept = archiveName(110, 7);
-  rmSync(dump, { recursive: true });
-  mkdirSync(dump, { recursive: true });
-  const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dump]);
-  if (mount.status !== 0) return t.skip(`cannot mount a tmpfs here: ${String(mount.stderr).trim()}`);
-  // Unmounted here, not in an after hook: the temp tree is removed by an earlier hook.
-  try {
-    writeFileSync(join(dump, kept), Buffer.alloc(1_950_000));
-    const r = h.run(["--site", "rouans"]);
-    assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stdout, /^ {2}- rouans: storage backup is running out of space: 0\.0 GiB free of 0\.0 GiB$/m);
-  } finally {
-    spawnSync("umount", [dump]);
-  }
+  writeSecret(join(h.root, "sthilaire", tokenSecretFile(PBS_IDS.statusToken)), "00000000-0000-0000-0000-000000000000");
+  const r = await h.run(["--site", "sthilaire"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /^ {2}- sthilaire: PBS did not answer: GET \/admin\/datastore\/backup\/status: curl: \(22\) The requested URL returned error: 401/m);
+  assert.match(r.stdout, /^ {2}- sthilaire: PBS datastore backup gave no usage/m);
+});
+
+test("the probe pins the certificate: another one is refused", { skip: why ?? false }, async (t) => {
+  const h = await hosts(t);
+  // sthilaire's certificate where rouans' is expected: same name, another key.
+  copyFileSync((h.pbs["sthilaire"] as FakePbs).caFile, join(h.root, "rouans", "etc/proxmox-backup/proxy.pem"));
+  const direct = await runAsync("bash", [PROBE, "--datastore", "backup", "--api", (h.pbs["rouans"] as FakePbs).url, "--cacert", join(h.root, "rouans", "etc/proxmox-backup/proxy.pem"), "--token-file", join(h.root, "rouans", tokenSecretFile(PBS_IDS.statusToken))]);
+  assert.equal(direct.status, 0, direct.stderr);
+  const answer = JSON.parse(direct.stdout) as { responses: Record<string, unknown>; errors: string[] };
+  assert.deepEqual(Object.values(answer.responses), [null, null, null, null, null]);
+  assert.match(answer.errors[0] ?? "", /^GET \/admin\/datastore\/backup\/status: curl: \(60\) SSL certificate problem/);
+  assert.deepEqual((h.pbs["rouans"] as FakePbs).requests, [], "no request reached the server behind the wrong certificate");
 });
 
 test("an unreachable host is named, and an unknown site is refused", { skip: why ?? false }, async (t) => {
   const h = await hosts(t);
-  const r = runScript("scripts/status.ts", [...h.args, "--ssh", "sthilaire=closed-test"]);
+  const r = await runScriptAsync("scripts/status.ts", [...h.args, "--ssh", "sthilaire=closed-test"]);
   assert.equal(r.status, 1);
   assert.match(r.stdout, /^sthilaire \(UNREACHABLE\)$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: unreachable \(ssh closed-test: .*Connection refused\)$/m);

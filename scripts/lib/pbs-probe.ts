@@ -1,0 +1,46 @@
+/**
+ * Reads one host's PBS report: the read-only status probe sent over SSH
+ * (`bash -s -- ARGS`, scripts/host/status-probe.sh), its answer turned into a
+ * `PbsReport`. `npm run status` and the runbook read the hosts this one way.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PBS_IDS, tokenSecretFile } from "../../src/backup/names";
+import { formatProblem } from "../../src/problems";
+import { reportFromText } from "../../src/status/pbs-api";
+import type { PbsReport } from "../../src/status/pbs-report";
+
+const PROBE = join(__dirname, "..", "host", "status-probe.sh");
+
+export interface ProbeTarget {
+  /** `user@host`, or an alias of `sshConfig`. */
+  readonly dest: string;
+  readonly sshConfig?: string;
+  readonly datastore: string;
+  readonly namespaces: readonly string[];
+  /** Where the host's paths are mounted (a rescue mount, or the tests' fake hosts). @default "" */
+  readonly prefix?: string;
+  /** The PBS API as the host reaches it. @default the probe's own, https://localhost:8007 */
+  readonly api?: string;
+}
+
+/** The host's report, or why it could not be read (one line). */
+export function probeHost(t: ProbeTarget): PbsReport | { error: string } {
+  const at = (path: string) => `${t.prefix ?? ""}${path}`;
+  const args = [
+    "--datastore",
+    t.datastore,
+    ...t.namespaces.flatMap((ns) => ["--ns", ns]),
+    "--cacert",
+    at("/etc/proxmox-backup/proxy.pem"),
+    "--token-file",
+    at(tokenSecretFile(PBS_IDS.statusToken)),
+    ...(t.api === undefined ? [] : ["--api", t.api]),
+  ];
+  const ssh = [...(t.sshConfig ? ["-F", t.sshConfig] : []), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", t.dest, "bash", "-s", "--", ...args];
+  const run = spawnSync("ssh", ssh, { input: readFileSync(PROBE, "utf8"), encoding: "utf8", timeout: 120_000 });
+  if (run.status !== 0) return { error: `ssh ${t.dest}: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").pop()}` };
+  const parsed = reportFromText(run.stdout, t.datastore, t.namespaces, `the answer of ${t.dest}`);
+  return parsed.ok ? parsed.report : { error: parsed.problems.map(formatProblem).join("; ") };
+}

@@ -1,0 +1,110 @@
+/**
+ * The status probe's raw answer (the PBS API's own JSON, by path) turned into a
+ * {@link PbsReport}: PBS's field names (`backup-type`, `last-run-state`...) are
+ * read here and nowhere else. Pure: the CLI fetches, this decides.
+ */
+import { z } from "zod";
+import { type Problem, problem } from "../problems";
+import { parseWithProblems } from "../rules/schema-problems";
+import type { PbsJob, PbsReport, PbsSnapshot } from "./pbs-report";
+
+/** What `scripts/host/status-probe.sh` prints. */
+export const probeAnswerSchema = z.object({
+  now: z.number(),
+  responses: z.record(z.string(), z.unknown()),
+  errors: z.array(z.string()),
+});
+
+export type ProbeAnswer = z.output<typeof probeAnswerSchema>;
+
+const apiSnapshot = z.object({
+  "backup-type": z.enum(["ct", "vm", "host"]),
+  "backup-id": z.string(),
+  "backup-time": z.number().int(),
+  size: z.number().optional(),
+  verification: z.object({ state: z.string() }).nullable().optional(),
+  protected: z.boolean().optional(),
+});
+const apiJob = z.object({
+  id: z.string().optional(),
+  store: z.string().optional(),
+  "last-run-state": z.string().optional(),
+  "last-run-endtime": z.number().optional(),
+  "next-run": z.number().optional(),
+});
+const apiStatus = z.object({ total: z.number(), used: z.number(), avail: z.number() });
+
+/** The `data` of one response if it has the expected shape, else undefined (and a reason). */
+function dataOf<T>(answer: ProbeAnswer, path: string, schema: z.ZodType<T>, errors: string[]): T | undefined {
+  const body = answer.responses[path];
+  if (body === undefined || body === null) return undefined; // the probe said why in its errors
+  const parsed = z.object({ data: schema }).safeParse(body);
+  if (parsed.success) return parsed.data.data;
+  errors.push(`GET ${path}: an answer PBS does not give (${parsed.error.issues[0]?.message ?? "unexpected shape"})`);
+  return undefined;
+}
+
+const job = (kind: PbsJob["kind"], j: z.output<typeof apiJob>, id: string): PbsJob => ({
+  kind,
+  id,
+  lastRunState: j["last-run-state"] ?? null,
+  lastRunEndtime: j["last-run-endtime"] ?? null,
+  nextRun: j["next-run"] ?? null,
+});
+
+/** The report of one host, from its probe's answer, for `datastore` and the namespaces asked for. */
+export function reportFromProbe(
+  raw: unknown,
+  datastore: string,
+  namespaces: readonly string[],
+  source: string,
+): { ok: true; report: PbsReport } | { ok: false; problems: Problem[] } {
+  const parsed = parseWithProblems(probeAnswerSchema, raw, source);
+  if (!parsed.ok) return parsed;
+  const answer = parsed.value;
+  const errors = [...answer.errors];
+  const status = dataOf(answer, `/admin/datastore/${datastore}/status`, apiStatus, errors);
+  const snapshots: Record<string, PbsSnapshot[]> = {};
+  for (const ns of namespaces) {
+    const list = dataOf(answer, `/admin/datastore/${datastore}/snapshots?ns=${ns}`, z.array(apiSnapshot), errors);
+    if (list === undefined) continue;
+    snapshots[ns] = list.map((s) => ({
+      type: s["backup-type"],
+      id: s["backup-id"],
+      time: s["backup-time"],
+      sizeBytes: s.size ?? null,
+      verified: s.verification?.state === "ok" ? "ok" : s.verification?.state === undefined ? null : "failed",
+      protected: s.protected ?? false,
+    }));
+  }
+  const jobs: PbsJob[] = [];
+  for (const kind of ["sync", "prune", "verify"] as const) {
+    for (const j of dataOf(answer, `/admin/${kind}`, z.array(apiJob), errors) ?? []) {
+      if (j.store === undefined || j.store === datastore) jobs.push(job(kind, j, j.id ?? "?"));
+    }
+  }
+  const gc = dataOf(answer, `/admin/gc/${datastore}`, apiJob, errors);
+  if (gc !== undefined) jobs.push(job("gc", gc, datastore));
+  return {
+    ok: true,
+    report: {
+      version: 2,
+      now: answer.now,
+      datastore: status === undefined ? null : { name: datastore, totalBytes: status.total, usedBytes: status.used, availBytes: status.avail },
+      namespaces: snapshots,
+      jobs,
+      errors,
+    },
+  };
+}
+
+/** A report from text (the probe's stdout, or a file saved from it). */
+export function reportFromText(text: string, datastore: string, namespaces: readonly string[], source: string): ReturnType<typeof reportFromProbe> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problems: [problem(source, `text that is not JSON (${(error as Error).message})`, "the JSON the status probe prints")] };
+  }
+  return reportFromProbe(json, datastore, namespaces, source);
+}
