@@ -7,18 +7,19 @@
  * Exit 0 done, 1 the runbook cannot go on (a step failed, a stale or missing
  * status, no room), 2 bad arguments. Nothing runs before every check has passed.
  */
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { pullNames } from "../src/offsite/host-files";
+import { namespaceOf } from "../src/backup/names";
 import { type Problem, formatProblem, problem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
 import { type RunbookContext, checkRequest, planRunbook } from "../src/runbook/runbook";
-import { parsePullStatus } from "../src/runbook/status-file";
+import type { SiteSpec } from "../src/site/schema";
+import { reportFromText } from "../src/status/pbs-api";
 import { allSites } from "../stacks/sites";
 import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
+import { probeHost } from "./lib/pbs-probe";
 import { renderHeader, renderSteps, shellWord } from "./lib/runbook-render";
 import { readProjectName, sshDestinationOf } from "./lib/stack-file";
 import { runSteps } from "./lib/step-runner";
@@ -47,26 +48,28 @@ function refuse(code: number, problems: Problem[]): number {
   return code;
 }
 
-/** The survivor's status file: --status, or read over SSH from the survivor (never in a dry run). */
-function readStatus(args: Args, survivorSsh: string, lost: string): RunbookContext["status"] | Problem {
+/**
+ * The survivor's PBS report of its copies of the lost site: --status FILE (a
+ * status probe's answer saved earlier), or the probe run over SSH on the
+ * survivor (never in a dry run).
+ */
+function readStatus(args: Args, survivorSsh: string, survivor: SiteSpec, lost: string): RunbookContext["status"] | Problem {
+  const namespaces = [namespaceOf(lost)];
+  const datastore = survivor.backupServer.datastore;
   if (args.status !== undefined) {
     let text: string;
     try {
       text = readFileSync(args.status, "utf8");
     } catch (error) {
-      return problem("--status", args.status, `a readable status file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
+      return problem("--status", args.status, `a readable answer of the status probe (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
     }
-    const parsed = parsePullStatus(text, args.status);
-    return parsed.ok ? { status: parsed.status, source: args.status } : (parsed.problems[0] as Problem);
+    const parsed = reportFromText(text, datastore, namespaces, args.status);
+    return parsed.ok ? { report: parsed.report, source: args.status } : (parsed.problems[0] as Problem);
   }
   if (args["dry-run"]) return undefined;
-  const path = `${pullNames(lost).stateDir}/status.json`;
-  const fetched = spawnSync("ssh", ["-o", "BatchMode=yes", survivorSsh, `cat ${path}`], { encoding: "utf8", timeout: 60_000 });
-  if (fetched.status !== 0) {
-    return problem("status", `no status from ${survivorSsh}:${path} (${(fetched.stderr || fetched.error?.message || "").trim()})`, "the survivor's pull status, or --status FILE");
-  }
-  const parsed = parsePullStatus(fetched.stdout, `${survivorSsh}:${path}`);
-  return parsed.ok ? { status: parsed.status, source: `${survivorSsh}:${path}` } : (parsed.problems[0] as Problem);
+  const report = probeHost({ dest: survivorSsh, datastore, namespaces });
+  if ("error" in report) return problem("status", `no answer from ${survivorSsh}'s PBS (${report.error})`, "the survivor's PBS listing of the copies, or --status FILE");
+  return { report, source: `${survivorSsh}'s PBS` };
 }
 
 async function main(): Promise<number> {
@@ -102,11 +105,10 @@ async function main(): Promise<number> {
     only: args.only ?? [],
     diskPath: args["disk-path"] ?? "/media/retzien-carry",
     allowStale: args["allow-stale"] ?? false,
-    now: new Date(),
   };
   const precheck = checkRequest(request, sites);
   if (!precheck.ok) return refuse(2, precheck.problems);
-  const status = readStatus(args, sshOf.get(precheck.survivor.name) ?? "", request.lost);
+  const status = readStatus(args, sshOf.get(precheck.survivor.name) ?? "", precheck.survivor, request.lost);
   if (status !== undefined && "path" in status) return refuse(1, [status]);
 
   const planned = await planStacks(ROOT);

@@ -21,10 +21,10 @@ export function renderHeader(rb: Runbook): string[] {
   const target = formatMinutes(ASSUMPTIONS.targetMinutes);
   const lines = [
     `Lost site: ${rb.lost.name} (${rb.lost.location}); services: ${rb.services.map((c) => `${c.name} (${c.vmid})`).join(", ")}`,
-    `Survivor: ${rb.survivor.name}, holding the copies in ${rb.copiesDir}`,
+    `Survivor: ${rb.survivor.name}, holding the copies in its PBS (storage ${rb.copiesStorage})`,
     rb.statusSource === undefined
-      ? "Archive sizes: estimated from the spec's data sizes (no status file given)"
-      : `Archive sizes and names: from ${rb.statusSource}`,
+      ? "Copy sizes: estimated from the spec's data sizes (no PBS listing read)"
+      : `Copies and their sizes: from ${rb.statusSource}`,
     "",
     `Estimated time back in service (target: under ${target}):`,
     ...rb.estimates.map((e) =>

@@ -6,13 +6,13 @@
 export const ASSUMPTIONS = {
   /** Installing Proxmox VE on spare hardware: USB install, network, disks, root SSH access. */
   proxmoxInstallMinutes: 60,
-  /** `pulumi up --target` of the foundation (provider, template download, storages). */
-  foundationMinutes: 10,
+  /** `pulumi up --target` of the foundation (provider, template download, PBS install and setup, site link). */
+  foundationMinutes: 15,
   /** `pulumi refresh` and `pulumi up --target` of the containers, backup job and pull. */
   stateSyncMinutes: 10,
-  /** `pct restore` of a gzip archive on the backup HDD: decompress and write. */
+  /** `pct restore` from PBS on the backup HDD: chunks read, decompressed and written, per MiB of data. */
   restoreMiBps: 80,
-  /** Copying archives to or from a USB 3 hard disk. */
+  /** PBS syncing chunks to or from a USB 3 hard disk (a removable datastore). */
   usbMiBps: 100,
   /** Driving a disk the 20 km between the villages, with unplugging and mounting. */
   driveMinutes: 30,
@@ -22,8 +22,6 @@ export const ASSUMPTIONS = {
   outsideChangesMinutes: 30,
   /** Share of a link's nominal rate a long transfer gets. */
   linkEfficiency: 0.9,
-  /** Archive size over data size when the status file gives none (gzip of mixed data). */
-  archiveRatio: 0.75,
   /** The association's target: back in service in under two hours. */
   targetMinutes: 120,
 } as const;

@@ -5,6 +5,7 @@
  */
 import { type Problem, problem } from "../problems";
 import { inSubnet, parseCidr } from "../rules/net";
+import { containerMemoryBudgetMiB } from "../rules/site-rules";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 
 /** Where each failed-over container lands on the survivor. */
@@ -38,7 +39,7 @@ function numberToIpv4(n: number): string {
  */
 export function placeFailover(lost: SiteSpec, survivor: SiteSpec, services: readonly ContainerSpec[]): { ok: true; placement: FailoverPlacement } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
-  const budgetMiB = (survivor.host.memoryGiB - survivor.host.reserveGiB) * 1024;
+  const budgetMiB = containerMemoryBudgetMiB(survivor);
   const usedMiB = survivor.containers.reduce((s, c) => s + c.memoryMiB, 0);
   const memoryNeededMiB = services.reduce((s, c) => s + failoverMemoryOf(c), 0);
   const memoryFreeMiB = budgetMiB - usedMiB;
@@ -47,7 +48,7 @@ export function placeFailover(lost: SiteSpec, survivor: SiteSpec, services: read
       problem(
         `failover of ${services.map((c) => c.name).join(", ")} onto ${survivor.name}: memory`,
         `${memoryNeededMiB} MiB needed`,
-        `at most ${memoryFreeMiB} MiB free (${budgetMiB} MiB for containers, ${usedMiB} MiB used by ${survivor.name}'s own)`,
+        `at most ${memoryFreeMiB} MiB free (${budgetMiB} MiB for containers beside Proxmox and PBS, ${usedMiB} MiB used by ${survivor.name}'s own)`,
       ),
     );
   }

@@ -25,9 +25,9 @@ export interface PathEstimate {
 
 const MIB = 1024 ** 2;
 
-/** Archive bytes per VMID: as held (status file) where known, else the spec's data size times the archive ratio. */
-export function archiveBytesOf(services: readonly ContainerSpec[], held: ReadonlyMap<number, number | null | undefined>): Map<number, number> {
-  return new Map(services.map((c) => [c.vmid, held.get(c.vmid) ?? Math.round(c.dataSizeGiB * ASSUMPTIONS.archiveRatio * 1024 * MIB)]));
+/** Data bytes per VMID: the held snapshot's size (PBS's `size`) where known, else the spec's data size. */
+export function dataBytesOf(services: readonly ContainerSpec[], held: ReadonlyMap<number, number | null | undefined>): Map<number, number> {
+  return new Map(services.map((c) => [c.vmid, held.get(c.vmid) ?? Math.round(c.dataSizeGiB * 1024 * MIB)]));
 }
 
 /** The estimate of one path from its steps, or why it cannot be taken. */

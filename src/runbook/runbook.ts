@@ -4,13 +4,15 @@
  * (plans, status, addresses) is read by the CLI and passed in, so the whole
  * decision is tested without a host.
  */
+import { heldStorageOf } from "../backup/names";
 import { directionOf } from "../offsite/directions";
 import { PAIRING, holdersOf } from "../offsite/pairing";
 import { type Problem, formatProblem, problem } from "../problems";
 import type { SiteSpec } from "../site/schema";
 import { placeFailover, servicesThatFit } from "./capacity";
-import { MODES, type Mode, type PathEstimate, archiveBytesOf, estimateOf, fastest } from "./estimate";
-import { type PullStatus, copiesToRestore } from "./status-file";
+import { MODES, type Mode, type PathEstimate, dataBytesOf, estimateOf, fastest } from "./estimate";
+import type { PbsReport } from "../status/pbs-report";
+import { copiesToRestore } from "./held-copies";
 import { type Step, runbookSteps } from "./steps";
 import type { PlanResource } from "./targets";
 
@@ -21,7 +23,6 @@ export interface RunbookRequest {
   readonly only: readonly string[];
   readonly diskPath: string;
   readonly allowStale: boolean;
-  readonly now: Date;
 }
 
 export interface RunbookContext {
@@ -30,8 +31,8 @@ export interface RunbookContext {
   readonly plans: ReadonlyMap<string, readonly PlanResource[]>;
   /** `user@address` per site, from the stack files. */
   readonly sshOf: ReadonlyMap<string, string>;
-  /** The survivor's pull status for the lost site, and where it came from; absent in a dry run without one. */
-  readonly status?: { readonly status: PullStatus; readonly source: string };
+  /** The survivor's PBS report (its copies of the lost site), and where it came from; absent in a dry run without one. */
+  readonly status?: { readonly report: PbsReport; readonly source: string };
 }
 
 export interface Runbook {
@@ -39,7 +40,8 @@ export interface Runbook {
   readonly survivor: SiteSpec;
   readonly mode: Mode;
   readonly services: SiteSpec["containers"];
-  readonly copiesDir: string;
+  /** Where the survivor holds the copies: its PBS storage over the lost site's namespace. */
+  readonly copiesStorage: string;
   readonly statusSource: string | undefined;
   readonly estimates: PathEstimate[];
   readonly recommended: PathEstimate | undefined;
@@ -81,22 +83,21 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
   const { lost, survivor, mode, services } = checked;
   const copies = directionOf(survivor, lost);
 
-  let archives: Map<number, string> | undefined;
+  let snapshots: Map<number, string> | undefined;
   const held = new Map<number, number | null | undefined>();
   if (ctx.status !== undefined) {
-    const checked = copiesToRestore(ctx.status.status, {
+    const checked = copiesToRestore(ctx.status.report, {
       site: lost.name,
       vmids: services.map((c) => c.vmid),
       maxAgeHours: survivor.offsite.staleAfterHours,
-      now: req.now,
       source: ctx.status.source,
       allowStale: req.allowStale,
     });
     if (!checked.ok) return checked;
-    archives = new Map([...checked.copies].map(([vmid, g]) => [vmid, g.newestCopy]));
-    for (const [vmid, g] of checked.copies) held.set(vmid, g.newestCopyBytes);
+    snapshots = new Map([...checked.copies].map(([vmid, c]) => [vmid, new Date(c.snapshot.time * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")]));
+    for (const [vmid, c] of checked.copies) held.set(vmid, c.snapshot.sizeBytes);
   }
-  const bytes = archiveBytesOf(services, held);
+  const bytes = dataBytesOf(services, held);
   const lostPlan = ctx.plans.get(lost.name);
   const survivorPlan = ctx.plans.get(survivor.name);
   const lostSsh = ctx.sshOf.get(lost.name);
@@ -109,7 +110,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
   const fitting = whole.ok || req.only.length > 0 ? services : servicesThatFit(lost, survivor, services);
   const placement = whole.ok ? whole : placeFailover(lost, survivor, fitting);
   const leftOut = whole.ok ? undefined : { services: services.filter((c) => !fitting.includes(c)), why: whole.problems.map(formatProblem).join("; ") };
-  const base = { lost, survivor, services, copies, lostSsh, survivorSsh, archives, bytes, lostPlan, survivorPlan, diskPath: req.diskPath };
+  const base = { lost, survivor, services, copies, lostSsh, survivorSsh, snapshots, bytes, lostPlan, survivorPlan, diskPath: req.diskPath };
   const stepsOf = (m: Mode): Step[] | { blocked: string } => {
     if (m !== "failover") return runbookSteps({ ...base, mode: m });
     if (!placement.ok || fitting.length === 0) return { blocked: whole.ok ? "" : whole.problems.map(formatProblem).join("; ") };
@@ -124,7 +125,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
       survivor,
       mode,
       services: mode === "failover" ? fitting : services,
-      copiesDir: copies.copiesDumpDir,
+      copiesStorage: heldStorageOf(lost.name),
       statusSource: ctx.status?.source,
       estimates,
       recommended: fastest(estimates),

@@ -2,14 +2,20 @@
  * The ordered steps of each way back, as data: what a person does, or the exact
  * command to run, whether it changes anything, and how long it should take. The
  * CLI prints them (`--dry-run`) or runs them; tests assert them exactly.
+ *
+ * Every copy comes back through PBS: a failover restores from the survivor's
+ * own PBS (storage `pbs-<lost>`); a rebuild brings PBS back first, pulls the
+ * lost site's namespace back from the survivor (or from a carried disk), then
+ * restores from the new host's own PBS.
  */
-import type { PullDirection } from "../offsite/directions";
-import { pullNames } from "../offsite/host-files";
+import { PBS_IDS, heldStorageOf, namespaceOf, syncJobOf, syncUserOf } from "../backup/names";
+import { syncNightOf } from "../backup/night";
+import type { SyncDirection } from "../offsite/directions";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 import { ASSUMPTIONS } from "./assumptions";
 import { type FailoverPlacement, failoverMemoryOf } from "./capacity";
 import type { Mode } from "./estimate";
-import { type PlanResource, backupTargets, containerTargets, foundationTargets, offsiteTargets, peerTrustTargets } from "./targets";
+import { type PlanResource, backupTargets, containerTargets, foundationTargets, peerTrustTargets } from "./targets";
 
 export interface Step {
   readonly title: string;
@@ -30,18 +36,18 @@ export interface RunbookInput {
   /** Services to bring back, in start order. */
   readonly services: readonly ContainerSpec[];
   /** The direction in which the survivor holds the lost site's copies. */
-  readonly copies: PullDirection;
+  readonly copies: SyncDirection;
   /** SSH destinations (`user@address`) of the hosts, from their stack files. */
   readonly lostSsh: string;
   readonly survivorSsh: string;
-  /** Archive file name per VMID, from the status file; absent in a dry run without one. */
-  readonly archives: ReadonlyMap<number, string> | undefined;
-  /** Archive bytes per VMID (held or estimated), for the per-step estimates. */
+  /** Snapshot time (`2026-11-24T01:00:00Z`) per VMID, from the survivor's PBS; absent in a dry run without it. */
+  readonly snapshots: ReadonlyMap<number, string> | undefined;
+  /** Data bytes per VMID (held or from the spec), for the per-step estimates. */
   readonly bytes: ReadonlyMap<number, number>;
   /** The offline plans of the two stacks. */
   readonly lostPlan: readonly PlanResource[];
   readonly survivorPlan: readonly PlanResource[];
-  /** Where the carried disk is mounted (disk mode). */
+  /** Where the carry disk is mounted (disk mode). */
   readonly diskPath: string;
   /** Where the failover lands (failover mode). */
   readonly placement?: FailoverPlacement;
@@ -51,25 +57,36 @@ const ssh = (dest: string, remote: string): string[] => ["ssh", "-o", "BatchMode
 const pulumiUp = (stack: string, targets: readonly string[]): string[] => ["pulumi", "up", "--stack", stack, "--yes", ...targets.flatMap((t) => ["--target", t])];
 const gib = (bytes: number) => bytes / 1024 ** 3;
 const minutesAt = (bytes: number, mibps: number) => Math.ceil(bytes / (mibps * 1024 ** 2) / 60);
+const PBM = "proxmox-backup-manager";
+const CARRY = "carry";
 
-/** The archive of a VMID in `dir`: its exact name from the status file, else the newest one there, resolved by the host's shell. */
-function archivePath(input: RunbookInput, dir: string, vmid: number): string {
-  const name = input.archives?.get(vmid);
-  return name === undefined ? `"$(ls -1 ${dir}/vzdump-lxc-${vmid}-*.tar.* | grep -v '\\.notes$' | sort | tail -n 1)"` : `${dir}/${name}`;
-}
-
-/** The archive, its .log and its .notes, for copying. */
-function archiveFiles(input: RunbookInput, dir: string, vmid: number): string {
-  const name = input.archives?.get(vmid);
-  if (name === undefined) return `${dir}/vzdump-lxc-${vmid}-*`;
-  const base = name.replace(/\.(tar|vma)(\.(gz|lzo|zst))?$/, "");
-  return `${dir}/${name} ${dir}/${base}.log ${dir}/${name}.notes`;
+/** The volume id of the copy of `vmid` on `storage`: the exact snapshot when known, else the newest, resolved by the host. */
+function volumeOf(input: RunbookInput, storage: string, vmid: number): string {
+  const time = input.snapshots?.get(vmid);
+  return time === undefined ? `"$(pvesm list ${storage} --vmid ${vmid} | awk 'NR > 1 { print $1 }' | sort | tail -n 1)"` : `${storage}:backup/ct/${vmid}/${time}`;
 }
 
 /** `pct restore` onto the volumes the spec gives (root disk and each mount point on its own datastore). */
-function restoreOnSpecVolumes(c: ContainerSpec, archive: string): string {
+function restoreOnSpecVolumes(c: ContainerSpec, volume: string): string {
   const mps = c.mountPoints.map((m, i) => ` --mp${i} ${m.datastore}:${m.sizeGiB},mp=${m.path},backup=${m.backup ? 1 : 0}`).join("");
-  return `pct restore ${c.vmid} ${archive} --rootfs ${c.rootDisk.datastore}:${c.rootDisk.sizeGiB}${mps}`;
+  return `pct restore ${c.vmid} ${volume} --rootfs ${c.rootDisk.datastore}:${c.rootDisk.sizeGiB}${mps}`;
+}
+
+/** What the copies weigh in PBS (compressed chunks): what crosses a link or lands on the carry disk. */
+function storedBytes(input: RunbookInput): number {
+  return input.services.reduce((s, c) => s + (input.bytes.get(c.vmid) ?? 0) * c.compressionRatio, 0);
+}
+
+/** A pull of the lost site's namespace into this host's `store` (PBS's pull API, run locally as root). */
+function pullCommand(input: RunbookInput, from: { remote?: string; store: string }, into: string): string {
+  const ns = namespaceOf(input.lost.name);
+  return [
+    "proxmox-backup-debug api create /pull",
+    ...(from.remote === undefined ? [] : [`--remote ${from.remote}`]),
+    `--remote-store ${from.store} --remote-ns ${ns} --store ${into} --ns ${ns} --max-depth 0 --transfer-last 1`,
+    // Owned by Proxmox VE's token, so tonight's backups continue these groups incrementally.
+    `--owner '${PBS_IDS.pveToken}'`,
+  ].join(" ");
 }
 
 function installProxmox(input: RunbookInput): Step {
@@ -81,141 +98,152 @@ function installProxmox(input: RunbookInput): Step {
     notes: [
       `node name ${lost.nodeName}, address ${input.lostSsh.split("@")[1]} on ${lost.network.bridge} (${lost.network.ipv4.subnet}, gateway ${lost.network.ipv4.gateway})`,
       ...lost.datastores.map((d) => `datastore ${d.id}: ${d.type}${d.path ? ` at ${d.path}` : ""}, ${d.sizeGiB} GiB on ${d.disk}, content ${d.content.join(",")}`),
+      `the backup disk (${lost.backupServer.disk}) mounted so that ${lost.backupServer.path} is on it (ext4 or xfs, with atime); if the old disk survived, mount it: its snapshots come back as they are`,
       "root SSH access for the operators' keys; an API token (Datacenter > Permissions > API Tokens), then pulumi config set --secret apiToken if it changed",
-      `make ${lost.publicSsh.host}:${lost.publicSsh.port} reach the new host again (DNS, port forward)`,
+      `UDP ${lost.siteLink.port} forwarded to the host on the ISP box, and ${lost.siteLink.endpoint} pointing to the box`,
     ],
   };
 }
 
+/** A new host up to a working PBS, trusted by the survivor: the part every rebuild shares. */
 function rebuildHead(input: RunbookInput): Step[] {
-  const { lost } = input;
-  const backupStore = lost.datastores.find((d) => d.id === lost.backup.storage);
+  const { lost, survivor } = input;
   return [
     installProxmox(input),
     {
-      title: `Recreate the local backup storage ${lost.backup.storage}`,
-      minutes: 1,
-      destructive: false,
-      argv: ssh(input.lostSsh, `pvesm add dir ${lost.backup.storage} --path ${backupStore?.path ?? "/mnt/backup"} --content backup`),
-    },
-    {
-      title: "Foundation: the provider, the LXC template, the storages over the other site's copies",
+      title: "Foundation: the provider, the template, PBS (install, datastore, tokens, jobs, storages), the site link, the pulls",
       minutes: ASSUMPTIONS.foundationMinutes,
       destructive: true,
       argv: pulumiUp(lost.name, foundationTargets(input.lostPlan)),
     },
+    {
+      title: `${survivor.name} trusts the new ${lost.name}: its site-link key, its PBS certificate and token`,
+      minutes: 2,
+      destructive: true,
+      argv: pulumiUp(survivor.name, peerTrustTargets(input.survivorPlan, lost.name)),
+    },
   ];
 }
 
-function rebuildTail(input: RunbookInput, archiveDir: string): Step[] {
+/** From the copies in the new host's own PBS to running, checked, backed-up services. */
+function rebuildTail(input: RunbookInput): Step[] {
   const { lost, survivor, services } = input;
+  const storage = lost.backupServer.storageId;
   const vmids = services.map((c) => c.vmid);
   const restores = services.flatMap((c): Step[] => [
     {
       title: `Restore ${c.name} (${c.vmid}) onto its own volumes`,
       minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, ASSUMPTIONS.restoreMiBps),
       destructive: true,
-      argv: ssh(input.lostSsh, restoreOnSpecVolumes(c, archivePath(input, archiveDir, c.vmid))),
+      argv: ssh(input.lostSsh, restoreOnSpecVolumes(c, volumeOf(input, storage, c.vmid))),
     },
     { title: `Start ${c.name} (${c.vmid})`, minutes: ASSUMPTIONS.startCheckMinutes, destructive: false, argv: ssh(input.lostSsh, `pct start ${c.vmid}`) },
   ]);
   const checks = [
     ...vmids.map((v) => `pct status ${v} | grep -q running`),
     `pvesh get /cluster/backup/nightly-${lost.name} >/dev/null`,
-    ...[survivor.name].map((s) => `systemctl is-active --quiet ${pullNames(s).timer}`),
+    `${PBM} sync-job show ${syncJobOf(survivor.name)} >/dev/null`,
   ].join(" && ");
   return [
     ...restores,
     { title: "Read what now runs into the state", minutes: 3, destructive: false, argv: ["pulumi", "refresh", "--stack", lost.name, "--yes"] },
     {
-      title: "Containers, nightly backup and offsite pull back under the program",
+      title: "Containers and the nightly backup back under the program",
       minutes: ASSUMPTIONS.stateSyncMinutes - 3,
       destructive: true,
-      argv: pulumiUp(lost.name, [...containerTargets(input.lostPlan, vmids), ...backupTargets(input.lostPlan), ...offsiteTargets(input.lostPlan)]),
+      argv: pulumiUp(lost.name, [...containerTargets(input.lostPlan, vmids), ...backupTargets(input.lostPlan)]),
     },
-    {
-      title: `${survivor.name} trusts the new host key of ${lost.name} and authorises its new pull key`,
-      minutes: 2,
-      destructive: true,
-      argv: pulumiUp(survivor.name, peerTrustTargets(input.survivorPlan, lost.name)),
-    },
-    { title: "Check: containers running, backup scheduled, pull timer active", minutes: 2, destructive: false, argv: ssh(input.lostSsh, checks) },
+    { title: "Check: containers running, backup scheduled, the pull of the other site in place", minutes: 2, destructive: false, argv: ssh(input.lostSsh, checks) },
   ];
-}
-
-/** The newest copies of the services at the survivor: their total bytes and the files to copy. */
-function newestCopies(input: RunbookInput): { all: number; files: string } {
-  return {
-    all: [...input.bytes.values()].reduce((s, b) => s + b, 0),
-    files: input.services.map((c) => archiveFiles(input, input.copies.copiesDumpDir, c.vmid)).join(" "),
-  };
 }
 
 function rebuildSteps(input: RunbookInput): Step[] {
   const { lost, survivor, copies } = input;
-  const { all, files } = newestCopies(input);
-  const port = lost.publicSsh.port === 22 ? "" : ` -e 'ssh -p ${lost.publicSsh.port}'`;
-  // The lost site's own dump directory, where its archives go back to.
-  const dump = copies.sourceDumpDir;
+  const stored = storedBytes(input);
+  const grant = (remove: boolean) =>
+    `${PBM} acl update /datastore/${copies.holderDatastore}/${namespaceOf(lost.name)} DatastoreReader --auth-id '${syncUserOf(lost.name).token}'${remove ? " --delete true" : ""}`;
+  // The bottleneck of the transfer back: the survivor's upload or the new host's download.
+  const mbps = Math.min(survivor.uplink.upMbps, lost.uplink.downMbps);
   return [
     ...rebuildHead(input),
     {
-      title: `Bring the newest copies back from ${survivor.name} (${gib(all).toFixed(1)} GiB over its ${survivor.uplink.upMbps} Mbit/s upload)`,
-      minutes: Math.ceil((all * 8) / (survivor.uplink.upMbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 60),
-      destructive: false,
-      // Agent forwarding: the survivor reaches the new host with the operator's key.
-      argv: ["ssh", "-A", "-o", "BatchMode=yes", input.survivorSsh, `rsync -a --partial --progress${port} ${files} root@${lost.publicSsh.host}:${dump}/`],
-      notes: ["an interrupted copy resumes when the step is run again (--partial)"],
+      title: `On ${survivor.name}: let the new ${lost.name} read its own copies, for the transfer back`,
+      minutes: 1,
+      destructive: true,
+      argv: ssh(input.survivorSsh, grant(false)),
+      notes: [`${lost.name}'s pull token may otherwise read only ${survivor.name}'s own namespace; the grant is taken back two steps later`],
     },
-    ...rebuildTail(input, dump),
+    {
+      title: `Pull the newest copies back from ${survivor.name} (${gib(stored).toFixed(1)} GiB of chunks at ${mbps} Mbit/s)`,
+      minutes: Math.ceil((stored * 8) / (mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 60),
+      destructive: false,
+      argv: ssh(input.lostSsh, pullCommand(input, { remote: survivor.name, store: copies.holderDatastore }, lost.backupServer.datastore)),
+      notes: ["an interrupted pull resumes when the step is run again: chunks already here are not sent twice"],
+    },
+    { title: `On ${survivor.name}: take the read grant back`, minutes: 1, destructive: true, argv: ssh(input.survivorSsh, grant(true)) },
+    ...rebuildTail(input),
   ];
 }
 
 function diskSteps(input: RunbookInput): Step[] {
-  const { lost, survivor, diskPath } = input;
-  const { all, files } = newestCopies(input);
+  const { lost, survivor, diskPath, copies } = input;
+  const stored = storedBytes(input);
+  const ns = namespaceOf(lost.name);
+  const createCarry = `${PBM} datastore create ${CARRY} ${diskPath} --backing-device <the disk's filesystem UUID, from blkid>`;
   return [
     ...rebuildHead(input),
     {
-      title: `At ${survivor.name}: plug in the carry disk and mount it at ${diskPath}`,
+      title: `At ${survivor.name}: plug in the carry disk and add it as the removable datastore "${CARRY}"`,
       minutes: 5,
       destructive: false,
-      notes: [`it needs ${gib(all).toFixed(1)} GiB free`, `mount /dev/sdX1 ${diskPath}`],
+      notes: [`it needs ${gib(stored).toFixed(1)} GiB free`, `${createCarry} (an empty ext4 disk; a disk already used as "${CARRY}": add --reuse-datastore true)`],
     },
     {
-      title: `Copy the newest copies onto the disk (${gib(all).toFixed(1)} GiB)`,
-      minutes: minutesAt(all, ASSUMPTIONS.usbMiBps),
+      title: `Copy the newest copies of ${lost.name} onto the carry disk (${gib(stored).toFixed(1)} GiB)`,
+      minutes: minutesAt(stored, ASSUMPTIONS.usbMiBps),
       destructive: false,
-      argv: ssh(input.survivorSsh, `cp -v ${files} ${diskPath}/ && sync`),
+      argv: ssh(
+        input.survivorSsh,
+        `proxmox-backup-debug api create /admin/datastore/${CARRY}/namespace --name ${ns} >/dev/null 2>&1 || true; ` +
+          pullCommand(input, { store: copies.holderDatastore }, CARRY).replace(` --owner '${PBS_IDS.pveToken}'`, "") +
+          ` && ${PBM} datastore unmount ${CARRY}`,
+      ),
     },
     {
-      title: `Unmount the disk, drive it to ${lost.location}, mount it on the new host at ${diskPath}`,
+      title: `Drive the disk to ${lost.location}, plug it into the new host and add it there`,
       minutes: ASSUMPTIONS.driveMinutes,
       destructive: false,
-      notes: [`umount ${diskPath} at ${survivor.name}`, `mount /dev/sdX1 ${diskPath} at ${lost.name}`],
+      notes: [`${createCarry} --reuse-datastore true`],
     },
-    ...rebuildTail(input, diskPath),
+    {
+      title: `Bring the copies from the carry disk into ${lost.name}'s own PBS`,
+      minutes: minutesAt(stored, ASSUMPTIONS.usbMiBps),
+      destructive: false,
+      argv: ssh(input.lostSsh, `${pullCommand(input, { store: CARRY }, lost.backupServer.datastore)} && ${PBM} datastore unmount ${CARRY}`),
+    },
+    ...rebuildTail(input),
   ];
 }
 
 function failoverSteps(input: RunbookInput): Step[] {
-  const { lost, survivor, services, copies, placement } = input;
+  const { lost, survivor, services, placement } = input;
   if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
   const gateway = survivor.network.ipv4.gateway;
   const mail = services.find((c) => c.name === "mail");
+  const held = heldStorageOf(lost.name);
   return [
     {
-      title: `Stop ${survivor.name}'s nightly pull of ${lost.name} (it would fail every night)`,
+      title: `Pause ${survivor.name}'s nightly pull of ${lost.name} (it would fail every night)`,
       minutes: 1,
       destructive: false,
-      argv: ssh(input.survivorSsh, `systemctl disable --now ${pullNames(lost.name).timer}`),
+      argv: ssh(input.survivorSsh, `${PBM} sync-job update ${syncJobOf(lost.name)} --delete schedule`),
     },
     ...services.flatMap((c): Step[] => [
       {
-        title: `Restore ${c.name} (${c.vmid}) on ${survivor.name}, datastore ${placement.datastore}`,
+        title: `Restore ${c.name} (${c.vmid}) on ${survivor.name} from its PBS, datastore ${placement.datastore}`,
         minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, ASSUMPTIONS.restoreMiBps),
         destructive: true,
-        argv: ssh(input.survivorSsh, `pct restore ${c.vmid} ${archivePath(input, copies.copiesDumpDir, c.vmid)} --storage ${placement.datastore}`),
+        argv: ssh(input.survivorSsh, `pct restore ${c.vmid} ${volumeOf(input, held, c.vmid)} --storage ${placement.datastore}`),
       },
       {
         title: `Give ${c.name} the address ${placement.addresses.get(c.vmid)} on ${survivor.name}'s LAN and ${failoverMemoryOf(c)} MiB`,
@@ -229,12 +257,12 @@ function failoverSteps(input: RunbookInput): Step[] {
       { title: `Start ${c.name} (${c.vmid})`, minutes: ASSUMPTIONS.startCheckMinutes, destructive: false, argv: ssh(input.survivorSsh, `pct start ${c.vmid}`) },
     ]),
     {
-      title: `Back them up nightly on ${survivor.name} while they run there (a job outside the program)`,
+      title: `Back them up nightly into ${survivor.name}'s PBS while they run there (a job outside the program)`,
       minutes: 1,
       destructive: false,
       argv: ssh(
         input.survivorSsh,
-        `pvesh create /cluster/backup --id failover-${lost.name} --schedule '*-*-* 03:30' --vmid ${services.map((c) => c.vmid).join(",")} --storage ${survivor.backup.storage} --mode snapshot --compress gzip --prune-backups keep-daily=7`,
+        `pvesh create /cluster/backup --id failover-${lost.name} --schedule '*-*-* 03:30' --vmid ${services.map((c) => c.vmid).join(",")} --storage ${survivor.backupServer.storageId} --mode snapshot --pbs-change-detection-mode metadata`,
       ),
     },
     {
@@ -252,9 +280,10 @@ function failoverSteps(input: RunbookInput): Step[] {
       minutes: 0,
       destructive: false,
       notes: [
-        `stop each failed-over container on ${survivor.name}, vzdump it there, and bring that archive to ${lost.name} (mode rebuild or disk)`,
-        `then pct destroy the failed-over containers and pvesh delete /cluster/backup/failover-${lost.name} on ${survivor.name}`,
-        `systemctl enable --now ${pullNames(lost.name).timer} on ${survivor.name}, and undo the DNS and port-forward changes`,
+        `stop each failed-over container on ${survivor.name} and back it up there (vzdump <vmid> --storage ${survivor.backupServer.storageId} --mode stop): the copy with what changed during the failover is in ${survivor.name}'s namespace ${namespaceOf(survivor.name)}`,
+        `rebuild ${lost.name} (mode rebuild or disk), pulling namespace ${namespaceOf(survivor.name)} for those guests, so nothing written during the failover is lost`,
+        `then, on ${survivor.name}: pct set <vmid> --protection 0 && pct destroy <vmid> for each failed-over container, pvesh delete /cluster/backup/failover-${lost.name}, ` +
+          `and ${PBM} sync-job update ${syncJobOf(lost.name)} --schedule '${syncNightOf(input.copies, lost).schedule}' (pulumi up does not see that it was paused); undo the DNS and port-forward changes`,
       ],
     },
   ];

@@ -1,6 +1,7 @@
 /**
  * The `--target` URNs the runbook passes to `pulumi up`, picked from the offline
  * plan of the stack (the same code as `npm run plan`), never typed from memory.
+ * A component is targeted with every resource under it.
  */
 export interface PlanResource {
   readonly urn: string;
@@ -13,11 +14,11 @@ export interface PlanResource {
 const TYPE = {
   provider: "pulumi:providers:proxmoxve",
   template: "proxmoxve:download/file:File",
-  directory: "proxmoxve:storage/directory:Directory",
   container: "proxmoxve:index/containerLegacy:ContainerLegacy",
   job: "proxmoxve:backup/job:Job",
-  command: "command:remote:Command",
-  offsitePull: "retzien:proxmox:OffsitePull",
+  backupServer: "retzien:proxmox:BackupServer",
+  siteLink: "retzien:proxmox:SiteLink",
+  offsiteSync: "retzien:proxmox:OffsiteSync",
 } as const;
 
 function urns(resources: readonly PlanResource[], pick: (r: PlanResource) => boolean, what: string): string[] {
@@ -26,12 +27,26 @@ function urns(resources: readonly PlanResource[], pick: (r: PlanResource) => boo
   return found;
 }
 
-/** Provider, template and the storages over the other sites' copies: what a fresh host needs first. */
+/** The components picked, and every resource under them (children, grandchildren...). */
+function subtrees(resources: readonly PlanResource[], pick: (r: PlanResource) => boolean, what: string): string[] {
+  const roots = urns(resources, pick, what);
+  const out = [...roots];
+  for (let i = 0; i < out.length; i += 1) out.push(...resources.filter((r) => r.parent === out[i]).map((r) => r.urn));
+  return out;
+}
+
+/**
+ * What a fresh host needs first: the provider, the template, its PBS (install,
+ * datastore, tokens, jobs, storages), its site link, and its pulls of the sites
+ * it holds (their published fingerprints and tokens did not change).
+ */
 export function foundationTargets(resources: readonly PlanResource[]): string[] {
   return [
     ...urns(resources, (r) => r.type === TYPE.provider, "Proxmox provider"),
     ...urns(resources, (r) => r.type === TYPE.template, "LXC template"),
-    ...urns(resources, (r) => r.type === TYPE.directory, "offsite storage"),
+    ...subtrees(resources, (r) => r.type === TYPE.backupServer, "backup server"),
+    ...subtrees(resources, (r) => r.type === TYPE.siteLink, "site link"),
+    ...subtrees(resources, (r) => r.type === TYPE.offsiteSync, "pull of another site"),
   ];
 }
 
@@ -45,17 +60,14 @@ export function backupTargets(resources: readonly PlanResource[]): string[] {
   return urns(resources, (r) => r.type === TYPE.job, "backup job");
 }
 
-/** Every resource of the offsite pull component (keys, installs, trust, authorisations, storages). */
-export function offsiteTargets(resources: readonly PlanResource[]): string[] {
-  const component = urns(resources, (r) => r.type === TYPE.offsitePull, "offsite pull component");
-  return urns(resources, (r) => component.includes(r.parent), "offsite pull resources");
-}
-
-/** In the survivor's plan: its trust of `site`'s host key and its authorisation of `site`'s pull key. */
+/**
+ * In the survivor's plan: what trusts `site`'s host, which a rebuild changed:
+ * the survivor's site link (the new host's WireGuard key) and its pull of `site`
+ * (the new PBS's fingerprint and the new token).
+ */
 export function peerTrustTargets(resources: readonly PlanResource[], site: string): string[] {
-  return urns(
-    resources,
-    (r) => r.type === TYPE.command && (r.name.endsWith(`-offsite-${site}-known-host`) || r.name.endsWith(`-offsite-authorize-${site}`)),
-    `trust of ${site}'s keys`,
-  );
+  return [
+    ...subtrees(resources, (r) => r.type === TYPE.siteLink, "site link"),
+    ...subtrees(resources, (r) => r.type === TYPE.offsiteSync && r.name.endsWith(`-pull-${site}`), `pull of ${site}`),
+  ];
 }

@@ -1,16 +1,22 @@
 /**
- * `npm run rebuild` as a volunteer runs it, against stand-ins for pulumi, ssh and
- * pct (and the host tools ssh reaches) that record their calls: order and
- * arguments, a failure midway and the resume, confirmations, and bad input that
- * runs nothing.
+ * `npm run rebuild` as a volunteer runs it, against stand-ins for pulumi, ssh,
+ * pct and the PBS tools (and the host tools ssh reaches) that record their
+ * calls and accept only documented options: order and arguments, a failure
+ * midway and the resume, confirmations, and bad input that runs nothing.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { validateSiteSpecs } from "../../src/program";
+import { allSites } from "../../stacks/sites";
 import { runScript } from "../helpers/cli";
+import { healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
 import { PROJECT_ROOT } from "../helpers/stacks";
+
+const { sites } = validateSiteSpecs(allSites);
 
 const STANDINS = join(PROJECT_ROOT, "test", "fixtures", "standins");
 
@@ -22,26 +28,19 @@ interface Sandbox {
   run(args: string[], env?: Record<string, string>): ReturnType<typeof runScript>;
 }
 
-/** A temp dir with a call log and a fresh status file of the copies of `site`. */
-function sandbox(t: { after: (fn: () => void) => void }, site: string, vmids: number[], finishedAt = new Date()): Sandbox {
+/**
+ * A temp dir with a call log and a saved answer of the survivor's status probe
+ * listing its copies of `site`, made `hoursAgo` (default 6 h) before now.
+ */
+function sandbox(t: { after: (fn: () => void) => void }, site: string, _vmids: number[], hoursAgo = 6): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), "retzien-rebuild-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const log = join(dir, "calls.log");
   const status = join(dir, "status.json");
-  writeFileSync(
-    status,
-    JSON.stringify({
-      version: 1,
-      peer: site,
-      startedAt: finishedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      ok: true,
-      dryRun: false,
-      bytesOnWire: 10,
-      errors: [],
-      guests: vmids.map((vmid) => ({ vmid, type: "lxc", newestCopy: `vzdump-lxc-${vmid}-2026_11_24-01_00_00.tar.gz`, newestCopyBytes: 1024 ** 3, ageHours: 5, stale: false })),
-    }),
-  );
+  const survivor = sites.find((s) => s.name !== site)!;
+  const now = Math.round(Date.now() / 1000);
+  const state = healthyPbs(survivor, sites, now - (hoursAgo - 6) * 3600);
+  writeFileSync(status, JSON.stringify(probeAnswerOf(state, now, [site])));
   return {
     dir,
     log,
@@ -64,6 +63,13 @@ test("every site and mode has a complete dry run, and a dry run calls nothing", 
     for (const mode of ["failover", "rebuild", "disk"]) {
       const box = sandbox(t, lost, []);
       const r = box.run(["--lost", lost, "--mode", mode, "--dry-run"]);
+      if (lost === "rouans" && mode === "failover") {
+        // No room on sthilaire (its 16 GiB carry its containers and its PBS): said, and nothing else.
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /^failover of web onto sthilaire: memory: found "2048 MiB needed"/);
+        assert.deepEqual(box.calls(), []);
+        continue;
+      }
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /^Estimated time back in service \(target: under 2 h 00 min\):$/m);
       assert.match(r.stdout, new RegExp(`^Steps \\(${mode}\\), about `, "m"));
@@ -73,34 +79,37 @@ test("every site and mode has a complete dry run, and a dry run calls nothing", 
   }
 });
 
-test("a rebuild runs every step in order, through pulumi, ssh and pct, and logs it", (t) => {
+test("a rebuild runs every step in order, through pulumi, ssh, PBS and pct, and logs it", (t) => {
   const box = sandbox(t, "rouans", [110]);
   const r = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--yes"]);
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.deepEqual(shape(box.calls()), [
-    "ssh root@192.168.10.2 pvesm",
-    "pvesm add",
     "pulumi up",
-    "ssh root@192.168.20.2 rsync",
-    "rsync -a",
+    "pulumi up",
+    "ssh root@192.168.20.2 proxmox-backup-manager",
+    "proxmox-backup-manager acl",
+    "ssh root@192.168.10.2 proxmox-backup-debug",
+    "proxmox-backup-debug api",
+    "ssh root@192.168.20.2 proxmox-backup-manager",
+    "proxmox-backup-manager acl",
     "ssh root@192.168.10.2 pct",
     "pct restore",
     "ssh root@192.168.10.2 pct",
     "pct start",
     "pulumi refresh",
     "pulumi up",
-    "pulumi up",
     "ssh root@192.168.10.2 pct",
     "pct status",
     "pvesh get",
-    "systemctl is-active",
+    "proxmox-backup-manager sync-job",
   ]);
   const calls = box.calls();
-  assert.ok(calls.includes("pct restore 110 /mnt/backup/dump/vzdump-lxc-110-2026_11_24-01_00_00.tar.gz --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1"));
-  assert.match(calls[2] ?? "", /^pulumi up --stack rouans --yes --target urn:pulumi:rouans::retzien-infra::retzien:proxmox:Site\$pulumi:providers:proxmoxve::rouans-proxmox /);
-  assert.match(calls[11] ?? "", /^pulumi up --stack sthilaire --yes --target urn:pulumi:sthilaire::.*sthilaire-offsite-authorize-rouans/);
+  assert.ok(calls.some((c) => /^pct restore 110 pbs:backup\/ct\/110\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ --rootfs local-lvm:32 --mp0 data:300,mp=\/var\/www,backup=1$/.test(c)), calls.join("\n"));
+  assert.ok(calls.includes("proxmox-backup-debug api create /pull --remote sthilaire --remote-store backup --remote-ns rouans --store backup --ns rouans --max-depth 0 --transfer-last 1 --owner pve@pbs!vzdump"));
+  assert.match(calls[0] ?? "", /^pulumi up --stack rouans --yes --target urn:pulumi:rouans::retzien-infra::retzien:proxmox:Site\$pulumi:providers:proxmoxve::rouans-proxmox /);
+  assert.match(calls[1] ?? "", /^pulumi up --stack sthilaire --yes --target urn:pulumi:sthilaire::.*sthilaire-link .*sthilaire-pull-rouans-job/);
   const log = readFileSync(join(box.dir, "run.log"), "utf8");
-  assert.equal(log.match(/ {4}done in \d+ s \(estimated /g)?.length, 10);
+  assert.equal(log.match(/ {4}done in \d+ s \(estimated /g)?.length, 11);
   assert.match(log, /All steps done\./);
 });
 
@@ -109,13 +118,13 @@ test("a failed step stops the run, says how to resume, and the resume finishes i
   const args = ["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--yes"];
   const failed = box.run(args, { STANDIN_FAIL: "pct restore" });
   assert.equal(failed.status, 1);
-  assert.match(failed.stdout, /^Step 5 did not complete: ssh exited with 1$/m);
-  assert.match(failed.stdout, new RegExp(`^  npm run rebuild -- --lost rouans --mode rebuild --status ${box.status.replace(/[/.]/g, "\\$&")} --yes --from 5$`, "m"));
+  assert.match(failed.stdout, /^Step 7 did not complete: ssh exited with 1$/m);
+  assert.match(failed.stdout, new RegExp(`^  npm run rebuild -- --lost rouans --mode rebuild --status ${box.status.replace(/[/.]/g, "\\$&")} --yes --from 7$`, "m"));
   assert.equal(shape(box.calls()).at(-1), "pct restore");
   assert.ok(!box.calls().some((c) => c.startsWith("pct start") || c.startsWith("pulumi refresh")));
 
   const before = box.calls().length;
-  const resumed = box.run([...args, "--from", "5"]);
+  const resumed = box.run([...args, "--from", "7"]);
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.deepEqual(shape(box.calls().slice(before)).slice(0, 4), ["ssh root@192.168.10.2 pct", "pct restore", "ssh root@192.168.10.2 pct", "pct start"]);
 });
@@ -125,37 +134,37 @@ test("without --yes nothing destructive runs unconfirmed", (t) => {
   const manual = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status]);
   assert.equal(manual.status, 1);
   assert.match(manual.stdout, /^Step 1 did not complete: not confirmed as done$/m);
-  const destructive = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--from", "3"]);
+  const destructive = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--from", "2"]);
   assert.equal(destructive.status, 1);
-  assert.match(destructive.stdout, /^Step 3 did not complete: not confirmed$/m);
+  assert.match(destructive.stdout, /^Step 2 did not complete: not confirmed$/m);
   assert.deepEqual(box.calls(), []);
 });
 
-test("the status is fetched from the survivor when not given, and its absence stops everything", (t) => {
+test("the survivor's PBS is read over SSH when no listing is given, and its silence stops everything", (t) => {
   const box = sandbox(t, "rouans", [110]);
   const missing = box.run(["--lost", "rouans", "--mode", "disk", "--yes"]);
   assert.equal(missing.status, 1);
   assert.equal(
     missing.stderr,
-    'status: found "no status from root@192.168.20.2:/var/lib/retzien-offsite-pull/rouans/status.json (cat: no such file)", expected the survivor\'s pull status, or --status FILE\n',
+    'status: found "no answer from root@192.168.20.2\'s PBS (ssh root@192.168.20.2: curl: (7) Failed to connect to localhost port 8007: Connection refused)", expected the survivor\'s PBS listing of the copies, or --status FILE\n',
   );
-  assert.deepEqual(box.calls(), ["ssh root@192.168.20.2 cat /var/lib/retzien-offsite-pull/rouans/status.json"]);
+  assert.deepEqual(box.calls(), ["ssh root@192.168.20.2 bash -s -- --datastore backup --ns rouans --cacert /etc/proxmox-backup/proxy.pem --token-file /etc/retzien/pbs/status_pbs_probe.secret"]);
   const fetched = box.run(["--lost", "rouans", "--mode", "disk", "--yes"], { STANDIN_STATUS: box.status });
   assert.equal(fetched.status, 0, fetched.stderr);
-  assert.match(fetched.stdout, /^Archive sizes and names: from root@192\.168\.20\.2:\/var\/lib\/retzien-offsite-pull\/rouans\/status\.json$/m);
+  assert.match(fetched.stdout, /^Copies and their sizes: from root@192\.168\.20\.2's PBS$/m);
 });
 
 test("bad input gets a clear error and runs nothing", (t) => {
-  const stale = sandbox(t, "rouans", [110], new Date(Date.now() - 72 * 3600_000));
+  const stale = sandbox(t, "rouans", [110], 72);
   const cases: [string[], number, RegExp][] = [
     [["--lost", "nantes", "--mode", "rebuild", "--dry-run"], 2, /^--lost: found "nantes", expected one of the sites: rouans, sthilaire$/m],
     [["--lost", "rouans", "--mode", "teleport", "--dry-run"], 2, /^--mode: found "teleport", expected one of failover, rebuild, disk$/m],
     [["--mode", "rebuild"], 2, /^--lost: found nothing, expected the site that was lost$/m],
     [["--lost", "rouans", "--mode", "rebuild", "--only", "mail"], 2, /^--only: found "mail", expected a service of rouans: web$/m],
-    [["--lost", "rouans", "--mode", "rebuild", "--status", stale.status, "--yes"], 1, /^.*status\.json\.finishedAt: found "a last pull 72\.0 h ago", expected one within 36 h/m],
-    [["--lost", "rouans", "--mode", "rebuild", "--status", join(stale.dir, "nope.json")], 1, /^--status: found ".*nope\.json", expected a readable status file \(ENOENT\)$/m],
+    [["--lost", "rouans", "--mode", "rebuild", "--status", stale.status, "--yes"], 1, /^.*status\.json: rouans\/ct\/110: found "a copy 72 h old", expected one within 36 h/m],
+    [["--lost", "rouans", "--mode", "rebuild", "--status", join(stale.dir, "nope.json")], 1, /^--status: found ".*nope\.json", expected a readable answer of the status probe \(ENOENT\)$/m],
     [["--lost", "sthilaire", "--mode", "failover", "--only", "nextcloud", "--dry-run"], 1, /^failover of nextcloud onto rouans: disk: found "1032 GiB of volumes"/m],
-    [["--lost", "rouans", "--mode", "rebuild", "--dry-run", "--from", "99"], 2, /^--from: found "99", expected a step number from 1 to 10$/m],
+    [["--lost", "rouans", "--mode", "rebuild", "--dry-run", "--from", "99"], 2, /^--from: found "99", expected a step number from 1 to 11$/m],
   ];
   const sth = sandbox(t, "sthilaire", [210, 220, 230]);
   cases.push([["--lost", "sthilaire", "--mode", "failover", "--yes", "--status", sth.status], 1, /^failover of all of sthilaire: found "nextcloud without room on rouans", expected a failover of what fits, asked for by name: --only relay --only mail$/m]);
@@ -167,20 +176,33 @@ test("bad input gets a clear error and runs nothing", (t) => {
   }
 });
 
-test("a failover of what fits restores, readdresses and starts each service on the survivor, in start order", (t) => {
+test("a failover of what fits restores from the survivor's PBS, readdresses and starts each service, in start order", (t) => {
   const box = sandbox(t, "sthilaire", [210, 220, 230]);
   const r = box.run(["--lost", "sthilaire", "--mode", "failover", "--only", "relay", "--only", "mail", "--status", box.status, "--yes"]);
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  const local = box.calls().filter((c) => !c.startsWith("ssh "));
+  const local = box.calls().filter((c) => !c.startsWith("ssh ")).map((c) => c.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/, "<time>"));
   assert.deepEqual(local, [
-    "systemctl disable --now retzien-offsite-pull-sthilaire.timer",
-    "pct restore 230 /mnt/backup/offsite/sthilaire/dump/vzdump-lxc-230-2026_11_24-01_00_00.tar.gz --storage local-lvm",
+    "proxmox-backup-manager sync-job update pull-sthilaire --delete schedule",
+    "pct restore 230 pbs-sthilaire:backup/ct/230/<time> --storage local-lvm",
     "pct set 230 --net0 name=eth0,bridge=vmbr0,firewall=1,ip=192.168.10.100/24,gw=192.168.10.1 --memory 1024 --onboot 1",
     "pct start 230",
-    "pct restore 210 /mnt/backup/offsite/sthilaire/dump/vzdump-lxc-210-2026_11_24-01_00_00.tar.gz --storage local-lvm",
+    "pct restore 210 pbs-sthilaire:backup/ct/210/<time> --storage local-lvm",
     "pct set 210 --net0 name=eth0,bridge=vmbr0,firewall=1,ip=192.168.10.101/24,gw=192.168.10.1 --memory 4096 --onboot 1",
     "pct start 210",
-    "pvesh create /cluster/backup --id failover-sthilaire --schedule *-*-* 03:30 --vmid 230,210 --storage backup --mode snapshot --compress gzip --prune-backups keep-daily=7",
+    "pvesh create /cluster/backup --id failover-sthilaire --schedule *-*-* 03:30 --vmid 230,210 --storage pbs --mode snapshot --pbs-change-detection-mode metadata",
   ]);
   assert.ok(box.calls().filter((c) => c.startsWith("ssh ")).every((c) => c.startsWith("ssh root@192.168.10.2 ")), "everything happens on the survivor");
+});
+
+test("a misspelt PBS option in a step fails the run at that step", (t) => {
+  const box = sandbox(t, "rouans", [110]);
+  // The stand-in refuses what PBS would: an option it does not document.
+  const r = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--yes", "--from", "5"], { PBS_STANDIN_EXTRA: "" });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const bad = spawnSync(join(STANDINS, "proxmox-backup-debug"), ["api", "create", "/pull", "--store", "backup", "--remote-store", "backup", "--transfer-lats", "1"], {
+    encoding: "utf8",
+    env: { ...process.env, STANDIN_LOG: box.log },
+  });
+  assert.equal(bad.status, 255);
+  assert.match(bad.stderr, /'transfer-lats': schema does not allow additional properties/);
 });

@@ -1,7 +1,7 @@
 /**
  * The runbook's decisions from the real specs and the real offline plans: every
  * --target exists in its stack's plan for every site and mode, the estimates,
- * the exact order of steps, the use of the status file, and bad input.
+ * the exact order of steps, the use of the survivor's PBS listing, and bad input.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { planStacks } from "../../scripts/lib/offline-plan";
 import { formatProblem } from "../../src/problems";
 import { validateSiteSpecs } from "../../src/program";
 import { type RunbookContext, type RunbookRequest, planRunbook } from "../../src/runbook/runbook";
-import type { PullStatus } from "../../src/runbook/status-file";
+import type { PbsReport } from "../../src/status/pbs-report";
 import { allSites } from "../../stacks/sites";
 import { PROJECT_ROOT } from "../helpers/stacks";
 
@@ -33,29 +33,22 @@ const request = (lost: string, mode: string, extra: Partial<RunbookRequest> = {}
   only: [],
   diskPath: "/media/retzien-carry",
   allowStale: false,
-  now: new Date("2026-11-24T08:00:00Z"),
   ...extra,
 });
 
-/** A status as the pull writes it, about `site`, finished at 05:00 UTC the same morning. */
-export function statusOf(site: string, guests: { vmid: number; bytes: number; ageHours?: number; stale?: boolean }[]): PullStatus {
+const NOW = Date.parse("2026-11-24T08:00:00Z") / 1000;
+
+/** The survivor's PBS listing of its copies of `site`: one snapshot per guest, `hoursAgo` before NOW. */
+export function reportOf(site: string, guests: { vmid: number; bytes: number; hoursAgo?: number }[], now = NOW): PbsReport {
   return {
-    version: 1,
-    peer: site,
-    startedAt: "2026-11-24T04:00:00Z",
-    finishedAt: "2026-11-24T05:00:00Z",
-    ok: true,
-    dryRun: false,
-    bytesOnWire: 1,
+    version: 2,
+    now,
+    datastore: { name: "backup", totalBytes: 920 * 1024 ** 3, usedBytes: 600 * 1024 ** 3, availBytes: 320 * 1024 ** 3 },
+    namespaces: {
+      [site]: guests.map((g) => ({ type: "ct" as const, id: String(g.vmid), time: NOW - (g.hoursAgo ?? 7) * 3600, sizeBytes: g.bytes, verified: "ok" as const, protected: false })),
+    },
+    jobs: [],
     errors: [],
-    guests: guests.map((g) => ({
-      vmid: g.vmid,
-      type: "lxc",
-      newestCopy: `vzdump-lxc-${g.vmid}-2026_11_24-01_00_00.tar.gz`,
-      newestCopyBytes: g.bytes,
-      ageHours: g.ageHours ?? 6,
-      stale: g.stale ?? false,
-    })),
   };
 }
 
@@ -64,6 +57,13 @@ for (const lost of ["rouans", "sthilaire"]) {
     test(`${lost} ${mode}: every --target the runbook emits is in its stack's plan`, async () => {
       const p = await plans();
       const result = planRunbook(request(lost, mode), { sites, plans: p, sshOf });
+      if (lost === "rouans" && mode === "failover") {
+        // sthilaire's 16 GiB hold its own containers and its PBS: no room for the web.
+        assert.deepEqual(result.ok ? [] : result.problems.map(formatProblem), [
+          'failover of web onto sthilaire: memory: found "2048 MiB needed", expected at most 0 MiB free (10240 MiB for containers beside Proxmox and PBS, 10240 MiB used by sthilaire\'s own)',
+        ]);
+        return;
+      }
       assert.ok(result.ok, result.ok ? "" : result.problems.map(formatProblem).join("\n"));
       const pulumiSteps = result.runbook.steps.filter((s) => s.argv?.[0] === "pulumi");
       if (mode !== "failover") assert.ok(pulumiSteps.length >= 3, "rebuilds go through pulumi");
@@ -85,46 +85,64 @@ test("rouans rebuild: the exact steps, in order", async () => {
     result.runbook.steps.map((s) => [s.title, s.minutes, s.destructive, s.argv?.slice(0, 4).join(" ") ?? "by hand"]),
     [
       ["Install Proxmox VE on the spare hardware at Rouans", 60, false, "by hand"],
-      ["Recreate the local backup storage backup", 1, false, "ssh -o BatchMode=yes root@192.168.10.2"],
-      ["Foundation: the provider, the LXC template, the storages over the other site's copies", 10, true, "pulumi up --stack rouans"],
-      ["Bring the newest copies back from sthilaire (90.0 GiB over its 17 Mbit/s upload)", 843, false, "ssh -A -o BatchMode=yes"],
-      ["Restore web (110) onto its own volumes", 20, true, "ssh -o BatchMode=yes root@192.168.10.2"],
+      ["Foundation: the provider, the template, PBS (install, datastore, tokens, jobs, storages), the site link, the pulls", 15, true, "pulumi up --stack rouans"],
+      ["sthilaire trusts the new rouans: its site-link key, its PBS certificate and token", 2, true, "pulumi up --stack sthilaire"],
+      ["On sthilaire: let the new rouans read its own copies, for the transfer back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
+      // 120 GiB of data x 0.6 stored, over sthilaire's 17 Mbit/s upload (rouans downloads 90).
+      ["Pull the newest copies back from sthilaire (72.0 GiB of chunks at 17 Mbit/s)", 674, false, "ssh -o BatchMode=yes root@192.168.10.2"],
+      ["On sthilaire: take the read grant back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
+      ["Restore web (110) onto its own volumes", 26, true, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["Start web (110)", 5, false, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["Read what now runs into the state", 3, false, "pulumi refresh --stack rouans"],
-      ["Containers, nightly backup and offsite pull back under the program", 7, true, "pulumi up --stack rouans"],
-      ["sthilaire trusts the new host key of rouans and authorises its new pull key", 2, true, "pulumi up --stack sthilaire"],
-      ["Check: containers running, backup scheduled, pull timer active", 2, false, "ssh -o BatchMode=yes root@192.168.10.2"],
+      ["Containers and the nightly backup back under the program", 7, true, "pulumi up --stack rouans"],
+      ["Check: containers running, backup scheduled, the pull of the other site in place", 2, false, "ssh -o BatchMode=yes root@192.168.10.2"],
     ],
   );
+  const steps = result.runbook.steps;
+  assert.equal(steps[3]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull'");
   assert.equal(
-    result.runbook.steps[4]?.argv?.[4],
-    `pct restore 110 "$(ls -1 /mnt/backup/dump/vzdump-lxc-110-*.tar.* | grep -v '\\.notes$' | sort | tail -n 1)" --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1`,
+    steps[4]?.argv?.[4],
+    "proxmox-backup-debug api create /pull --remote sthilaire --remote-store backup --remote-ns rouans --store backup --ns rouans --max-depth 0 --transfer-last 1 --owner 'pve@pbs!vzdump'",
   );
+  assert.equal(steps[5]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' --delete true");
+  assert.equal(
+    steps[6]?.argv?.[4],
+    `pct restore 110 "$(pvesm list pbs --vmid 110 | awk 'NR > 1 { print $1 }' | sort | tail -n 1)" --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1`,
+  );
+  // The foundation brings PBS and the link back first, with every resource under them.
+  const foundation = (steps[1]?.argv ?? []).filter((_, i, a) => a[i - 1] === "--target");
+  for (const name of ["rouans-proxmox", "rouans-template", "rouans-pbs", "rouans-pbs-install", "rouans-pbs-storage", "rouans-link-key", "rouans-pull-sthilaire-remote"]) {
+    assert.ok(foundation.some((u) => u.endsWith(`::${name}`)), name);
+  }
+  assert.ok(!foundation.some((u) => u.includes("ContainerLegacy")), "no container in the foundation");
 });
 
-test("the estimate states which path meets the two-hour target for each site", async () => {
+test("the estimate states which path meets the two-hour target for each site, and why a failover cannot be taken", async () => {
   const p = await plans();
   const summary = (lost: string) => {
     const r = planRunbook(request(lost, "disk"), { sites, plans: p, sshOf });
     assert.ok(r.ok);
-    return [r.runbook.estimates.map((e) => [e.mode, e.minutes, e.meetsTarget]), r.runbook.recommended?.mode];
+    return [r.runbook.estimates.map((e) => [e.mode, e.minutes, e.meetsTarget, e.why ?? ""]), r.runbook.recommended?.mode];
   };
-  assert.deepEqual(summary("rouans"), [[["failover", 58, true], ["rebuild", 953, false], ["disk", 161, false]], "failover"]);
-  assert.deepEqual(summary("sthilaire"), [[["failover", 69, true], ["rebuild", 1507, false], ["disk", 295, false]], "failover"]);
+  assert.deepEqual(summary("rouans"), [
+    [
+      ["failover", 0, false, 'failover of web onto sthilaire: memory: found "2048 MiB needed", expected at most 0 MiB free (10240 MiB for containers beside Proxmox and PBS, 10240 MiB used by sthilaire\'s own)'],
+      ["rebuild", 796, false, ""],
+      ["disk", 181, false, ""],
+    ],
+    "disk",
+  ]);
+  // sthilaire's 431 GiB of chunks come back over rouans' 50 Mbit/s upload into sthilaire's 40 Mbit/s download: the download is the bottleneck.
+  assert.deepEqual(summary("sthilaire"), [[["failover", 77, true, ""], ["rebuild", 1940, false, ""], ["disk", 406, false, ""]], "failover"]);
 });
 
-test("with the pull's status file: exact archive names, and sizes as held", async () => {
-  const status = statusOf("rouans", [{ vmid: 110, bytes: 40 * 1024 ** 3 }]);
-  const r = planRunbook(request("rouans", "rebuild"), { sites, plans: await plans(), sshOf, status: { status, source: "status.json" } });
+test("with the survivor's PBS listing: the exact snapshots, and sizes as held", async () => {
+  const status = { report: reportOf("rouans", [{ vmid: 110, bytes: 40 * 1024 ** 3 }]), source: "sthilaire's PBS" };
+  const r = planRunbook(request("rouans", "rebuild"), { sites, plans: await plans(), sshOf, status });
   assert.ok(r.ok);
-  const bring = r.runbook.steps[3];
-  assert.equal(bring?.title, "Bring the newest copies back from sthilaire (40.0 GiB over its 17 Mbit/s upload)");
-  assert.match(
-    bring?.argv?.at(-1) ?? "",
-    /^rsync -a --partial --progress \/mnt\/backup\/offsite\/rouans\/dump\/vzdump-lxc-110-2026_11_24-01_00_00\.tar\.gz \/mnt\/backup\/offsite\/rouans\/dump\/vzdump-lxc-110-2026_11_24-01_00_00\.log \/mnt\/backup\/offsite\/rouans\/dump\/vzdump-lxc-110-2026_11_24-01_00_00\.tar\.gz\.notes root@rouans\.retzien\.fr:\/mnt\/backup\/dump\/$/,
-  );
-  assert.equal(r.runbook.steps[4]?.argv?.[4], "pct restore 110 /mnt/backup/dump/vzdump-lxc-110-2026_11_24-01_00_00.tar.gz --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1");
-  assert.equal(r.runbook.steps[4]?.minutes, 9);
+  assert.equal(r.runbook.steps[4]?.title, "Pull the newest copies back from sthilaire (24.0 GiB of chunks at 17 Mbit/s)");
+  assert.equal(r.runbook.steps[6]?.argv?.[4], "pct restore 110 pbs:backup/ct/110/2026-11-24T01:00:00Z --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1");
+  assert.equal(r.runbook.steps[6]?.minutes, 9);
 });
 
 test("a failover of what does not fit is named, and --only picks what does", async () => {
@@ -133,33 +151,40 @@ test("a failover of what does not fit is named, and --only picks what does", asy
   assert.ok(whole.ok);
   assert.deepEqual(whole.runbook.services.map((c) => c.name), ["relay", "mail"]);
   assert.deepEqual(whole.runbook.leftOut?.services.map((c) => c.name), ["nextcloud"]);
+  assert.deepEqual(whole.runbook.steps.map((s) => s.argv?.[4] ?? "by hand").slice(0, 4), [
+    "proxmox-backup-manager sync-job update pull-sthilaire --delete schedule",
+    `pct restore 230 "$(pvesm list pbs-sthilaire --vmid 230 | awk 'NR > 1 { print $1 }' | sort | tail -n 1)" --storage local-lvm`,
+    "pct set 230 --net0 name=eth0,bridge=vmbr0,firewall=1,ip=192.168.10.100/24,gw=192.168.10.1 --memory 1024 --onboot 1",
+    "pct start 230",
+  ]);
   const chosen = planRunbook(request("sthilaire", "failover", { only: ["nextcloud"] }), { sites, plans: p, sshOf });
   assert.deepEqual(chosen.ok ? [] : chosen.problems.map(formatProblem), [
     'failover of nextcloud onto rouans: disk: found "1032 GiB of volumes", expected one datastore with that much free (largest: local-lvm with 348 GiB)',
   ]);
 });
 
-test("bad requests and bad status files are refused with every reason", async () => {
+test("bad requests and bad PBS listings are refused with every reason", async () => {
   const p = await plans();
-  const refused = (req: RunbookRequest, status?: PullStatus) => {
-    const r = planRunbook(req, { sites, plans: p, sshOf, ...(status ? { status: { status, source: "status.json" } } : {}) });
+  const refused = (req: RunbookRequest, report?: PbsReport) => {
+    const r = planRunbook(req, { sites, plans: p, sshOf, ...(report ? { status: { report, source: "sthilaire's PBS" } } : {}) });
     return r.ok ? [] : r.problems.map(formatProblem);
   };
   assert.deepEqual(refused(request("nantes", "rebuild")), ['--lost: found "nantes", expected one of the sites: rouans, sthilaire']);
   assert.deepEqual(refused(request("rouans", "teleport")), ['--mode: found "teleport", expected one of failover, rebuild, disk']);
   assert.deepEqual(refused(request("rouans", "rebuild", { only: ["mail"] })), ['--only: found "mail", expected a service of rouans: web']);
-  assert.deepEqual(refused(request("sthilaire", "rebuild"), statusOf("sthilaire", [{ vmid: 210, bytes: 1 }])), [
-    'status.json.guests[230]: found "no copy", expected a tested copy of every guest to restore',
-    'status.json.guests[220]: found "no copy", expected a tested copy of every guest to restore',
+  const partial = { ...reportOf("sthilaire", [{ vmid: 210, bytes: 1 }]), datastore: null };
+  assert.deepEqual(
+    planRunbook(request("sthilaire", "rebuild"), { sites, plans: p, sshOf, status: { report: partial, source: "rouans's PBS" } }).ok ? [] : ["refused"],
+    ["refused"],
+  );
+  assert.deepEqual(refused(request("rouans", "disk"), reportOf("rouans", [{ vmid: 110, bytes: 1, hoursAgo: 50 }])), [
+    'sthilaire\'s PBS: rouans/ct/110: found "a copy 50 h old", expected one within 36 h (or --allow-stale, knowing 50 h of data would be lost)',
   ]);
-  assert.deepEqual(refused(request("rouans", "disk"), statusOf("rouans", [{ vmid: 110, bytes: 1, ageHours: 50, stale: true }])), [
-    'status.json.guests[110]: found "a copy 50 h old", expected a fresh copy (or --allow-stale, knowing 50 h of data would be lost)',
+  assert.deepEqual(refused(request("rouans", "disk"), reportOf("rouans", [{ vmid: 110, bytes: 1, hoursAgo: -48 }])), [
+    'sthilaire\'s PBS: rouans/ct/110: found "only snapshots dated after the survivor\'s clock", expected a copy of every guest to restore',
   ]);
-  assert.deepEqual(refused(request("rouans", "disk", { now: new Date("2026-11-27T08:00:00Z") }), statusOf("rouans", [{ vmid: 110, bytes: 1 }])), [
-    'status.json.finishedAt: found "a last pull 75.0 h ago", expected one within 36 h (or --allow-stale, knowing the copies may be old)',
+  assert.deepEqual(refused(request("rouans", "disk"), reportOf("sthilaire", [{ vmid: 110, bytes: 1 }])), [
+    'sthilaire\'s PBS: namespace rouans: found "no answer", expected the survivor\'s PBS listing of the copies of rouans',
   ]);
-  assert.deepEqual(refused(request("rouans", "disk"), { ...statusOf("rouans", [{ vmid: 110, bytes: 1 }]), peer: "sthilaire" }), [
-    'status.json.peer: found "sthilaire", expected the status of the copies of rouans',
-  ]);
-  assert.deepEqual(refused(request("rouans", "disk", { allowStale: true }), statusOf("rouans", [{ vmid: 110, bytes: 1, ageHours: 50, stale: true }])), []);
+  assert.deepEqual(refused(request("rouans", "disk", { allowStale: true }), reportOf("rouans", [{ vmid: 110, bytes: 1, hoursAgo: 50 }])), []);
 });
