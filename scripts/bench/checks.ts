@@ -40,6 +40,7 @@ export function missingFields(value: unknown, path = "$"): string[] {
   return [];
 }
 
+/** The checks that must hold on any machine; none of them is about timing beyond "positive". */
 export function consistencyChecks(doc: Omit<BenchDocument, "checks" | "goals">): Check[] {
   const checks: Check[] = [];
   const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
@@ -49,12 +50,23 @@ export function consistencyChecks(doc: Omit<BenchDocument, "checks" | "goals">):
     doc.plan.committed.resources > 0 && sizes.every((s, i) => s.resources > (i === 0 ? 0 : (sizes[i - 1] as { resources: number }).resources)),
     sizes.map((s) => `${s.containers}: ${s.resources}`).join(", "),
   );
-  add("plan: every time is positive", [doc.plan.committed, ...sizes].every((t) => t.planMsMedian > 0 && t.wallMsMedian >= t.planMsMedian), "");
+  const badTimes = [doc.plan.committed, ...sizes].filter((t) => !(t.planMsMedian > 0 && t.wallMsMedian >= t.planMsMedian));
+  add(
+    "plan: every time is positive, the process at least as long as the plan inside it",
+    badTimes.length === 0,
+    badTimes.map((t) => `${t.what}: plan ${t.planMsMedian} ms, wall ${t.wallMsMedian} ms`).join(", "),
+  );
   const missing = missingFields(doc);
   add("every figure is present and finite", missing.length === 0, missing.join(", "));
   return checks;
 }
 
+/** 0 when every consistency check holds, 1 when one fails (and when there are none: a run that checked nothing proved nothing). */
+export function exitCode(checks: readonly Check[]): 0 | 1 {
+  return checks.length > 0 && checks.every((c) => c.ok) ? 0 : 1;
+}
+
+/** The goals, each with its measured value; `met` never decides the exit code. */
 export function goals(doc: Omit<BenchDocument, "checks" | "goals">): Goal[] {
   const g = doc.plan.growth;
   return [

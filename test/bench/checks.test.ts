@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type BenchDocument, consistencyChecks, goals, missingFields } from "../../scripts/bench/checks";
+import { type BenchDocument, consistencyChecks, exitCode, goals, missingFields } from "../../scripts/bench/checks";
 
 function doc(committedResources = 62, sizes: [number, number, number][] = [[10, 73, 800], [250, 1003, 2400]]): Omit<BenchDocument, "checks" | "goals"> {
   const timing = (containers: number | null, resources: number, ms: number) => ({
@@ -32,6 +32,23 @@ test("consistent figures pass every check", () => {
 test("a plan that declared nothing, or less for a bigger site, fails the run", () => {
   assert.deepEqual(failed(doc(0)), ["plan: every run declared resources, more for more containers"]);
   assert.deepEqual(failed(doc(62, [[10, 73, 800], [250, 70, 2400]])), ["plan: every run declared resources, more for more containers"]);
+});
+
+test("a time of zero, or a process shorter than the plan inside it, fails the run and names it", () => {
+  const d = doc();
+  const zero = { ...d, plan: { ...d.plan, committed: { ...d.plan.committed, planMsMedian: 0 } } };
+  const inverted = { ...d, plan: { ...d.plan, sites: [d.plan.sites[0], { ...d.plan.sites[1], wallMsMedian: 100 }] } } as typeof d;
+  for (const broken of [zero, inverted]) {
+    const bad = consistencyChecks(broken).filter((c) => !c.ok);
+    assert.deepEqual(bad.map((c) => c.check), ["plan: every time is positive, the process at least as long as the plan inside it"]);
+  }
+  assert.equal(consistencyChecks(inverted).find((c) => !c.ok)?.detail, "250: plan 2400 ms, wall 100 ms");
+});
+
+test("the exit code is 0 only when every check holds, 1 when one fails or none ran", () => {
+  assert.equal(exitCode(consistencyChecks(doc())), 0);
+  assert.equal(exitCode(consistencyChecks(doc(0))), 1);
+  assert.equal(exitCode([]), 1);
 });
 
 test("a figure that went missing fails the run", () => {
