@@ -1,12 +1,13 @@
 /**
  * The infrastructure picture as Graphviz DOT text, built from the offline plan
- * (what the program declares: containers, backup jobs, offsite directions) and
+ * (what the program declares: containers, backup jobs, the PBS datastores and
+ * the pulls between them, with the planner's verdicts) and
  * the validated site specs (the host facts the plan does not carry). Pure and
  * ordered by stable keys, so the same plan always gives the same text: CI
  * compares the committed SVG with a fresh rendering of it.
  */
 import { z } from "zod";
-import type { SiteSpec } from "../../src/spec/schema";
+import type { SiteSpec } from "../../src/site/schema";
 
 /** The part of a planned stack the picture reads (a `PlannedStack` fits). */
 export interface DiagramStack {
@@ -15,7 +16,7 @@ export interface DiagramStack {
 }
 
 /** The host facts the picture shows, from a validated spec (a `SiteSpec` fits). */
-export type DiagramSite = Pick<SiteSpec, "name" | "location" | "host" | "uplink" | "offsite">;
+export type DiagramSite = Pick<SiteSpec, "name" | "location" | "host" | "uplink">;
 
 /** Container names that carry the mail path; the picture is wrong without them. */
 export const MAIL_SERVICES = { relay: "relay", mail: "mail" } as const;
@@ -26,13 +27,23 @@ const outputsSchema = z.object({
     z.string(),
     z.object({ vmid: z.number().int(), hostname: z.string(), ipv4: z.string(), ipv6: z.string().optional() }),
   ),
-  nightlyBackup: z.object({ jobId: z.string(), schedule: z.string(), vmids: z.array(z.number().int()) }),
-  offsiteDirections: z.array(
-    z.object({ source: z.string(), holder: z.string(), budgetMbps: z.number(), window: z.string(), nightlyGiB: z.number(), fits: z.boolean() }),
-  ),
+  nightlyBackup: z.object({ jobId: z.string(), schedule: z.string(), vmids: z.array(z.number().int()), storage: z.string() }),
+  backupPlan: z.object({
+    datastore: z.object({
+      datastore: z.string(),
+      sizeGiB: z.number(),
+      totalGiB: z.number(),
+      usedShare: z.number(),
+      fits: z.boolean(),
+      namespaces: z.array(z.object({ namespace: z.string(), role: z.enum(["own", "copies"]), totalGiB: z.number() })),
+    }),
+    syncs: z.array(
+      z.object({ source: z.string(), holder: z.string(), budgetMbps: z.number(), schedule: z.string(), newChunksGiB: z.number(), end: z.string(), fits: z.boolean() }),
+    ),
+  }),
 });
 type Outputs = z.infer<typeof outputsSchema>;
-type Direction = Outputs["offsiteDirections"][number];
+type Direction = Outputs["backupPlan"]["syncs"][number];
 
 /** A DOT double-quoted string; `\n` in `text` becomes a centred line break. */
 function q(text: string): string {
@@ -48,7 +59,7 @@ const id = {
   host: (site: string) => `${site}/host`,
   container: (site: string, service: string) => `${site}/${service}`,
   backup: (site: string) => `${site}/nightly-backup`,
-  copies: (holder: string, source: string) => `${holder}/copies-of-${source}`,
+  pbs: (site: string) => `${site}/pbs`,
 };
 
 function parseOutputs(stack: DiagramStack): Outputs {
@@ -67,7 +78,7 @@ function uniqueDirections(all: readonly Direction[]): Direction[] {
     const key = `${d.source}->${d.holder}`;
     const seen = byKey.get(key);
     if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(d)) {
-      throw new Error(`diagram: the stacks disagree about offsite ${key}: ${JSON.stringify(seen)} vs ${JSON.stringify(d)}`);
+      throw new Error(`diagram: the stacks disagree about the pull ${key}: ${JSON.stringify(seen)} vs ${JSON.stringify(d)}`);
     }
     byKey.set(key, d);
   }
@@ -86,7 +97,7 @@ function siteOfService(service: string, outputs: ReadonlyMap<string, Outputs>): 
   return found[0] as string;
 }
 
-function siteCluster(site: DiagramSite, o: Outputs, held: readonly Direction[]): string[] {
+function siteCluster(site: DiagramSite, o: Outputs): string[] {
   const h = site.host;
   // The host facts are a node, not the cluster's title: edges route around nodes, not titles.
   const hostLabel = [
@@ -107,12 +118,16 @@ function siteCluster(site: DiagramSite, o: Outputs, held: readonly Direction[]):
     lines.push(`    ${q(id.host(site.name))} -> ${q(id.container(site.name, service))} ${attrs({ style: "invis" })};`);
   }
   const b = o.nightlyBackup;
-  const backupLabel = [`nightly backup ${b.jobId}`, b.schedule, `VMIDs ${b.vmids.join(", ")}`].join("\n");
+  const backupLabel = [`nightly backup ${b.jobId}`, `${b.schedule}, to PBS, metadata`, `VMIDs ${b.vmids.join(", ")}`].join("\n");
   lines.push(`    ${q(id.backup(site.name))} ${attrs({ label: backupLabel, shape: "cylinder", style: "filled", fillcolor: "lightyellow" })};`);
-  for (const d of held) {
-    const copies = `copies of ${d.source}\n${site.offsite.basePath}/${d.source}`;
-    lines.push(`    ${q(id.copies(site.name, d.source))} ${attrs({ label: copies, shape: "cylinder", style: "filled", fillcolor: "lightblue" })};`);
-  }
+  const d = o.backupPlan.datastore;
+  const pbsLabel = [
+    `PBS datastore ${d.datastore}`,
+    ...d.namespaces.map((n) => `${n.role === "own" ? "own" : "copies of"} ${n.namespace}: ${n.totalGiB} GiB`),
+    `${d.totalGiB} of ${d.sizeGiB} GiB predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}`,
+  ].join("\n");
+  lines.push(`    ${q(id.pbs(site.name))} ${attrs({ label: pbsLabel, shape: "cylinder", style: "filled", fillcolor: d.fits ? "lightblue" : "mistyrose" })};`);
+  lines.push(`    ${q(id.backup(site.name))} -> ${q(id.pbs(site.name))} ${attrs({ label: "writes", color: "gray40", fontcolor: "gray40" })};`);
   // Dotted: "is in this job". A container left out of the job has no such line.
   for (const [service, c] of containers) {
     if (b.vmids.includes(c.vmid)) {
@@ -125,14 +140,15 @@ function siteCluster(site: DiagramSite, o: Outputs, held: readonly Direction[]):
 
 /**
  * DOT text of the logical schema: one cluster per site (host, uplink, containers,
- * nightly job, the copies it holds), an edge per offsite direction labelled with
- * its budget and window, and the mail path through the relay. Throws a message
+ * nightly job, its PBS datastore with the planner's footprint), an edge per pull
+ * from the source's PBS to the holder's, labelled with its schedule, budget and
+ * the planner's verdict, and the mail path through the relay. Throws a message
  * naming what is missing when the plan lacks an output, a site, or the `relay` /
  * `mail` containers.
  */
 export function buildDot(stacks: readonly DiagramStack[], sites: readonly DiagramSite[]): string {
   const outputs = new Map(stacks.map((s) => [s.stack, parseOutputs(s)] as const));
-  const directions = uniqueDirections(stacks.flatMap((s) => outputs.get(s.stack)?.offsiteDirections ?? []));
+  const directions = uniqueDirections(stacks.flatMap((s) => outputs.get(s.stack)?.backupPlan.syncs ?? []));
   const relaySite = siteOfService(MAIL_SERVICES.relay, outputs);
   const mailSite = siteOfService(MAIL_SERVICES.mail, outputs);
 
@@ -156,24 +172,25 @@ export function buildDot(stacks: readonly DiagramStack[], sites: readonly Diagra
   for (const stack of [...outputs.keys()].sort()) {
     const site = sites.find((s) => s.name === stack);
     if (site === undefined) throw new Error(`diagram: no site spec named ${stack} (specs: ${sites.map((s) => s.name).join(", ")})`);
-    lines.push(...siteCluster(site, outputs.get(stack) as Outputs, directions.filter((d) => d.holder === stack)));
+    lines.push(...siteCluster(site, outputs.get(stack) as Outputs));
   }
   for (const [i, d] of directions.entries()) {
     if (!outputs.has(d.source) || !outputs.has(d.holder)) {
-      throw new Error(`diagram: offsite ${d.source} -> ${d.holder} names a site that is not in the plan (${[...outputs.keys()].join(", ")})`);
+      throw new Error(`diagram: the pull ${d.source} -> ${d.holder} names a site that is not in the plan (${[...outputs.keys()].join(", ")})`);
     }
     const label = [
-      `offsite pull by ${d.holder}`,
-      `${d.budgetMbps} Mbit/s, ${d.window}`,
-      `~${d.nightlyGiB} GiB a night, ${d.fits ? "fits" : "DOES NOT FIT"}`,
+      `pulled by ${d.holder}'s PBS`,
+      `${d.schedule.replace("*-*-* ", "")}-${d.end}, ${d.budgetMbps} Mbit/s`,
+      `~${d.newChunksGiB} GiB of new chunks, ${d.fits ? "fits" : "DOES NOT FIT"}`,
     ].join("\n");
     const color = d.fits ? "blue" : "red";
     // Staggered lengths: the pulls cross between the sites, and labels on one rank would overlap.
     const minlen = String(1 + 2 * i);
-    lines.push(`  ${q(id.backup(d.source))} -> ${q(id.copies(d.holder, d.source))} ${attrs({ label, color, fontcolor: color, penwidth: "1.5", minlen })};`);
+    const ports = i % 2 === 0 ? { tailport: "e", headport: "n" } : { tailport: "s", headport: "w" };
+    lines.push(`  ${q(id.pbs(d.source))} -> ${q(id.pbs(d.holder))} ${attrs({ label, color, fontcolor: color, penwidth: "1.5", minlen, constraint: "false", ...ports })};`);
   }
-  // The nightly jobs level across the sites (newrank allows it through clusters),
-  // so the two pulls cross between them, below.
+  // The nightly jobs level across the sites (newrank allows it through clusters);
+  // each pull, one way and the other, gets its own ports so the two never overlap.
   lines.push(`  { rank=same; ${[...outputs.keys()].sort().map((s) => q(id.backup(s))).join("; ")}; }`, "  { rank=min; internet; outbound; }");
   const relay = q(id.container(relaySite, MAIL_SERVICES.relay));
   const mail = q(id.container(mailSite, MAIL_SERVICES.mail));

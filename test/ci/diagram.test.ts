@@ -1,6 +1,7 @@
 /**
  * `npm run diagram`: the DOT drawn from the real offline plan shows every
- * container, both offsite pulls and the mail path; rendering is byte-for-byte
+ * container, each site's PBS datastore with the planner's footprint, both pulls
+ * and the mail path; rendering is byte-for-byte
  * repeatable; `--check` accepts the committed SVG and refuses any other.
  */
 import { test } from "node:test";
@@ -54,20 +55,16 @@ test("each site's cluster shows its host, uplink, every container with VMID and 
       assert.match(cluster, new RegExp(`"${site.name}/${c.name}" \\[label="${c.name} {2}\\(VMID ${c.vmid}\\)\\\\n${c.hostname} {2}${c.network.ipv4}`), `${site.name}/${c.name}`);
     }
     const vmids = site.containers.map((c) => c.vmid).sort((a, b) => a - b).join(", ");
-    assert.ok(cluster.includes(`nightly backup nightly-${site.name}\\n${site.backup.schedule}\\nVMIDs ${vmids}`), `${site.name} job`);
+    assert.ok(cluster.includes(`nightly backup nightly-${site.name}\\n${site.backup.schedule}, to PBS, metadata\\nVMIDs ${vmids}`), `${site.name} job`);
+    assert.ok(cluster.includes(`"${site.name}/pbs" [label="PBS datastore backup\\n`), `${site.name} PBS`);
+    assert.match(cluster, /702\.1 of 920 GiB predicted \(76 %\)", shape="cylinder"/);
   }
 });
 
-test("both offsite pulls are edges from the source's job to the holder's copies, with budget and window", async () => {
-  const stacks = await planned();
-  const dot = buildDot(stacks, sites);
-  const directions = (stacks[0]?.outputs["offsiteDirections"] ?? []) as { source: string; holder: string; budgetMbps: number; window: string }[];
-  assert.deepEqual(directions.map((d) => `${d.source}->${d.holder}`).sort(), ["rouans->sthilaire", "sthilaire->rouans"]);
-  for (const d of directions) {
-    const edge = `"${d.source}/nightly-backup" -> "${d.holder}/copies-of-${d.source}" [label="offsite pull by ${d.holder}\\n${d.budgetMbps} Mbit/s, ${d.window}`;
-    assert.ok(dot.includes(edge), edge);
-    assert.ok(clusterOf(dot, d.holder).includes(`"${d.holder}/copies-of-${d.source}"`), `copies of ${d.source} inside ${d.holder}`);
-  }
+test("both pulls are edges from the source's PBS to the holder's, with schedule, budget and the planner's verdict", async () => {
+  const dot = buildDot(await planned(), sites);
+  assert.match(dot, /^ {2}"sthilaire\/pbs" -> "rouans\/pbs" \[label="pulled by rouans's PBS\\n02:45-03:47, 13\.6 Mbit\/s\\n~5\.25 GiB of new chunks, fits", color="blue"/m);
+  assert.match(dot, /^ {2}"rouans\/pbs" -> "sthilaire\/pbs" \[label="pulled by sthilaire's PBS\\n01:30-01:36, 40 Mbit\/s\\n~1\.44 GiB of new chunks, fits", color="blue"/m);
 });
 
 test("the mail path: internet -> relay -> mail, and mail -> relay -> outbound, the relay at St Hilaire", async () => {
@@ -90,13 +87,17 @@ test("a plan without the relay, or without an output, is refused with what is mi
   assert.throws(() => buildDot(noJob, sites), /^Error: diagram: stack rouans does not have the outputs the picture reads \(outputs\.nightlyBackup: /);
 });
 
-test("a pull that does not fit its window is drawn red and says so", async () => {
+test("a pull that does not fit its window is drawn red and says so, a datastore that does not fit likewise", async () => {
   const tight = await editedStacks((o) => {
     for (const outputs of Object.values(o)) {
-      for (const d of outputs["offsiteDirections"] as { source: string; fits: boolean }[]) if (d.source === "sthilaire") d.fits = false;
+      const plan = outputs["backupPlan"] as { syncs: { source: string; fits: boolean }[] };
+      for (const d of plan.syncs) if (d.source === "sthilaire") d.fits = false;
     }
+    (o["rouans"]?.["backupPlan"] as { datastore: { fits: boolean } }).datastore.fits = false;
   });
-  assert.match(buildDot(tight, sites), /"sthilaire\/nightly-backup" -> "rouans\/copies-of-sthilaire" \[label="[^"]*DOES NOT FIT", color="red"/);
+  const dot = buildDot(tight, sites);
+  assert.match(dot, /"sthilaire\/pbs" -> "rouans\/pbs" \[label="[^"]*DOES NOT FIT", color="red"/);
+  assert.match(dot, /"rouans\/pbs" \[label="[^"]*, DOES NOT FIT", shape="cylinder", style="filled", fillcolor="mistyrose"\]/);
 });
 
 test("rendering is deterministic and carries no Graphviz version stamp", async () => {
