@@ -75,7 +75,7 @@ const CASES: Case[] = [
   {
     title: "a root disk on a datastore that does not exist",
     breakSites: (s) => void (container(s.rouans, "web")["rootDisk"] = { datastore: "local-zfs", sizeGiB: 32 }),
-    expected: ['sites.rouans.containers[web].rootDisk.datastore: found "local-zfs", expected one of this site\'s datastores (local, local-lvm, data, backup)'],
+    expected: ['sites.rouans.containers[web].rootDisk.datastore: found "local-zfs", expected one of this site\'s datastores (local, local-lvm, data)'],
   },
   {
     title: "a misspelt key",
