@@ -9,6 +9,7 @@ import { type Problem, problem } from "../problems";
 import { dailyMinuteOf, parseCalendarEvent } from "../rules/calendar";
 import type { SiteSpec } from "../site/schema";
 import { type PairingEntry, validatePairing } from "./pairing";
+import { LINK_PREFIX } from "./site-link";
 
 /** One direction: `holder`'s PBS pulls `source`'s namespace over `source`'s upload. */
 export interface SyncDirection {
@@ -40,13 +41,19 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
 /**
  * Validates what the cross-site copies need of the sites: the pairing itself, a
  * daily backup schedule at each source (the pull is scheduled after it), and
- * site-link addresses that no two sites share.
+ * site-link addresses in one network that no two sites share.
  */
 export function validateOffsite(table: readonly PairingEntry[], sites: readonly SiteSpec[]): Problem[] {
   const problems = validatePairing(table, sites.map((s) => s.name));
   const linkOwners = new Map<string, string>();
+  // Every tunnel address in one /24 (the link's prefix): each host routes the others through it.
+  const network = (address: string) => address.split(".").slice(0, 3).join(".");
+  const first = sites[0];
   for (const site of sites) {
     const path = `sites.${site.name}.siteLink.address`;
+    if (first !== undefined && network(site.siteLink.address) !== network(first.siteLink.address)) {
+      problems.push(problem(path, site.siteLink.address, `an address in ${network(first.siteLink.address)}.0/${LINK_PREFIX}, the site link's network (as ${first.name}'s)`));
+    }
     const owner = linkOwners.get(site.siteLink.address);
     if (owner !== undefined) problems.push(problem(path, site.siteLink.address, `an address not already used (${owner} has it)`));
     else linkOwners.set(site.siteLink.address, path);

@@ -101,6 +101,14 @@ test("each direction: the holder's PBS pulls the source's namespace through the 
   assert.equal(directionsOf(PAIRING, [rouans, slowDown])[1]?.budgetMbps, 20);
 });
 
+test("a site-link address outside the link's network is refused", () => {
+  const far = structuredClone(sthilaire);
+  far.siteLink.address = "10.78.0.2";
+  assert.deepEqual(validateOffsite(PAIRING, [rouans, far]).map(formatProblem), [
+    'sites.sthilaire.siteLink.address: found "10.78.0.2", expected an address in 10.77.0.0/24, the site link\'s network (as rouans\'s)',
+  ]);
+});
+
 test("two sites on one site-link address are refused", () => {
   const clash = structuredClone(sthilaire);
   clash.siteLink.address = rouans.siteLink.address;
