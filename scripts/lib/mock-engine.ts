@@ -29,6 +29,8 @@ export interface RecordedResource {
   readonly provider: string;
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
+  /** A replacement deletes the old resource before creating the new one. */
+  readonly deleteBeforeReplace: boolean;
   readonly ignoreChanges: string[];
   /** Every resource this one waits for: explicit `dependsOn` and the sources of its inputs. */
   readonly dependsOn: string[];
@@ -109,6 +111,7 @@ interface RegisterRequest {
   getProvider(): string;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getDeletebeforereplace?(): boolean;
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getImportid?(): string;
@@ -155,6 +158,7 @@ function patchMockMonitor(): void {
       provider: req.getProvider(),
       protect: read ? false : req.getProtect(),
       retainOnDelete: read ? false : req.getRetainondelete(),
+      deleteBeforeReplace: read ? false : (req.getDeletebeforereplace?.() ?? false),
       ignoreChanges: read ? [] : [...req.getIgnorechangesList()],
       dependsOn: read ? [] : [...req.getDependenciesList()].sort(),
       inputs: maskValue(props?.toJavaScript() ?? {}) as Record<string, unknown>,

@@ -23,6 +23,8 @@ export interface PlannedResource {
   /** Provider reference (`urn::id`) for custom resources, `""` otherwise. */
   readonly provider: string;
   readonly retainOnDelete: boolean;
+  /** A replacement deletes the old resource first (a container keeps its VMID). */
+  readonly deleteBeforeReplace: boolean;
   /** Existing resource adopted by the next `pulumi up` (`<node>/<vmid>`), `""` if none. */
   readonly importId: string;
 }
@@ -62,6 +64,7 @@ function toPlanned(r: RecordedResource): PlannedResource {
     inputs: r.inputs,
     provider: r.provider,
     retainOnDelete: r.retainOnDelete,
+    deleteBeforeReplace: r.deleteBeforeReplace,
     importId: r.importId,
   };
 }

@@ -59,6 +59,7 @@ function flags(r: PlannedResource): string {
   const out: string[] = [];
   if (r.protect) out.push("protect");
   if (r.retainOnDelete) out.push("retain on delete");
+  if (r.deleteBeforeReplace && !r.protect) out.push("replaces delete-before-create");
   if (r.importId !== "") out.push(`adopt ${r.importId}`);
   if (r.ignoreChanges.length > 0) out.push(`ignoreChanges ${r.ignoreChanges.join(", ")}`);
   return out.length > 0 ? `  [${out.join("; ")}]` : "";

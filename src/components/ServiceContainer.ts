@@ -104,6 +104,9 @@ export class ServiceContainer extends pulumi.ComponentResource {
         // A stateful container holds data that exists nowhere else: any delete or
         // replace (a mount point change, say) fails loudly instead of happening.
         protect: spec.stateful,
+        // A replacement keeps the VMID: Proxmox refuses a second container with it,
+        // so the old one must go first (only stateless ones can be replaced at all).
+        deleteBeforeReplace: true,
         ignoreChanges: [...REPLACING_FIELDS_IGNORED],
         // Adopting a running container: the engine reads it and refuses if it
         // differs from the spec, rather than creating a twin.

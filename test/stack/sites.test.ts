@@ -102,6 +102,15 @@ test("sthilaire's containers: VMIDs, memory, mount points with backup, protect o
   for (const c of ofType(run, TYPES.container)) assert.deepEqual(c.ignoreChanges, IGNORED, c.name);
 });
 
+test("a replaced container goes before its successor comes: the VMID cannot be held twice", async () => {
+  const run = await planOf("sthilaire");
+  assert.deepEqual(ofType(run, TYPES.container).map((c) => [c.name, c.deleteBeforeReplace, c.protect]).sort(), [
+    ["sthilaire-mail", true, true],
+    ["sthilaire-nextcloud", true, true],
+    ["sthilaire-relay", true, false],
+  ]);
+});
+
 for (const [stack, schedule, vmids] of [
   ["rouans", "*-*-* 01:00", ["110"]],
   ["sthilaire", "*-*-* 01:30", ["210", "220", "230"]],
