@@ -49,8 +49,11 @@ export function validateSiteSpecs(
     if (parsed.ok) sites.push(parsed.value);
     else problems.push(...parsed.problems);
   }
-  // Cross-field rules need well-formed sites; shape problems are reported first, with them.
-  if (problems.length === 0) problems.push(...validateSites(sites), ...validateOffsite(pairing, sites));
+  // Cross-field rules run on every site that is well-formed, so a shape slip in one
+  // site does not hide the other problems: a volunteer fixes them all in one run.
+  problems.push(...validateSites(sites));
+  // The pairing and the plan need every site.
+  if (problems.length === 0) problems.push(...validateOffsite(pairing, sites));
   // The capacity and night plan needs sites that passed every other rule.
   if (problems.length === 0) problems.push(...backupPlanProblems(planBackups(sites, pairing), sites));
   return { sites, problems };

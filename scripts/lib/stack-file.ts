@@ -5,8 +5,9 @@
  * well-formed stand-in in their place and marks them secret.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
+import { basename, join } from "node:path";
+import { parse, parseDocument } from "yaml";
+import { InvalidInfrastructureError, problem } from "../../src/problems";
 
 /** Stand-ins for secrets in the offline plan: well-formed, obviously fake, never shown (always `[secret]`). */
 export const OFFLINE_SECRET_STANDINS: Readonly<Record<string, string>> = {
@@ -21,9 +22,21 @@ export interface StackFileConfig {
   readonly secretKeys: string[];
 }
 
-/** Parses the text of a stack file. */
+/**
+ * Parses the text of a stack file. A YAML syntax error is a problem naming the
+ * file, line and column (the volunteer's editor goes there), not a parser trace.
+ */
 export function parseStackFile(text: string, fileName: string): StackFileConfig {
-  const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+  const parsed = parseDocument(text);
+  if (parsed.errors.length > 0) {
+    throw new InvalidInfrastructureError(
+      parsed.errors.map((e) => {
+        const at = e.linePos?.[0];
+        return problem(`${basename(fileName)}${at ? `:${at.line}:${at.col}` : ""}`, `a YAML syntax error (${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")})`, "valid YAML: fix that line, or compare with the other site's file");
+      }),
+    );
+  }
+  const doc = (parsed.toJS() ?? {}) as { config?: Record<string, unknown> };
   if (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config))) {
     throw new Error(`${fileName}: "config" must be a map of namespace:key to value`);
   }

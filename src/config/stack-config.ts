@@ -11,7 +11,13 @@ export const SECRET_CONFIG_KEYS = ["apiToken", "sshPrivateKey"] as const;
 
 export const stackConfigSchema = z.strictObject({
   /** Proxmox API, e.g. `https://192.168.10.2:8006/`. */
-  endpoint: z.url({ protocol: /^https$/, error: "an https URL of the Proxmox API, such as https://192.168.10.2:8006/" }),
+  endpoint: z
+    .url({ protocol: /^https$/, error: "an https URL of the Proxmox API, such as https://192.168.10.2:8006/" })
+    // The provider appends /api2/json itself: a path or a query here would reach the wrong URL.
+    .refine((u) => {
+      const url = new URL(u);
+      return url.pathname === "/" && url.search === "" && url.hash === "" && url.username === "" && url.password === "";
+    }, "the Proxmox API's address alone, with no path, query or user, such as https://192.168.10.2:8006/"),
   /** API token `user@realm!name=uuid`; secret. Set with `pulumi config set --secret apiToken`. */
   apiToken: z
     .string()

@@ -133,6 +133,31 @@ export function validateMemory(site: SiteSpec): Problem[] {
   ];
 }
 
+/** A container has no more cores than its host: Proxmox would refuse to start it. */
+export function validateCores(site: SiteSpec): Problem[] {
+  return site.containers
+    .filter((c) => c.cores > site.host.cores)
+    .map((c) => problem(`${containerPath(site, c)}.cores`, c.cores, `at most ${site.host.cores} (the host's cores)`));
+}
+
+/** Paths the container's own system lives in: a volume mounted there would hide or replace it. */
+export const SYSTEM_PATHS = ["/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var"] as const;
+
+/** Mount points hold the service's data, never a path the system owns (or lives under, for the kernel's). */
+export function validateMountPaths(site: SiteSpec): Problem[] {
+  const problems: Problem[] = [];
+  for (const c of site.containers) {
+    for (const m of c.mountPoints) {
+      const path = m.path.replace(/\/+$/, "") || "/";
+      const kernel = ["/proc", "/sys", "/dev"].some((k) => path === k || path.startsWith(`${k}/`));
+      if ((SYSTEM_PATHS as readonly string[]).includes(path) || kernel) {
+        problems.push(problem(`${containerPath(site, c)}.mountPoints[${m.name}].path`, m.path, `a directory of the service's data, such as /srv/${c.name}, not one the system owns (${SYSTEM_PATHS.join(", ")})`));
+      }
+    }
+  }
+  return problems;
+}
+
 /** Every volume sits on a datastore that exists, takes container volumes, and has room for all of them. */
 export function validateDisks(site: SiteSpec): Problem[] {
   const problems: Problem[] = [];
@@ -223,7 +248,9 @@ export function validateSites(sites: readonly SiteSpec[]): Problem[] {
     ...sites.flatMap((site) => [
       ...validateNetwork(site),
       ...validateMemory(site),
+      ...validateCores(site),
       ...validateDisks(site),
+      ...validateMountPaths(site),
       ...validateTemplate(site),
       ...validateBackup(site),
     ]),

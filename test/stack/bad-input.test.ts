@@ -105,6 +105,23 @@ const CASES: Case[] = [
     expected: ["sites.sthilaire.containers[mail].mountPoints[mailboxes].backup: found false, expected true (a data volume is in the nightly backup), or a noBackupReason saying why not"],
   },
   {
+    title: "a container with more cores than its host",
+    breakSites: (s) => void (container(s.rouans, "web")["cores"] = 8),
+    expected: ["sites.rouans.containers[web].cores: found 8, expected at most 4 (the host's cores)"],
+  },
+  {
+    title: "a data volume mounted over a path the system owns",
+    breakSites: (s) => void (((container(s.sthilaire, "mail")["mountPoints"] as Mutable[])[0] as Mutable)["path"] = "/"),
+    expected: [
+      'sites.sthilaire.containers[mail].mountPoints[mailboxes].path: found "/", expected a directory of the service\'s data, such as /srv/mail, not one the system owns (/, /bin, /boot, /dev, /etc, /lib, /lib64, /proc, /run, /sbin, /sys, /tmp, /usr, /var)',
+    ],
+  },
+  {
+    title: "an endpoint with a path and a query",
+    breakConfig: (c) => void (c["retzien-infra:endpoint"] = "https://192.168.10.2:8006/api2/json?x=1"),
+    expected: ['config[rouans].endpoint: found "https://192.168.10.2:8006/api2/json?x=1", expected the Proxmox API\'s address alone, with no path, query or user, such as https://192.168.10.2:8006/'],
+  },
+  {
     title: "a PBS storage id that a datastore already uses",
     breakSites: (s) => void ((s.rouans.backupServer as Mutable)["storageId"] = "local-lvm"),
     expected: ['sites.rouans.backupServer.storageId: found "local-lvm", expected a storage id no datastore of this site uses'],
@@ -172,6 +189,14 @@ const CASES: Case[] = [
     title: "a stack that is no site",
     stack: "nantes",
     expected: ['stack: found "nantes", expected one of the sites: rouans, sthilaire'],
+  },
+  {
+    title: "a shape slip in one site and a cross-field problem in the other, both at once",
+    breakSites: (s) => {
+      container(s.sthilaire, "relay")["cores"] = "two";
+      container(s.rouans, "web")["cores"] = 8;
+    },
+    expected: ['sites.sthilaire.containers[relay].cores: found "two", expected a value of type number', "sites.rouans.containers[web].cores: found 8, expected at most 4 (the host's cores)"],
   },
   {
     title: "problems of specs and config together, all at once",

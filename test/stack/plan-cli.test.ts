@@ -156,6 +156,23 @@ test("a broken stack file makes plan exit 1 naming the stack and key", () => {
   }
 });
 
+test("a YAML slip in a stack file makes plan exit 1 with the file, line and column, and nothing else", () => {
+  const copy = projectCopy();
+  try {
+    const file = join(copy.root, "Pulumi.rouans.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^( {2}retzien-infra:sshAddress: )(.*)$/m, "$1[$2"));
+    const result = runScript("scripts/plan.ts", [], copy.root);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      'Pulumi.rouans.yaml:15:1: found "a YAML syntax error (Flow sequence in block collection must be sufficiently indented and end with a ])", expected valid YAML: fix that line, or compare with the other site\'s file\n',
+    );
+  } finally {
+    copy.remove();
+  }
+});
+
 // A plain child process: no ts-node from the test runner; the fixture registers it as Pulumi does.
 test("the program loads the way `pulumi up` loads it: ts-node, type checking, the project's tsconfig", () => {
   for (const stack of ["rouans", "sthilaire"]) {
