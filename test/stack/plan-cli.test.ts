@@ -37,7 +37,7 @@ test("plan --json: both stacks, every container in its site's backup job, statef
       assert.equal(c.protect, stateful, c.name);
     }
     for (const r of stack.resources) {
-      assert.deepEqual(Object.keys(r).sort(), ["custom", "dependsOn", "ignoreChanges", "importId", "inputs", "name", "parent", "protect", "provider", "retainOnDelete", "type", "urn"]);
+      assert.deepEqual(Object.keys(r).sort(), ["custom", "deleteBeforeReplace", "dependsOn", "ignoreChanges", "importId", "inputs", "name", "parent", "protect", "provider", "retainOnDelete", "type", "urn"]);
     }
   }
 });
