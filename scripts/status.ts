@@ -8,7 +8,7 @@
  * `--ssh SITE=DEST` and `--ssh-config FILE` change how a host is reached (default:
  * `sshUser@sshAddress` from its stack file); `--prefix SITE=DIR` reads a host whose
  * paths are mounted under DIR, `--api SITE=URL` a PBS API elsewhere than the
- * host's own https://localhost:8007 (the tests' fake hosts use both).
+ * host's own https://127.0.0.1:8007 (the tests' fake hosts use both).
  */
 import { resolve } from "node:path";
 import { datastoreFootprints } from "../src/backup/capacity";
@@ -17,7 +17,8 @@ import { directionsOf } from "../src/offsite/directions";
 import { PAIRING } from "../src/offsite/pairing";
 import { formatProblem, problem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
-import { type Glance, type SnapshotGlance, assess } from "../src/status/assess";
+import { assess } from "../src/status/assess";
+import { renderGlance } from "../src/status/render";
 import type { PbsReport } from "../src/status/pbs-report";
 import { allSites } from "../stacks/sites";
 import { parseCommandLine } from "./lib/command-line";
@@ -38,27 +39,6 @@ function pairs(values: readonly string[] | undefined, option: string): Map<strin
     out.set(v.slice(0, i), v.slice(i + 1));
   }
   return out;
-}
-
-const snap = (g: SnapshotGlance | null) => (g === null ? "none" : `${g.time} (${g.ageHours} h${g.verified === "ok" ? ", verified" : ""})`);
-
-function render(glance: Glance): string[] {
-  const lines: string[] = [];
-  for (const s of glance.sites) {
-    lines.push(`${s.site}${s.reachable ? "" : " (UNREACHABLE)"}`);
-    for (const g of s.guests) {
-      const copies = Object.entries(g.copies).map(([holder, c]) => `copy at ${holder}: ${snap(c)}`);
-      lines.push(`  ${`${g.name} (${g.vmid})`.padEnd(18)} home: ${snap(g.home)}; ${copies.join("; ")}`);
-    }
-    for (const j of s.jobs) lines.push(`  ${`${j.kind} ${j.id}`.padEnd(24)} ${j.state === null ? "never ran" : j.state === "OK" ? "ok" : `FAILED: ${j.state}`}${j.endedAt ? `, ${j.endedAt} (${j.ageHours} h ago)` : ""}`);
-    if (s.datastore !== null) {
-      const d = s.datastore;
-      lines.push(`  datastore ${d.name}: ${d.usedGiB} of ${d.totalGiB} GiB used${d.predictedGiB === null ? "" : ` (planner: ${d.predictedGiB} GiB once the retention has filled)`}`);
-    }
-  }
-  lines.push(glance.problems.length === 0 ? "All well." : `Needs attention (${glance.problems.length}):`);
-  for (const p of glance.problems) lines.push(`  - ${p}`);
-  return lines;
 }
 
 async function main(): Promise<number> {
@@ -119,7 +99,7 @@ async function main(): Promise<number> {
   // What the planner expects on disk: its footprint less the share it keeps free.
   const predicted = new Map(datastoreFootprints(sites).map((d) => [d.site, Math.round((d.totalGiB - d.marginGiB) * 10) / 10]));
   const glance = assess(sites.filter((s) => wanted.includes(s.name)), directions, reports, predicted);
-  process.stdout.write(values.json ? `${JSON.stringify(glance, null, 2)}\n` : `${render(glance).join("\n")}\n`);
+  process.stdout.write(values.json ? `${JSON.stringify(glance, null, 2)}\n` : `${renderGlance(glance).join("\n")}\n`);
   return glance.problems.length === 0 ? 0 : 1;
 }
 

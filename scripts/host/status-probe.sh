@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # retzien status probe: read-only facts from this host's Proxmox Backup Server,
 # as one JSON document on stdout, for `npm run status` and the runbook (sent over
-# ssh as `bash -s -- ARGS`). It only GETs the PBS API with the status token
-# (role DatastoreAudit: it can read no backup), and writes nothing.
+# ssh as `bash -s -- ARGS`, run as root). It only GETs the PBS API with the status
+# token (DatastoreAudit, plus RemoteAudit so PBS lists the pull jobs: it can read
+# no backup), and writes nothing but a temporary file for curl's error text.
 #
 #   --datastore NAME   the datastore (required)
 #   --ns NAME          a namespace whose snapshots to list (repeatable)
-#   --api URL          the PBS API (default https://localhost:8007)
+#   --api URL          the PBS API, https only (default https://127.0.0.1:8007; PBS's own
+#                      certificate names 127.0.0.1, localhost and the node)
 #   --cacert FILE      the certificate the API must present (default PBS's own, /etc/proxmox-backup/proxy.pem)
 #   --token-file FILE  the status token's secret (default /etc/retzien/pbs/status_pbs_probe.secret)
 #   --token-id ID      (default status@pbs!probe)
 #
 # Output: {"now": <epoch s>, "responses": {"<api path>": <the API's JSON or null>}, "errors": ["..."]}
+# Exit 0 whenever that document is printed (what PBS did not answer is in
+# "errors"); 2 on bad arguments.
 set -euo pipefail
 export LC_ALL=C
 
 die() { printf 'status-probe: %s\n' "$*" >&2; exit 2; }
 
-api=https://localhost:8007 cacert=/etc/proxmox-backup/proxy.pem
+api=https://127.0.0.1:8007 cacert=/etc/proxmox-backup/proxy.pem
 token_file=/etc/retzien/pbs/status_pbs_probe.secret token_id='status@pbs!probe'
 datastore='' namespaces=()
 while (($#)); do
@@ -32,30 +36,52 @@ while (($#)); do
   esac
 done
 [[ $datastore =~ ^[A-Za-z0-9_-]+$ ]] || die "--datastore: found '$datastore', expected a datastore name"
+for ns in "${namespaces[@]}"; do
+  [[ $ns =~ ^[A-Za-z0-9_-]+$ ]] || die "--ns: found '$ns', expected a namespace name"
+done
+# The token goes in a header: never over plain HTTP.
+[[ $api =~ ^https://[^/[:space:]]+$ ]] || die "--api: found '$api', expected https://HOST:PORT"
+[[ $token_id =~ ^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+![A-Za-z0-9._-]+$ ]] || die "--token-id: found '$token_id', expected user@realm!name"
 
 errors=() secret=''
-if [[ -r $token_file ]]; then secret=$(<"$token_file"); else errors+=("no status token at $token_file"); fi
+if [[ ! -r $token_file ]]; then
+  errors+=("no status token at $token_file")
+else
+  secret=$(<"$token_file")
+  # A PBS token secret is a UUID; anything else would also break curl's config line.
+  if [[ ! $secret =~ ^[A-Za-z0-9-]+$ ]]; then
+    errors+=("$token_file does not hold a token secret")
+    secret=''
+  fi
+fi
+[[ -r $cacert ]] || errors+=("no certificate to check PBS against at $cacert")
 
-# A string as a JSON string: backslashes, quotes and control characters escaped.
+# A string as a JSON string: backslash and quote escaped, control characters
+# (curl's messages may carry any) turned into spaces.
 json_string() {
   local s=${1//\\/\\\\}
   s=${s//\"/\\\"}
-  s=${s//$'\n'/ }
-  s=${s//$'\t'/ }
+  s=${s//[[:cntrl:]]/ }
   printf '"%s"' "$s"
 }
 
 # GET one API path into $body: its JSON, or null with the reason in errors. The
 # secret reaches curl through its config on stdin, never its command line (which
-# ps shows to every user).
+# ps shows to every user). TLS is checked against --cacert, never skipped.
 get() {
   local path=$1 err
   body=null
-  [[ -n $secret ]] || return 0
+  [[ -n $secret && -r $cacert ]] || return 0
   err=$(mktemp)
-  if body=$(curl --silent --show-error --fail --max-time 20 --connect-timeout 5 --cacert "$cacert" --config - \
-    "$api/api2/json$path" 2>"$err" <<<"header = \"Authorization: PBSAPIToken=$token_id:$secret\""); then
-    [[ -n $body ]] || body=null
+  if body=$(curl --silent --show-error --fail --proto =https --max-redirs 0 --max-time 20 --connect-timeout 5 \
+    --cacert "$cacert" --config - "$api/api2/json$path" 2>"$err" \
+    <<<"header = \"Authorization: PBSAPIToken=$token_id:$secret\""); then
+    # PBS answers JSON objects; anything else (an empty body, a page from
+    # something else on the port) would break the document: say so instead.
+    if [[ $body != \{* ]]; then
+      errors+=("GET $path: an answer that is not PBS's JSON (${#body} bytes)")
+      body=null
+    fi
   else
     errors+=("GET $path: $(tr '\n' ' ' <"$err")")
     body=null
@@ -64,10 +90,7 @@ get() {
 }
 
 paths=("/admin/datastore/$datastore/status" "/admin/sync" "/admin/prune" "/admin/verify" "/admin/gc/$datastore")
-for ns in "${namespaces[@]}"; do
-  [[ $ns =~ ^[A-Za-z0-9_-]+$ ]] || die "--ns: found '$ns', expected a namespace name"
-  paths+=("/admin/datastore/$datastore/snapshots?ns=$ns")
-done
+for ns in "${namespaces[@]}"; do paths+=("/admin/datastore/$datastore/snapshots?ns=$ns"); done
 
 out='' sep=''
 for path in "${paths[@]}"; do

@@ -21,7 +21,7 @@ export interface ProbeTarget {
   readonly namespaces: readonly string[];
   /** Where the host's paths are mounted (a rescue mount, or the tests' fake hosts). @default "" */
   readonly prefix?: string;
-  /** The PBS API as the host reaches it. @default the probe's own, https://localhost:8007 */
+  /** The PBS API as the host reaches it. @default the probe's own, https://127.0.0.1:8007 */
   readonly api?: string;
 }
 

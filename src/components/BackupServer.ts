@@ -93,7 +93,13 @@ export class BackupServer extends pulumi.ComponentResource {
     ready.push(
       run(
         "status-token",
-        principalCommands({ user: PBS_IDS.statusUser, token: PBS_IDS.statusToken, acls: [{ path: `/datastore/${store}`, role: "DatastoreAudit" }], comment: "npm run status: read-only" }),
+        principalCommands({
+          user: PBS_IDS.statusUser,
+          token: PBS_IDS.statusToken,
+          // RemoteAudit too: PBS lists a sync job only to whom may audit its remote.
+          acls: [{ path: `/datastore/${store}`, role: "DatastoreAudit" }, ...(args.holds.length > 0 ? [{ path: "/remote", role: "RemoteAudit" }] : [])],
+          comment: "npm run status: read-only",
+        }),
         after,
       ),
     );

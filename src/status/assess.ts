@@ -3,7 +3,8 @@
  * snapshot at home and newest copy at every holder with their ages, the last
  * run of each PBS job (pulls, prunes, verify, GC), the datastore's usage against
  * the planner's prediction, and every problem that needs a person. Pure: the
- * hosts' reports are read over SSH by the CLI and passed in.
+ * hosts' reports are read over SSH by the CLI and passed in. What a host or its
+ * PBS did not answer is "unknown", never taken for "none".
  */
 import { namespaceOf, pruneJobOf, syncJobOf, verifyJobOf } from "../backup/names";
 import type { SyncDirection } from "../offsite/directions";
@@ -24,20 +25,29 @@ export interface SnapshotGlance {
   readonly verified: PbsSnapshot["verified"];
 }
 
+/** A guest's newest snapshot somewhere: found, none there, or unknown (the host or PBS did not answer). */
+export type SnapshotSeen = SnapshotGlance | "none" | "unknown";
+
 export interface GuestGlance {
   readonly vmid: number;
   readonly name: string;
-  readonly home: SnapshotGlance | null;
+  readonly home: SnapshotSeen;
   /** The newest copy at each holder, by holder. */
-  readonly copies: Record<string, SnapshotGlance | null>;
+  readonly copies: Record<string, SnapshotSeen>;
 }
+
+/** What became of a job's last run. */
+export type JobStatus = "ok" | "warnings" | "failed" | "running" | "never ran" | "not configured" | "unknown";
 
 export interface JobGlance {
   readonly kind: PbsJob["kind"];
   readonly id: string;
+  readonly status: JobStatus;
+  /** PBS's `last-run-state` as it gave it (`OK`, `WARNINGS: 2`, the error), null when none. */
   readonly state: string | null;
   readonly endedAt: string | null;
   readonly ageHours: number | null;
+  readonly nextRun: string | null;
 }
 
 export interface SiteGlance {
@@ -45,7 +55,8 @@ export interface SiteGlance {
   readonly reachable: boolean;
   readonly guests: GuestGlance[];
   readonly jobs: JobGlance[];
-  readonly datastore: { name: string; usedGiB: number; totalGiB: number; predictedGiB: number | null } | null;
+  /** Null when the host or its PBS gave no usage. */
+  readonly datastore: { name: string; usedGiB: number; totalGiB: number; usedPercent: number; predictedGiB: number | null } | null;
 }
 
 export interface Glance {
@@ -69,9 +80,45 @@ function expectedJobs(site: SiteSpec, holds: readonly string[]): { kind: PbsJob[
 }
 
 /**
+ * The probe's errors as problems, one line per cause: when PBS is down every
+ * request fails the same way, and one line says it better than seven.
+ */
+export function groupErrors(errors: readonly string[]): string[] {
+  const byCause = new Map<string, string[]>();
+  const other: string[] = [];
+  for (const e of errors) {
+    const m = /^GET (\S+): (.*)$/.exec(e);
+    if (m === null) other.push(e);
+    else byCause.set(m[2]!, [...(byCause.get(m[2]!) ?? []), m[1]!]);
+  }
+  return [
+    ...other.map((e) => `status probe: ${e}`),
+    ...[...byCause].map(([cause, paths]) => `PBS did not answer ${paths.length === 1 ? `GET ${paths[0]}` : `${paths.length} requests (GET ${paths[0]}, ...)`}: ${cause}`),
+  ];
+}
+
+/** A job's status and, when it needs a person, why. */
+function judgeJob(site: string, kind: PbsJob["kind"], id: string, found: PbsJob | undefined, read: boolean): { status: JobStatus; problem?: string } {
+  const what = `${site}: PBS ${kind} job ${id}`;
+  if (!read) return { status: "unknown" };
+  if (found === undefined) {
+    // PBS lists a pull job only to a token with Remote.Audit on its remote: say so, it is the likely cause.
+    const hint = kind === "sync" ? " (or the status token lacks Remote.Audit on its remote)" : "";
+    return { status: "not configured", problem: `${what} is not configured${hint}` };
+  }
+  if (found.lastRunState === null) return found.lastRunUpid === null ? { status: "never ran", problem: `${what} has never run` } : { status: "running" };
+  if (found.lastRunState === "OK") return { status: "ok" };
+  if (/^WARNINGS/.test(found.lastRunState)) return { status: "warnings", problem: `${what} ended with ${found.lastRunState} (its task log says which)` };
+  return { status: "failed", problem: `${what} failed: ${found.lastRunState}` };
+}
+
+/**
  * Assesses every site from the hosts' reports (`error` for a host that could
- * not be read). Ages are taken against each host's own clock (`report.now`).
- * @param predictedGiB the planner's footprint of each site's datastore.
+ * not be read). Ages are taken against each host's own clock (`report.now`);
+ * a site's `offsite.staleAfterHours` bounds its snapshots at home and its
+ * copies at every holder.
+ * @param predictedGiB the planner's footprint of each site's datastore; a site
+ *   missing here is not compared with a prediction.
  */
 export function assess(
   sites: readonly SiteSpec[],
@@ -85,20 +132,29 @@ export function assess(
     return r !== undefined && !("error" in r) ? r : undefined;
   };
   /** The newest snapshot of a guest in a namespace of a host's report, judged against that host's clock. */
-  const judge = (where: string, label: string, report: PbsReport, ns: string, vmid: number, limit: number): SnapshotGlance | null => {
-    const all = (report.namespaces[ns] ?? []).filter((s) => Number(s.id) === vmid);
+  const judge = (where: string, source: string, label: string, ns: string, vmid: number, limit: number): SnapshotSeen => {
+    const report = reportOf(where);
+    const listed = report?.namespaces[ns];
+    if (report === undefined || listed === undefined) return "unknown"; // the host's or PBS's own problem says why
+    const all = listed.filter((s) => s.type === "ct" && Number(s.id) === vmid);
     const forged = all.filter((s) => s.time > report.now + FUTURE_TOLERANCE_SECONDS);
     for (const s of forged) {
-      problems.push(`${label} at ${where}: a snapshot dated ${iso(s.time)}, ${hours(s.time - report.now)} h after ${where}'s clock (forged, or a wrong clock: never restore it, and look at the source)`);
+      // At a holder it counts as the newest: pulls never fill in behind it and prune drops real copies first.
+      const trust = where === source ? "" : `; ${where} must not trust it (pulls stop behind it, prune counts it as the newest): remove it there once ${source} is checked`;
+      problems.push(`${label} at ${where}: a snapshot dated ${iso(s.time)}, ${hours(s.time - report.now)} h after ${where}'s clock (forged, or a wrong clock: never restore it${trust})`);
     }
-    const newest = newestByGuest(all.filter((s) => !forged.includes(s))).get(vmid);
+    const sane = all.filter((s) => !forged.includes(s));
+    const failed = sane.filter((s) => s.verified === "failed").sort((a, b) => b.time - a.time);
+    if (failed.length > 0) {
+      problems.push(`${label} at ${where}: ${failed.length} snapshot${failed.length > 1 ? "s" : ""} failed verification (${failed.map((s) => iso(s.time)).join(", ")})`);
+    }
+    const newest = newestByGuest(sane).get(vmid);
     if (newest === undefined) {
       problems.push(`${label} has no snapshot at ${where}`);
-      return null;
+      return "none";
     }
     const ageHours = hours(report.now - newest.time);
     if (ageHours > limit) problems.push(`${label} at ${where}: newest snapshot ${ageHours} h old (limit ${limit} h)`);
-    if (newest.verified === "failed") problems.push(`${label} at ${where}: the newest snapshot failed verification (${iso(newest.time)})`);
     return { time: iso(newest.time), ageHours, verified: newest.verified };
   };
 
@@ -106,45 +162,53 @@ export function assess(
   const glances = sites.map((site): SiteGlance => {
     const here = reportOf(site.name);
     if (reports.get(site.name) === undefined) problems.push(`${site.name}: not probed`);
-    for (const e of here?.errors ?? []) problems.push(`${site.name}: PBS did not answer: ${e}`);
+    for (const e of groupErrors(here?.errors ?? [])) problems.push(`${site.name}: ${e}`);
     const holders = directions.filter((d) => d.source === site.name).map((d) => d.holder);
     const holds = directions.filter((d) => d.holder === site.name).map((d) => d.source);
+    const limit = site.offsite.staleAfterHours;
 
     const guests = site.containers.map((c): GuestGlance => {
       const label = `${site.name}: ${c.name} (${c.vmid})`;
-      const home = here === undefined ? null : judge(site.name, label, here, namespaceOf(site.name), c.vmid, site.offsite.staleAfterHours);
-      const copies: Record<string, SnapshotGlance | null> = {};
-      for (const holder of holders) {
-        const report = reportOf(holder);
-        const limit = sites.find((s) => s.name === holder)?.offsite.staleAfterHours ?? site.offsite.staleAfterHours;
-        copies[holder] = report === undefined ? null : judge(holder, label, report, namespaceOf(site.name), c.vmid, limit);
-      }
+      const ns = namespaceOf(site.name);
+      const home = judge(site.name, site.name, label, ns, c.vmid, limit);
+      const copies = Object.fromEntries(holders.map((holder) => [holder, judge(holder, site.name, label, ns, c.vmid, limit)]));
       return { vmid: c.vmid, name: c.name, home, copies };
     });
 
     const jobs = expectedJobs(site, holds).map(({ kind, id }): JobGlance => {
       const found = here?.jobs.find((j) => j.kind === kind && j.id === id);
-      if (here !== undefined) {
-        if (found === undefined) problems.push(`${site.name}: PBS ${kind} job ${id} is not configured`);
-        else if (found.lastRunState === null) problems.push(`${site.name}: PBS ${kind} job ${id} has never run`);
-        else if (found.lastRunState !== "OK") problems.push(`${site.name}: PBS ${kind} job ${id} failed: ${found.lastRunState}`);
-      }
+      const read = here !== undefined && (here.jobKindsRead?.includes(kind) ?? true);
+      const { status, problem } = judgeJob(site.name, kind, id, found, read);
+      if (problem !== undefined) problems.push(problem);
       const ended = found?.lastRunEndtime ?? null;
-      return { kind, id, state: found?.lastRunState ?? null, endedAt: ended === null ? null : iso(ended), ageHours: ended === null || here === undefined ? null : hours(here.now - ended) };
+      const next = found?.nextRun ?? null;
+      return {
+        kind,
+        id,
+        status,
+        state: found?.lastRunState ?? null,
+        endedAt: ended === null ? null : iso(ended),
+        ageHours: ended === null || here === undefined ? null : hours(here.now - ended),
+        nextRun: next === null ? null : iso(next),
+      };
     });
 
     let datastore: SiteGlance["datastore"] = null;
     if (here?.datastore) {
       const d = here.datastore;
       const predicted = predictedGiB.get(site.name) ?? null;
-      datastore = { name: d.name, usedGiB: gib(d.usedBytes), totalGiB: gib(d.totalBytes), predictedGiB: predicted };
+      const usedPercent = d.totalBytes > 0 ? Math.round((d.usedBytes / d.totalBytes) * 100) : 0;
+      datastore = { name: d.name, usedGiB: gib(d.usedBytes), totalGiB: gib(d.totalBytes), usedPercent, predictedGiB: predicted };
       if (d.totalBytes > 0 && d.usedBytes / d.totalBytes > FULL_SHARE) {
-        problems.push(`${site.name}: PBS datastore ${d.name} is ${Math.round((d.usedBytes / d.totalBytes) * 100)} % full (${gib(d.usedBytes)} of ${gib(d.totalBytes)} GiB)`);
+        problems.push(`${site.name}: PBS datastore ${d.name} is ${usedPercent} % full (${gib(d.usedBytes)} of ${gib(d.totalBytes)} GiB, limit ${FULL_SHARE * 100} %)`);
       }
-      if (predicted !== null && gib(d.usedBytes) > predicted * OVER_PREDICTION) {
-        problems.push(`${site.name}: PBS datastore ${d.name} holds ${gib(d.usedBytes)} GiB, more than 1.25 x the planner's ${predicted} GiB: correct the spec (dataSizeGiB, dailyChangePercent) and run npm run plan`);
+      if (predicted !== null && d.usedBytes / 1024 ** 3 > predicted * OVER_PREDICTION) {
+        problems.push(
+          `${site.name}: PBS datastore ${d.name} holds ${gib(d.usedBytes)} GiB, more than ${OVER_PREDICTION} x the planner's ${predicted} GiB: correct the spec (dataSizeGiB, dailyChangePercent) and run npm run plan`,
+        );
       }
-    } else if (here !== undefined) {
+    } else if (here !== undefined && here.errors.length === 0) {
+      // With errors, the PBS line above already says why there is no usage.
       problems.push(`${site.name}: PBS datastore ${site.backupServer.datastore} gave no usage (missing? disk not mounted?)`);
     }
     return { site: site.name, reachable: here !== undefined, guests, jobs, datastore };

@@ -4,7 +4,7 @@
  * read here and nowhere else. Pure: the CLI fetches, this decides.
  */
 import { z } from "zod";
-import { type Problem, problem } from "../problems";
+import type { Problem } from "../problems";
 import { parseWithProblems } from "../rules/schema-problems";
 import type { PbsJob, PbsReport, PbsSnapshot } from "./pbs-report";
 
@@ -25,10 +25,12 @@ const apiSnapshot = z.object({
   verification: z.object({ state: z.string() }).nullable().optional(),
   protected: z.boolean().optional(),
 });
+/** A sync, prune or verify job's config and state; a GC entry has `store` and no `id`. */
 const apiJob = z.object({
   id: z.string().optional(),
   store: z.string().optional(),
   "last-run-state": z.string().optional(),
+  "last-run-upid": z.string().optional(),
   "last-run-endtime": z.number().optional(),
   "next-run": z.number().optional(),
 });
@@ -48,6 +50,7 @@ const job = (kind: PbsJob["kind"], j: z.output<typeof apiJob>, id: string): PbsJ
   kind,
   id,
   lastRunState: j["last-run-state"] ?? null,
+  lastRunUpid: j["last-run-upid"] ?? null,
   lastRunEndtime: j["last-run-endtime"] ?? null,
   nextRun: j["next-run"] ?? null,
 });
@@ -78,13 +81,19 @@ export function reportFromProbe(
     }));
   }
   const jobs: PbsJob[] = [];
+  const jobKindsRead: PbsJob["kind"][] = [];
   for (const kind of ["sync", "prune", "verify"] as const) {
-    for (const j of dataOf(answer, `/admin/${kind}`, z.array(apiJob), errors) ?? []) {
-      if (j.store === undefined || j.store === datastore) jobs.push(job(kind, j, j.id ?? "?"));
-    }
+    const list = dataOf(answer, `/admin/${kind}`, z.array(apiJob), errors);
+    if (list === undefined) continue;
+    jobKindsRead.push(kind);
+    for (const j of list) if (j.store === undefined || j.store === datastore) jobs.push(job(kind, j, j.id ?? "?"));
   }
-  const gc = dataOf(answer, `/admin/gc/${datastore}`, apiJob, errors);
-  if (gc !== undefined) jobs.push(job("gc", gc, datastore));
+  // PBS lists GC like the jobs ("max one per datastore"), an array even for one store.
+  const gc = dataOf(answer, `/admin/gc/${datastore}`, z.array(apiJob), errors);
+  if (gc !== undefined) {
+    jobKindsRead.push("gc");
+    for (const j of gc) if (j.store === datastore) jobs.push(job("gc", j, datastore));
+  }
   return {
     ok: true,
     report: {
@@ -93,6 +102,7 @@ export function reportFromProbe(
       datastore: status === undefined ? null : { name: datastore, totalBytes: status.total, usedBytes: status.used, availBytes: status.avail },
       namespaces: snapshots,
       jobs,
+      jobKindsRead,
       errors,
     },
   };
@@ -104,7 +114,8 @@ export function reportFromText(text: string, datastore: string, namespaces: read
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problems: [problem(source, `text that is not JSON (${(error as Error).message})`, "the JSON the status probe prints")] };
+    // Built by hand: problem() would quote the found text, and the parser's message already quotes.
+    return { ok: false, problems: [{ path: source, found: `text that is not JSON (${(error as Error).message})`, expected: "the JSON the status probe prints" }] };
   }
   return reportFromProbe(json, datastore, namespaces, source);
 }

@@ -22,12 +22,17 @@ const snapshotSchema = z.object({
   protected: z.boolean(),
 });
 
+/** The PBS jobs the glance reads: pulls, prunes, verify, and GC (one per datastore). */
+export const JOB_KINDS = ["sync", "prune", "verify", "gc"] as const;
+
 const jobSchema = z.object({
-  kind: z.enum(["sync", "prune", "verify", "gc"]),
+  kind: z.enum(JOB_KINDS),
   /** Job id (`pull-sthilaire`, `prune-rouans`...), or the datastore name for GC. */
   id: z.string(),
-  /** PBS `last-run-state`: `OK`, or the error text; null when it never ran. */
+  /** PBS `last-run-state`: `OK`, `WARNINGS: N`, or the error text; null when no run has finished. */
   lastRunState: z.string().nullable(),
+  /** PBS `last-run-upid`: the task of the last run; set with no state while a run is under way. */
+  lastRunUpid: z.string().nullable(),
   /** Epoch seconds. */
   lastRunEndtime: z.number().nullable(),
   nextRun: z.number().nullable(),
@@ -40,9 +45,18 @@ export const pbsReportSchema = z.object({
   datastore: z
     .object({ name: z.string(), totalBytes: z.number(), usedBytes: z.number(), availBytes: z.number() })
     .nullable(),
-  /** Snapshots by namespace (a site's name: its own at home, a source's at the holder). */
+  /**
+   * Snapshots by namespace (a site's name: its own at home, a source's at the
+   * holder). A namespace PBS did not list is absent, never an empty list.
+   */
   namespaces: z.record(z.string(), z.array(snapshotSchema)),
   jobs: z.array(jobSchema),
+  /**
+   * The job kinds whose list PBS gave: a job missing from `jobs` is known to be
+   * missing only if its kind is here (else PBS did not answer, and `errors` says why).
+   * Absent: every kind was read.
+   */
+  jobKindsRead: z.array(z.enum(JOB_KINDS)).optional(),
   /** What the probe could not read, each as one line (an API error, PBS not answering). */
   errors: z.array(z.string()),
 });

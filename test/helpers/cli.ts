@@ -46,6 +46,9 @@ export function runAsync(cmd: string, args: string[], cwd = PROJECT_ROOT, timeou
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
     });
+    // A command that exits before reading its stdin (a refused argument) closes
+    // the pipe: EPIPE then, which its exit status already reports.
+    child.stdin.on("error", () => {});
     child.stdin.end(input ?? "");
   });
 }

@@ -3,8 +3,10 @@
  * `npm run status`: HTTPS with a throwaway self-signed certificate (made with
  * openssl for `localhost` and 127.0.0.1), PBS's `PBSAPIToken=<id>:<secret>`
  * header checked (a wrong token gets 401, as PBS answers), `{"data": ...}`
- * replies, and only the GET routes the probe reads. Its state is plain data a
- * test sets before a call. Nothing here talks to any address but 127.0.0.1.
+ * replies, and only the GET routes the probe reads, shaped as PBS gives them
+ * (GC as a list of one, sync jobs hidden from a token without Remote.Audit).
+ * Its state is plain data a test sets before a call. Nothing here talks to any
+ * address but 127.0.0.1.
  */
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -22,11 +24,12 @@ export interface ApiSnapshot {
   protected: boolean;
 }
 
-/** A job as PBS's API lists it (sync, prune, verify; GC by datastore). */
+/** A job as PBS's API lists it (sync, prune, verify; GC by datastore, whose `id` PBS does not give). */
 export interface ApiJob {
-  id: string;
+  id?: string;
   store: string;
   "last-run-state"?: string;
+  "last-run-upid"?: string;
   "last-run-endtime"?: number;
   "next-run"?: number;
 }
@@ -39,6 +42,12 @@ export interface FakePbsState {
   prune: ApiJob[];
   verify: ApiJob[];
   gc: ApiJob | null;
+  /**
+   * Whether the status token has Remote.Audit on the remotes: PBS lists a sync
+   * job only to a token that has it (and Datastore.Audit on the target), and
+   * silently leaves the others out.
+   */
+  remoteAudit: boolean;
 }
 
 export interface FakePbs {
@@ -48,7 +57,7 @@ export interface FakePbs {
   readonly tokenId: string;
   readonly secret: string;
   readonly state: FakePbsState;
-  /** Paths requested, in order. */
+  /** Requests as `METHOD /api2/json/...`, in order, refused ones included. */
   readonly requests: string[];
   stop(): Promise<void>;
 }
@@ -76,25 +85,28 @@ export async function startFakePbs(dir: string, state: FakePbsState, tokenId = "
     res.end(JSON.stringify(message === undefined ? { data } : { data, message }));
   };
   const server: Server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
-    requests.push(req.url ?? "");
+    requests.push(`${req.method} ${req.url ?? ""}`);
     if (req.headers.authorization !== `PBSAPIToken=${tokenId}:${secret}`) return reply(res, 401, null, "authentication failed - invalid credentials");
     if (req.method !== "GET") return reply(res, 501, null, "method not implemented");
     const url = new URL(req.url ?? "/", "https://localhost");
     const path = url.pathname.replace(/^\/api2\/json/, "");
     const store = `/admin/datastore/${state.datastore}`;
     if (path === `${store}/status`) return state.status === null ? reply(res, 500, null, "datastore is not available") : reply(res, 200, state.status);
-    if (path === `${store}/snapshots`) return reply(res, 200, state.snapshots[url.searchParams.get("ns") ?? ""] ?? []);
-    if (path === "/admin/sync") return reply(res, 200, state.sync);
+    if (path === `${store}/snapshots`) {
+      const list = state.snapshots[url.searchParams.get("ns") ?? ""];
+      return list === undefined ? reply(res, 400, null, "namespace not found") : reply(res, 200, list);
+    }
+    if (path === "/admin/sync") return reply(res, 200, state.remoteAudit ? state.sync : []);
     if (path === "/admin/prune") return reply(res, 200, state.prune);
     if (path === "/admin/verify") return reply(res, 200, state.verify);
-    if (path === `/admin/gc/${state.datastore}` && state.gc !== null) return reply(res, 200, state.gc);
+    if (path === `/admin/gc/${state.datastore}` && state.gc !== null) return reply(res, 200, [state.gc]);
     return reply(res, 404, null, `no such path '${path}'`);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
   return {
-    url: `https://localhost:${port}`,
+    url: `https://127.0.0.1:${port}`,
     caFile: cert,
     tokenId,
     secret,

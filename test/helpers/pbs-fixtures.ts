@@ -28,7 +28,9 @@ function snapshotsOf(site: SiteSpec, now: number, hoursAgo: readonly number[]): 
 export function healthyPbs(site: SiteSpec, sites: readonly SiteSpec[], now: number): FakePbsState {
   const holds = directionsOf(PAIRING, sites).filter((d) => d.holder === site.name).map((d) => d.source);
   const store = site.backupServer.datastore;
-  const ran = (id: string) => ({ id, store, "last-run-state": "OK", "last-run-endtime": Math.round(now - 4 * 3600), "next-run": Math.round(now + 20 * 3600) });
+  // Every job ended OK 4 h ago; GC is listed by datastore, with no id.
+  const lastRun = (task: string) => ({ store, "last-run-state": "OK", "last-run-upid": `UPID:${site.name}:${task}`, "last-run-endtime": Math.round(now - 4 * 3600), "next-run": Math.round(now + 20 * 3600) });
+  const ran = (id: string) => ({ id, ...lastRun(id) });
   return {
     datastore: store,
     status: { total: 920 * GIB, used: 600 * GIB, avail: 320 * GIB },
@@ -36,23 +38,30 @@ export function healthyPbs(site: SiteSpec, sites: readonly SiteSpec[], now: numb
     sync: holds.map((s) => ran(`pull-${s}`)),
     prune: [site.name, ...holds].map((ns) => ran(`prune-${ns}`)),
     verify: [ran(`verify-${store}`)],
-    gc: ran(store),
+    gc: lastRun(store),
+    remoteAudit: true,
   };
 }
 
-/** What the status probe would print for that state: the API's bodies by path. */
+/**
+ * What the status probe would print for that state: the API's bodies by path,
+ * and for each path the fake would refuse, null and the error curl would give
+ * (as the probe does), after `errors`.
+ */
 export function probeAnswerOf(state: FakePbsState, now: number, namespaces: readonly string[], errors: string[] = []): unknown {
   const store = `/admin/datastore/${state.datastore}`;
+  const responses: Record<string, unknown> = {
+    [`${store}/status`]: state.status === null ? 500 : state.status,
+    "/admin/sync": state.remoteAudit ? state.sync : [],
+    "/admin/prune": state.prune,
+    "/admin/verify": state.verify,
+    [`/admin/gc/${state.datastore}`]: state.gc === null ? 404 : [state.gc],
+    ...Object.fromEntries(namespaces.map((ns) => [`${store}/snapshots?ns=${ns}`, state.snapshots[ns] ?? 400])),
+  };
+  const refused = Object.entries(responses).filter((e): e is [string, number] => typeof e[1] === "number");
   return {
     now,
-    responses: {
-      [`${store}/status`]: state.status === null ? null : { data: state.status },
-      "/admin/sync": { data: state.sync },
-      "/admin/prune": { data: state.prune },
-      "/admin/verify": { data: state.verify },
-      [`/admin/gc/${state.datastore}`]: state.gc === null ? null : { data: state.gc },
-      ...Object.fromEntries(namespaces.map((ns) => [`${store}/snapshots?ns=${ns}`, { data: state.snapshots[ns] ?? [] }])),
-    },
-    errors,
+    responses: Object.fromEntries(Object.entries(responses).map(([path, data]) => [path, typeof data === "number" ? null : { data }])),
+    errors: [...errors, ...refused.map(([path, code]) => `GET ${path}: curl: (22) The requested URL returned error: ${code}`)],
   };
 }

@@ -52,6 +52,9 @@ for (const [stack, peer, sync] of [
     assert.deepEqual(acls, [
       `'/datastore/backup' DatastoreAudit --auth-id 'status@pbs!probe'`,
       `'/datastore/backup' DatastoreAudit --auth-id 'status@pbs'`,
+      // PBS shows a sync job only to whom may audit its remote; still no read of any backup.
+      `'/remote' RemoteAudit --auth-id 'status@pbs!probe'`,
+      `'/remote' RemoteAudit --auth-id 'status@pbs'`,
       // Proxmox VE writes its own site's snapshots, reads the held copies, deletes neither.
       `'/datastore/backup/${peer}' DatastoreBackup --auth-id 'offsite@pbs'`,
       `'/datastore/backup/${peer}' DatastoreReader --auth-id 'pve@pbs!vzdump'`,

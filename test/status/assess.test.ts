@@ -1,13 +1,14 @@
 /**
- * The daily glance decided from the hosts' PBS answers, without SSH: the PBS
- * API's bodies turned into reports, then each problem case named with its
- * numbers, and a quiet report when all is well.
+ * The daily glance decided from the hosts' PBS answers, without SSH: each
+ * problem case named with its exact numbers, a quiet report when all is well,
+ * and what a host or PBS did not answer left unknown rather than invented.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { directionsOf } from "../../src/offsite/directions";
 import { PAIRING } from "../../src/offsite/pairing";
 import { validateSiteSpecs } from "../../src/program";
+import type { SiteSpec } from "../../src/site/schema";
 import { assess } from "../../src/status/assess";
 import { reportFromProbe } from "../../src/status/pbs-api";
 import type { PbsReport } from "../../src/status/pbs-report";
@@ -23,50 +24,51 @@ const PREDICTED = new Map([
   ["rouans", 610.1],
   ["sthilaire", 610.1],
 ]);
+const NAMESPACES: Record<string, string[]> = { rouans: ["rouans", "sthilaire"], sthilaire: ["sthilaire", "rouans"] };
+
+type States = { rouans: FakePbsState; sthilaire: FakePbsState };
 
 function reportOf(state: FakePbsState, site: string, errors: string[] = []): PbsReport {
-  const namespaces = site === "rouans" ? ["rouans", "sthilaire"] : ["sthilaire", "rouans"];
-  const r = reportFromProbe(probeAnswerOf(state, NOW, namespaces, errors), state.datastore, namespaces, site);
+  const r = reportFromProbe(probeAnswerOf(state, NOW, NAMESPACES[site]!, errors), state.datastore, NAMESPACES[site]!, site);
   assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.problems));
   return r.report;
 }
 
-/** Both hosts healthy, then `change` applied to their states. */
-function glance(change: (s: { rouans: FakePbsState; sthilaire: FakePbsState }) => void = () => {}, unreachable?: string) {
+/** Both hosts healthy, then `change` applied to their states; `specs` to assess with other site specs. */
+function glance(change: (s: States) => void = () => {}, specs: readonly SiteSpec[] = sites) {
   const states = { rouans: healthyPbs(sites[0]!, sites, NOW), sthilaire: healthyPbs(sites[1]!, sites, NOW) };
   change(states);
   const reports = new Map<string, PbsReport | { error: string }>([
     ["rouans", reportOf(states.rouans, "rouans")],
     ["sthilaire", reportOf(states.sthilaire, "sthilaire")],
   ]);
-  if (unreachable !== undefined) reports.set(unreachable, { error: "ssh root@host: Connection refused" });
-  return assess(sites, directions, reports, PREDICTED);
+  return assess(specs, directions, reports, PREDICTED);
 }
 
-test("the PBS API's bodies become a report: snapshots by namespace, every job, usage", () => {
-  const state = healthyPbs(sites[0]!, sites, NOW);
-  const report = reportOf(state, "rouans");
-  assert.deepEqual(report.datastore, { name: "backup", totalBytes: 920 * GIB, usedBytes: 600 * GIB, availBytes: 320 * GIB });
-  assert.deepEqual(report.namespaces["rouans"]?.[0], { type: "ct", id: "110", time: NOW - 6 * 3600, sizeBytes: 120 * GIB, verified: "ok", protected: false });
-  assert.deepEqual(Object.keys(report.namespaces), ["rouans", "sthilaire"]);
-  assert.deepEqual(report.jobs.map((j) => `${j.kind} ${j.id} ${j.lastRunState}`), ["sync pull-sthilaire OK", "prune prune-rouans OK", "prune prune-sthilaire OK", "verify verify-backup OK", "gc backup OK"]);
-  const wrong = reportFromProbe({ now: NOW, responses: { "/admin/sync": { data: "nonsense" } }, errors: [] }, "backup", [], "rouans");
-  assert.ok(wrong.ok);
-  assert.deepEqual(wrong.report.errors, ["GET /admin/sync: an answer PBS does not give (Invalid input: expected array, received string)"]);
-});
+const snapshot = (id: string, time: number, type: "ct" | "vm" = "ct") => ({ "backup-type": type, "backup-id": id, "backup-time": time, size: 10, protected: false });
 
 test("a good morning: every guest at home and at the other site, every job ok, nothing to say", () => {
   const g = glance();
   assert.deepEqual(g.problems, []);
-  assert.deepEqual(g.sites[1]?.guests.map((x) => [x.name, x.home?.ageHours, x.copies["rouans"]?.ageHours]), [
-    ["relay", 6, 6],
-    ["mail", 6, 6],
-    ["nextcloud", 6, 6],
+  assert.deepEqual(g.sites[1]?.guests, [
+    { vmid: 230, name: "relay", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } } },
+    { vmid: 210, name: "mail", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } } },
+    { vmid: 220, name: "nextcloud", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } } },
   ]);
-  assert.deepEqual(g.sites[0]?.datastore, { name: "backup", usedGiB: 600, totalGiB: 920, predictedGiB: 610.1 });
+  assert.deepEqual(
+    g.sites[0]?.jobs.map((j) => [j.kind, j.id, j.status, j.endedAt, j.ageHours, j.nextRun]),
+    [
+      ["sync", "pull-sthilaire", "ok", "2026-11-24T04:00:00Z", 4, "2026-11-25T04:00:00Z"],
+      ["prune", "prune-rouans", "ok", "2026-11-24T04:00:00Z", 4, "2026-11-25T04:00:00Z"],
+      ["prune", "prune-sthilaire", "ok", "2026-11-24T04:00:00Z", 4, "2026-11-25T04:00:00Z"],
+      ["verify", "verify-backup", "ok", "2026-11-24T04:00:00Z", 4, "2026-11-25T04:00:00Z"],
+      ["gc", "backup", "ok", "2026-11-24T04:00:00Z", 4, "2026-11-25T04:00:00Z"],
+    ],
+  );
+  assert.deepEqual(g.sites[0]?.datastore, { name: "backup", usedGiB: 600, totalGiB: 920, usedPercent: 65, predictedGiB: 610.1 });
 });
 
-const CASES: [string, (s: { rouans: FakePbsState; sthilaire: FakePbsState }) => void, string[]][] = [
+const CASES: [string, (s: States) => void, string[]][] = [
   [
     "a guest whose nightly backup stopped",
     (s) => void (s.sthilaire.snapshots["sthilaire"] = s.sthilaire.snapshots["sthilaire"]!.filter((x) => x["backup-id"] !== "220" || x["backup-time"] < NOW - 40 * 3600)),
@@ -78,37 +80,91 @@ const CASES: [string, (s: { rouans: FakePbsState; sthilaire: FakePbsState }) => 
     ["sthilaire: mail (210) has no snapshot at rouans"],
   ],
   [
-    "a forged snapshot dated in the future at the holder",
-    (s) => void s.rouans.snapshots["sthilaire"]!.push({ "backup-type": "ct", "backup-id": "230", "backup-time": NOW + 400 * 86400, size: 10, protected: false }),
-    ["sthilaire: relay (230) at rouans: a snapshot dated 2027-12-29T08:00:00Z, 9600 h after rouans's clock (forged, or a wrong clock: never restore it, and look at the source)"],
+    "a VM's snapshot with a container's id is not the container's",
+    (s) => void (s.rouans.snapshots["rouans"] = [snapshot("110", NOW - 3600, "vm")]),
+    ["rouans: web (110) has no snapshot at rouans"],
   ],
   [
-    "a snapshot that failed verification",
-    (s) => void (s.rouans.snapshots["rouans"]![0]!.verification = { state: "failed", upid: "UPID:x" }),
-    ["rouans: web (110) at rouans: the newest snapshot failed verification (2026-11-24T02:00:00Z)"],
+    "a forged snapshot dated in the future at the holder: never restored, never trusted",
+    (s) => void s.rouans.snapshots["sthilaire"]!.push(snapshot("230", NOW + 400 * 86400)),
+    [
+      "sthilaire: relay (230) at rouans: a snapshot dated 2027-12-29T08:00:00Z, 9600 h after rouans's clock (forged, or a wrong clock: never restore it; rouans must not trust it (pulls stop behind it, prune counts it as the newest): remove it there once sthilaire is checked)",
+    ],
   ],
   [
-    "a pull that failed, a prune that never ran, a verify job gone",
+    "a snapshot dated in the future at home, within the hour's tolerance or beyond it",
+    (s) => s.rouans.snapshots["rouans"]!.push(snapshot("110", NOW + 3600), snapshot("110", NOW + 3601)),
+    ["rouans: web (110) at rouans: a snapshot dated 2026-11-24T09:00:01Z, 1 h after rouans's clock (forged, or a wrong clock: never restore it)"],
+  ],
+  [
+    "only forged snapshots at the holder: the guest has no copy to trust",
+    (s) => void (s.rouans.snapshots["sthilaire"] = [...s.rouans.snapshots["sthilaire"]!.filter((x) => x["backup-id"] !== "210"), snapshot("210", NOW + 7200)]),
+    [
+      "sthilaire: mail (210) at rouans: a snapshot dated 2026-11-24T10:00:00Z, 2 h after rouans's clock (forged, or a wrong clock: never restore it; rouans must not trust it (pulls stop behind it, prune counts it as the newest): remove it there once sthilaire is checked)",
+      "sthilaire: mail (210) has no snapshot at rouans",
+    ],
+  ],
+  [
+    "snapshots that failed verification, the newest or an older one",
+    (s) => {
+      s.rouans.snapshots["rouans"]![0]!.verification = { state: "failed", upid: "UPID:x" };
+      s.rouans.snapshots["rouans"]![2]!.verification = { state: "failed", upid: "UPID:y" };
+      s.sthilaire.snapshots["rouans"]![1]!.verification = { state: "failed", upid: "UPID:z" };
+    },
+    [
+      "rouans: web (110) at rouans: 2 snapshots failed verification (2026-11-24T02:00:00Z, 2026-11-22T02:00:00Z)",
+      "rouans: web (110) at sthilaire: 1 snapshot failed verification (2026-11-23T02:00:00Z)",
+    ],
+  ],
+  [
+    "a pull that failed, a prune that never ran, a verify job gone, a GC with warnings",
     (s) => {
       s.rouans.sync[0]!["last-run-state"] = "connection refused (sthilaire:8007)";
       delete s.sthilaire.prune[0]!["last-run-state"];
+      delete s.sthilaire.prune[0]!["last-run-upid"];
       s.sthilaire.verify = [];
+      s.sthilaire.gc!["last-run-state"] = "WARNINGS: 3";
     },
     [
       "rouans: PBS sync job pull-sthilaire failed: connection refused (sthilaire:8007)",
       "sthilaire: PBS prune job prune-sthilaire has never run",
       "sthilaire: PBS verify job verify-backup is not configured",
+      "sthilaire: PBS gc job backup ended with WARNINGS: 3 (its task log says which)",
     ],
+  ],
+  [
+    "a first pull still running (a task, no finished run): not a fault by itself",
+    (s) => void delete s.rouans.sync[0]!["last-run-state"],
+    [],
+  ],
+  [
+    "pull jobs hidden from a status token without Remote.Audit",
+    (s) => void (s.sthilaire.remoteAudit = false),
+    ["sthilaire: PBS sync job pull-rouans is not configured (or the status token lacks Remote.Audit on its remote)"],
   ],
   [
     "a datastore nearly full, and far above the planner's prediction",
     (s) => void (s.rouans.status = { total: 920 * GIB, used: 850 * GIB, avail: 70 * GIB }),
     [
-      "rouans: PBS datastore backup is 92 % full (850 of 920 GiB)",
+      "rouans: PBS datastore backup is 92 % full (850 of 920 GiB, limit 90 %)",
       "rouans: PBS datastore backup holds 850 GiB, more than 1.25 x the planner's 610.1 GiB: correct the spec (dataSizeGiB, dailyChangePercent) and run npm run plan",
     ],
   ],
-  ["a datastore that gives no usage", (s) => void (s.sthilaire.status = null), ["sthilaire: PBS datastore backup gave no usage (missing? disk not mounted?)"]],
+  [
+    "just under both datastore limits",
+    (s) => void (s.rouans.status = { total: 1000 * GIB, used: 762.6 * GIB, avail: 237.4 * GIB }),
+    [],
+  ],
+  [
+    "a datastore PBS gives no usage for: PBS's refusal, no guess",
+    (s) => void (s.sthilaire.status = null),
+    ["sthilaire: PBS did not answer GET /admin/datastore/backup/status: curl: (22) The requested URL returned error: 500"],
+  ],
+  [
+    "a namespace PBS did not list: its copies unknown, not missing",
+    (s) => void delete s.sthilaire.snapshots["rouans"],
+    ["sthilaire: PBS did not answer GET /admin/datastore/backup/snapshots?ns=rouans: curl: (22) The requested URL returned error: 400"],
+  ],
 ];
 
 for (const [title, change, expected] of CASES) {
@@ -117,18 +173,61 @@ for (const [title, change, expected] of CASES) {
   });
 }
 
-test("a host that does not answer: named, and its copies of the other site unknown, not invented", () => {
-  const g = glance(() => {}, "rouans");
-  assert.deepEqual(g.problems, ["rouans: unreachable (ssh root@host: Connection refused)"]);
-  assert.equal(g.sites[0]?.reachable, false);
-  assert.deepEqual(g.sites[1]?.guests.map((x) => x.copies["rouans"]), [null, null, null]);
+test("a copy at the holder is held to its source's staleAfterHours, not the holder's", () => {
+  const strict = sites.map((s) => (s.name === "rouans" ? { ...s, offsite: { ...s.offsite, staleAfterHours: 12 } } : s));
+  const older = (s: States) => void (s.sthilaire.snapshots["rouans"] = s.sthilaire.snapshots["rouans"]!.filter((x) => x["backup-time"] < NOW - 7 * 3600));
+  assert.deepEqual(glance(older, strict).problems, ["rouans: web (110) at sthilaire: newest snapshot 30 h old (limit 12 h)"]);
+  assert.deepEqual(glance(older).problems, []);
 });
 
-test("what PBS could not answer is named with the host", () => {
+test("a namespace PBS did not list leaves the copies unknown in the glance", () => {
+  const g = glance((s) => void delete s.sthilaire.snapshots["rouans"]);
+  assert.deepEqual(g.sites[0]?.guests.map((x) => [x.home === "unknown", x.copies["sthilaire"]]), [[false, "unknown"]]);
+});
+
+test("a host that does not answer: named once, its copies of the other site and its jobs unknown, not invented", () => {
   const states = { rouans: healthyPbs(sites[0]!, sites, NOW), sthilaire: healthyPbs(sites[1]!, sites, NOW) };
   const reports = new Map<string, PbsReport | { error: string }>([
-    ["rouans", reportOf(states.rouans, "rouans", ["GET /admin/sync: curl: (22) The requested URL returned error: 401"])],
+    ["rouans", { error: "ssh root@rouans: Connection refused" }],
     ["sthilaire", reportOf(states.sthilaire, "sthilaire")],
   ]);
-  assert.deepEqual(assess(sites, directions, reports, PREDICTED).problems, ["rouans: PBS did not answer: GET /admin/sync: curl: (22) The requested URL returned error: 401"]);
+  const g = assess(sites, directions, reports, PREDICTED);
+  assert.deepEqual(g.problems, ["rouans: unreachable (ssh root@rouans: Connection refused)"]);
+  assert.equal(g.sites[0]?.reachable, false);
+  assert.deepEqual(g.sites[0]?.guests.map((x) => x.home), ["unknown"]);
+  assert.deepEqual(g.sites[0]?.jobs.map((j) => j.status), ["unknown", "unknown", "unknown", "unknown", "unknown"]);
+  assert.equal(g.sites[0]?.datastore, null);
+  assert.deepEqual(g.sites[1]?.guests.map((x) => x.copies["rouans"]), ["unknown", "unknown", "unknown"]);
+});
+
+test("a PBS that is down: one line for every request that failed the same way, nothing invented", () => {
+  const down = "curl: (7) Failed to connect to 127.0.0.1 port 8007 after 0 ms: Couldn't connect to server";
+  const paths = ["/admin/datastore/backup/status", "/admin/sync", "/admin/prune", "/admin/verify", "/admin/gc/backup", "/admin/datastore/backup/snapshots?ns=rouans", "/admin/datastore/backup/snapshots?ns=sthilaire"];
+  const answer = { now: NOW, responses: Object.fromEntries(paths.map((p) => [p, null])), errors: paths.map((p) => `GET ${p}: ${down}`) };
+  const rouans = reportFromProbe(answer, "backup", NAMESPACES["rouans"]!, "rouans");
+  assert.ok(rouans.ok);
+  const reports = new Map<string, PbsReport | { error: string }>([
+    ["rouans", rouans.report],
+    ["sthilaire", reportOf(healthyPbs(sites[1]!, sites, NOW), "sthilaire")],
+  ]);
+  const g = assess(sites, directions, reports, PREDICTED);
+  assert.deepEqual(g.problems, [`rouans: PBS did not answer 7 requests (GET /admin/datastore/backup/status, ...): ${down}`]);
+  assert.deepEqual(g.sites[0]?.jobs.map((j) => j.status), ["unknown", "unknown", "unknown", "unknown", "unknown"]);
+  assert.deepEqual(g.sites[1]?.guests.map((x) => x.copies["rouans"]), ["unknown", "unknown", "unknown"]);
+});
+
+test("what the probe itself could not do is named with the host", () => {
+  const states = { rouans: healthyPbs(sites[0]!, sites, NOW), sthilaire: healthyPbs(sites[1]!, sites, NOW) };
+  const reports = new Map<string, PbsReport | { error: string }>([
+    ["rouans", reportOf(states.rouans, "rouans", ["no status token at /etc/retzien/pbs/status_pbs_probe.secret"])],
+    ["sthilaire", reportOf(states.sthilaire, "sthilaire")],
+  ]);
+  assert.deepEqual(assess(sites, directions, reports, PREDICTED).problems, ["rouans: status probe: no status token at /etc/retzien/pbs/status_pbs_probe.secret"]);
+});
+
+test("a site the CLI did not probe is said so; no prediction means no comparison", () => {
+  const reports = new Map<string, PbsReport | { error: string }>([["sthilaire", reportOf(healthyPbs(sites[1]!, sites, NOW), "sthilaire")]]);
+  const g = assess(sites, directions, reports, new Map());
+  assert.deepEqual(g.problems, ["rouans: not probed"]);
+  assert.equal(g.sites[1]?.datastore?.predictedGiB, null);
 });

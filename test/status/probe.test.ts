@@ -1,0 +1,198 @@
+/**
+ * The real status probe (scripts/host/status-probe.sh) run with bash against a
+ * fake PBS API on 127.0.0.1: what it asks, what it prints, and that it keeps
+ * the token off every command line, checks the certificate, and says what PBS
+ * did not answer instead of failing or inventing. No SSH here (status-cli does that).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { validateSiteSpecs } from "../../src/program";
+import { allSites } from "../../stacks/sites";
+import { runAsync } from "../helpers/cli";
+import { type FakePbs, startFakePbs, writeSecret } from "../helpers/fake-pbs-api";
+import { freePort, have } from "../helpers/loopback-sshd";
+import { healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
+
+const PROBE = join(__dirname, "..", "..", "scripts", "host", "status-probe.sh");
+const why = ["curl", "openssl"].find((c) => !have(c));
+const skip = why === undefined ? false : `needs ${why}`;
+const { sites } = validateSiteSpecs(allSites);
+const NS = ["rouans", "sthilaire"];
+const PATHS = [
+  "/admin/datastore/backup/status",
+  "/admin/sync",
+  "/admin/prune",
+  "/admin/verify",
+  "/admin/gc/backup",
+  "/admin/datastore/backup/snapshots?ns=rouans",
+  "/admin/datastore/backup/snapshots?ns=sthilaire",
+];
+
+interface Answer {
+  now: number;
+  responses: Record<string, unknown>;
+  errors: string[];
+}
+
+interface Setup {
+  readonly dir: string;
+  readonly pbs: FakePbs;
+  readonly tokenFile: string;
+  /** The probe's options for this fake, then `extra`. */
+  args(extra?: string[]): string[];
+  /** The probe run with bash, curl wrapped so that its command lines are logged. */
+  probe(args: string[], viaStdin?: boolean): Promise<{ status: number | null; stdout: string; stderr: string; curlArgs: string }>;
+}
+
+async function setup(t: { after: (fn: () => Promise<void> | void) => void }): Promise<Setup> {
+  const dir = mkdtempSync(join(tmpdir(), "retzien-probe-"));
+  const pbs = await startFakePbs(dir, healthyPbs(sites[0]!, sites, Date.now() / 1000));
+  t.after(async () => {
+    await pbs.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const tokenFile = join(dir, "status.secret");
+  writeSecret(tokenFile, pbs.secret);
+  // A curl that logs its command line (what ps would show), then runs the real one.
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  const realCurl = spawnSync("sh", ["-c", "command -v curl"], { encoding: "utf8" }).stdout.trim();
+  const log = join(dir, "curl-args.log");
+  writeFileSync(join(bin, "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realCurl}' "$@"\n`);
+  chmodSync(join(bin, "curl"), 0o755);
+  const args = (extra: string[] = []) => ["--datastore", "backup", "--ns", "rouans", "--ns", "sthilaire", "--api", pbs.url, "--cacert", pbs.caFile, "--token-file", tokenFile, ...extra];
+  const probe = async (probeArgs: string[], viaStdin = false) => {
+    writeFileSync(log, "");
+    const env = ["env", `PATH=${bin}:${process.env["PATH"] ?? ""}`, "bash"];
+    const r = viaStdin
+      ? await runAsync(env[0]!, [...env.slice(1), "-s", "--", ...probeArgs], dir, 60_000, readFileSync(PROBE, "utf8"))
+      : await runAsync(env[0]!, [...env.slice(1), PROBE, ...probeArgs], dir, 60_000);
+    return { ...r, curlArgs: readFileSync(log, "utf8") };
+  };
+  return { dir, pbs, tokenFile, args, probe };
+}
+
+const parse = (stdout: string): Answer => JSON.parse(stdout) as Answer;
+const nulls = Object.fromEntries(PATHS.map((p) => [p, null]));
+
+test("a healthy PBS: every path read with one GET each, the API's bodies as they came", { skip }, async (t) => {
+  const s = await setup(t);
+  const before = Math.floor(Date.now() / 1000);
+  const r = await s.probe(s.args());
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  const answer = parse(r.stdout);
+  assert.ok(answer.now >= before && answer.now <= before + 30, `now ${answer.now}`);
+  assert.deepEqual(Object.keys(answer.responses), PATHS);
+  assert.deepEqual(answer.responses, (probeAnswerOf(s.pbs.state, answer.now, NS) as Answer).responses);
+  assert.deepEqual(answer.errors, []);
+  assert.deepEqual(s.pbs.requests, PATHS.map((p) => `GET /api2/json${p}`));
+});
+
+test("sent as `bash -s -- ARGS` (as over SSH): the same answer", { skip }, async (t) => {
+  const s = await setup(t);
+  const r = await s.probe(s.args(), true);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(Object.keys(parse(r.stdout).responses), PATHS);
+  assert.deepEqual(parse(r.stdout).errors, []);
+});
+
+test("the token never reaches a command line; TLS is checked, https only, never -k", { skip }, async (t) => {
+  const s = await setup(t);
+  const r = await s.probe(s.args());
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.curlArgs.trim().split("\n");
+  assert.equal(lines.length, PATHS.length);
+  for (const line of lines) {
+    assert.ok(!line.includes(s.pbs.secret), "the secret is on curl's command line");
+    assert.match(line, / --proto =https /);
+    assert.match(line, new RegExp(` --cacert ${s.pbs.caFile} `));
+    assert.match(line, / --config - /);
+    assert.doesNotMatch(line, /(^| )(-k|--insecure)( |$)/);
+  }
+});
+
+test("a wrong token: PBS answers 401 to each request, and the probe says so", { skip }, async (t) => {
+  const s = await setup(t);
+  writeSecret(s.tokenFile, "00000000-0000-0000-0000-000000000000");
+  const r = await s.probe(s.args());
+  assert.equal(r.status, 0, r.stderr);
+  const answer = parse(r.stdout);
+  assert.deepEqual(answer.responses, nulls);
+  assert.equal(answer.errors.length, PATHS.length);
+  answer.errors.forEach((e, i) => assert.match(e, new RegExp(`^GET ${PATHS[i]!.replace(/[?]/g, "\\?")}: curl: \\(22\\) .*401`)));
+});
+
+test("no token file, or one that holds no token: nothing is asked of PBS", { skip }, async (t) => {
+  const s = await setup(t);
+  const missing = join(s.dir, "nowhere.secret");
+  const r = await s.probe(s.args(["--token-file", missing]));
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(parse(r.stdout).errors, [`no status token at ${missing}`]);
+  assert.deepEqual(parse(r.stdout).responses, nulls);
+  writeFileSync(s.tokenFile, 'abc"\nheader = "X-Injected: 1\n');
+  const junk = await s.probe(s.args());
+  assert.deepEqual(parse(junk.stdout).errors, [`${s.tokenFile} does not hold a token secret`]);
+  assert.deepEqual(s.pbs.requests, []);
+  assert.equal(junk.curlArgs, "");
+});
+
+test("another certificate than the pinned one: refused before any request reaches the server", { skip }, async (t) => {
+  const s = await setup(t);
+  const other = await startFakePbs(mkdtempSync(join(s.dir, "other-")), healthyPbs(sites[0]!, sites, Date.now() / 1000));
+  t.after(() => other.stop());
+  const r = await s.probe(s.args(["--cacert", other.caFile]));
+  assert.equal(r.status, 0, r.stderr);
+  const answer = parse(r.stdout);
+  assert.deepEqual(answer.responses, nulls);
+  assert.match(answer.errors[0] ?? "", /^GET \/admin\/datastore\/backup\/status: curl: \(60\) SSL certificate problem/);
+  assert.deepEqual(s.pbs.requests, []);
+});
+
+test("a PBS that does not listen: every request fails fast, the document still comes", { skip }, async (t) => {
+  const s = await setup(t);
+  const closed = await freePort();
+  const started = Date.now();
+  const r = await s.probe(s.args(["--api", `https://127.0.0.1:${closed}`]));
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(Date.now() - started < 30_000, "bounded by curl's timeouts");
+  const answer = parse(r.stdout);
+  assert.deepEqual(answer.responses, nulls);
+  for (const e of answer.errors) assert.match(e, /: curl: \(7\) /);
+});
+
+test("a datastore PBS cannot serve: that path null with its reason, the rest read", { skip }, async (t) => {
+  const s = await setup(t);
+  s.pbs.state.status = null;
+  delete s.pbs.state.snapshots["sthilaire"];
+  const answer = parse((await s.probe(s.args())).stdout);
+  assert.equal(answer.responses["/admin/datastore/backup/status"], null);
+  assert.equal(answer.responses["/admin/datastore/backup/snapshots?ns=sthilaire"], null);
+  assert.deepEqual(Object.values(answer.responses).filter((v) => v !== null).length, PATHS.length - 2);
+  assert.deepEqual(answer.errors.map((e) => e.replace(/: curl: \(22\) .*error: (\d+)\s*$/, " -> $1")), [
+    "GET /admin/datastore/backup/status -> 500",
+    "GET /admin/datastore/backup/snapshots?ns=sthilaire -> 400",
+  ]);
+});
+
+const BAD: [string, string[], RegExp][] = [
+  ["plain http, which would send the token in clear", ["--api", "http://127.0.0.1:8007"], /^status-probe: --api: found 'http:\/\/127\.0\.0\.1:8007', expected https:\/\/HOST:PORT$/m],
+  ["a namespace that is not a name", ["--ns", "../x"], /^status-probe: --ns: found '\.\.\/x', expected a namespace name$/m],
+  ["a datastore that is not a name", ["--datastore", "a b"], /^status-probe: --datastore: found 'a b', expected a datastore name$/m],
+  ["an unknown option", ["--insecure"], /^status-probe: unknown option --insecure$/m],
+];
+
+for (const [title, extra, message] of BAD) {
+  test(`refused before anything is asked: ${title}`, { skip }, async (t) => {
+    const s = await setup(t);
+    const r = await s.probe(s.args(extra));
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, message);
+    assert.deepEqual(s.pbs.requests, []);
+  });
+}
