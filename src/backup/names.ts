@@ -3,7 +3,6 @@
  * them, the status probe reads them, the runbook restores from them. A rename
  * here is a rename everywhere, never a silent mismatch.
  */
-import type { SiteSpec } from "../site/schema";
 
 /** A site's snapshots live in the namespace named after it, at home and at every holder. */
 export const namespaceOf = (site: string): string => site;
@@ -42,5 +41,3 @@ export const tokenSecretFile = (tokenId: string, dir: string = TOKEN_DIR): strin
 /** PBS API port. */
 export const PBS_PORT = 8007;
 
-/** The PVE storage id over a site's own snapshots on its own PBS. */
-export const ownStorageOf = (site: SiteSpec): string => site.backupServer.storageId;

@@ -76,8 +76,3 @@ export function newestByGuest(snapshots: readonly PbsSnapshot[] | undefined): Ma
   }
   return out;
 }
-
-/** PBS's volume id of a snapshot as `pct restore` takes it: `STORE:backup/ct/VMID/2026-11-24T01:30:02Z`. */
-export function snapshotVolumeId(storageId: string, s: Pick<PbsSnapshot, "type" | "id" | "time">): string {
-  return `${storageId}:backup/${s.type}/${s.id}/${new Date(s.time * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")}`;
-}
