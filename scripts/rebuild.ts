@@ -2,6 +2,9 @@
  * `npm run rebuild -- --lost <site> --mode failover|rebuild|disk [--only <service>]...
  *   [--dry-run] [--yes] [--status FILE] [--allow-stale] [--from N] [--log FILE] [--disk-path DIR]`
  *
+ * --disk-path: where the carry datastore lives on the carry disk, relative to
+ * the disk's root (PBS mounts a removable datastore itself); default retzien-carry.
+ *
  * The disaster runbook: estimates every way back, then prints (--dry-run) or runs
  * the steps of the chosen one. Its `--target` URNs come from the offline plan.
  * Exit 0 done, 1 the runbook cannot go on (a step failed, a stale or missing
@@ -103,7 +106,7 @@ async function main(): Promise<number> {
     lost: args.lost as string,
     mode: args.mode as string,
     only: args.only ?? [],
-    diskPath: args["disk-path"] ?? "/media/retzien-carry",
+    diskPath: args["disk-path"] ?? "retzien-carry",
     allowStale: args["allow-stale"] ?? false,
   };
   const precheck = checkRequest(request, sites);

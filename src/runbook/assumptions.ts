@@ -6,9 +6,9 @@
 export const ASSUMPTIONS = {
   /** Installing Proxmox VE on spare hardware: USB install, network, disks, root SSH access. */
   proxmoxInstallMinutes: 60,
-  /** `pulumi up --target` of the foundation (provider, template download, PBS install and setup, site link). */
+  /** `pulumi up --target` of the foundation (provider, PBS install and setup, site link, remotes). */
   foundationMinutes: 15,
-  /** `pulumi refresh` and `pulumi up --target` of the containers, backup job and pull. */
+  /** `pulumi refresh` and `pulumi up --target` of the containers, template, backup job and pulls. */
   stateSyncMinutes: 10,
   /** `pct restore` from PBS on the backup HDD: chunks read, decompressed and written, per MiB of data. */
   restoreMiBps: 80,

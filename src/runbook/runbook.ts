@@ -21,6 +21,7 @@ export interface RunbookRequest {
   readonly mode: string;
   /** Services to bring back; empty = all of the lost site. */
   readonly only: readonly string[];
+  /** The carry datastore's directory on the carry disk, relative to the disk's root (disk mode). */
   readonly diskPath: string;
   readonly allowStale: boolean;
 }
@@ -62,6 +63,10 @@ export function checkRequest(
   const lost = sites.find((s) => s.name === req.lost);
   if (lost === undefined) problems.push(problem("--lost", req.lost, `one of the sites: ${sites.map((s) => s.name).join(", ")}`));
   if (!MODES.includes(req.mode as Mode)) problems.push(problem("--mode", req.mode, `one of ${MODES.join(", ")}`));
+  // PBS takes a removable datastore's path relative to the disk's root, and mounts the disk itself.
+  if (!/^[\w.-]+(\/[\w.-]+)*$/.test(req.diskPath) || req.diskPath.split("/").some((part) => part === "." || part === "..")) {
+    problems.push(problem("--disk-path", req.diskPath, "a directory relative to the carry disk's root, such as retzien-carry"));
+  }
   if (lost === undefined || problems.length > 0) return { ok: false, problems };
   const mode = req.mode as Mode;
 

@@ -8,14 +8,14 @@
  * lost site's namespace back from the survivor (or from a carried disk), then
  * restores from the new host's own PBS.
  */
-import { PBS_IDS, heldStorageOf, namespaceOf, syncJobOf, syncUserOf } from "../backup/names";
+import { PBS_IDS, heldStorageOf, namespaceOf, remoteOf, syncJobOf, syncUserOf } from "../backup/names";
 import { syncNightOf } from "../backup/night";
 import type { SyncDirection } from "../offsite/directions";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 import { ASSUMPTIONS } from "./assumptions";
 import { type FailoverPlacement, failoverMemoryOf } from "./capacity";
 import type { Mode } from "./estimate";
-import { type PlanResource, backupTargets, containerTargets, foundationTargets, peerTrustTargets } from "./targets";
+import { type PlanResource, containerTargets, foundationTargets, lostHostTargets, peerTrustTargets, tailTargets } from "./targets";
 
 export interface Step {
   readonly title: string;
@@ -47,7 +47,7 @@ export interface RunbookInput {
   /** The offline plans of the two stacks. */
   readonly lostPlan: readonly PlanResource[];
   readonly survivorPlan: readonly PlanResource[];
-  /** Where the carry disk is mounted (disk mode). */
+  /** The carry datastore's directory on the carry disk, relative to the disk's root (disk mode). */
   readonly diskPath: string;
   /** Where the failover lands (failover mode). */
   readonly placement?: FailoverPlacement;
@@ -77,16 +77,37 @@ function storedBytes(input: RunbookInput): number {
   return input.services.reduce((s, c) => s + (input.bytes.get(c.vmid) ?? 0) * c.compressionRatio, 0);
 }
 
-/** A pull of the lost site's namespace into this host's `store` (PBS's pull API, run locally as root). */
-function pullCommand(input: RunbookInput, from: { remote?: string; store: string }, into: string): string {
+/**
+ * A local pull of the lost site's namespace from datastore `from` into `into`
+ * on the same host (PBS's pull API: its CLI wants a remote), newest snapshot of
+ * each group only.
+ */
+function localPull(input: RunbookInput, from: string, into: string): string {
   const ns = namespaceOf(input.lost.name);
-  return [
-    "proxmox-backup-debug api create /pull",
-    ...(from.remote === undefined ? [] : [`--remote ${from.remote}`]),
-    `--remote-store ${from.store} --remote-ns ${ns} --store ${into} --ns ${ns} --max-depth 0 --transfer-last 1`,
-    // Owned by Proxmox VE's token, so tonight's backups continue these groups incrementally.
-    `--owner '${PBS_IDS.pveToken}'`,
-  ].join(" ");
+  return `proxmox-backup-debug api create /pull --store ${into} --ns ${ns} --remote-store ${from} --remote-ns ${ns} --max-depth 0 --transfer-last 1`;
+}
+
+/**
+ * A pull runs as root@pam, which then owns the groups (PBS's pull has no owner
+ * option); Proxmox VE's token may read and continue only the groups it owns.
+ * Handing them over lets `pct restore` read them and tonight's backups continue
+ * them incrementally.
+ */
+function handOverStep(input: RunbookInput): Step {
+  const { lost, services } = input;
+  const store = lost.backupServer.datastore;
+  const ns = namespaceOf(lost.name);
+  return {
+    title: `Hand the copies to Proxmox VE's token (${PBS_IDS.pveToken}): restores read them, tonight's backups continue them`,
+    minutes: 1,
+    destructive: false,
+    argv: ssh(
+      input.lostSsh,
+      services
+        .map((c) => `proxmox-backup-debug api create /admin/datastore/${store}/change-owner --ns ${ns} --backup-type ct --backup-id ${c.vmid} --new-owner '${PBS_IDS.pveToken}'`)
+        .join(" && "),
+    ),
+  };
 }
 
 function installProxmox(input: RunbookInput): Step {
@@ -111,7 +132,14 @@ function rebuildHead(input: RunbookInput): Step[] {
   return [
     installProxmox(input),
     {
-      title: "Foundation: the provider, the template, PBS (install, datastore, tokens, jobs, storages), the site link, the pulls",
+      title: `Forget in ${lost.name}'s state what ran on the lost host, so that the program makes it again`,
+      minutes: 1,
+      destructive: true,
+      argv: ["pulumi", "state", "delete", "--stack", lost.name, "--yes", ...lostHostTargets(input.lostPlan)],
+      notes: ["the commands, PBS storages and backup job of the old host; the containers stay in the state (they come back by restore)"],
+    },
+    {
+      title: "Foundation: the provider, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites",
       minutes: ASSUMPTIONS.foundationMinutes,
       destructive: true,
       argv: pulumiUp(lost.name, foundationTargets(input.lostPlan)),
@@ -148,10 +176,10 @@ function rebuildTail(input: RunbookInput): Step[] {
     ...restores,
     { title: "Read what now runs into the state", minutes: 3, destructive: false, argv: ["pulumi", "refresh", "--stack", lost.name, "--yes"] },
     {
-      title: "Containers and the nightly backup back under the program",
+      title: "Containers, the template, the nightly backup and the pulls of the other sites back under the program",
       minutes: ASSUMPTIONS.stateSyncMinutes - 3,
       destructive: true,
-      argv: pulumiUp(lost.name, [...containerTargets(input.lostPlan, vmids), ...backupTargets(input.lostPlan)]),
+      argv: pulumiUp(lost.name, [...containerTargets(input.lostPlan, vmids), ...tailTargets(input.lostPlan)]),
     },
     { title: "Check: containers running, backup scheduled, the pull of the other site in place", minutes: 2, destructive: false, argv: ssh(input.lostSsh, checks) },
   ];
@@ -160,10 +188,18 @@ function rebuildTail(input: RunbookInput): Step[] {
 function rebuildSteps(input: RunbookInput): Step[] {
   const { lost, survivor, copies } = input;
   const stored = storedBytes(input);
+  const ns = namespaceOf(lost.name);
   const grant = (remove: boolean) =>
-    `${PBM} acl update /datastore/${copies.holderDatastore}/${namespaceOf(lost.name)} DatastoreReader --auth-id '${syncUserOf(lost.name).token}'${remove ? " --delete true" : ""}`;
-  // The bottleneck of the transfer back: the survivor's upload or the new host's download.
+    `${PBM} acl update /datastore/${copies.holderDatastore}/${ns} DatastoreReader --auth-id '${syncUserOf(lost.name).token}'${remove ? " --delete true" : ""}`;
+  // The bottleneck of the transfer back: the survivor's upload or the new host's
+  // download. The pull is held a little under it (the assumed efficiency) so that
+  // the ISP box's queue stays short for the survivor's members and this SSH session.
   const mbps = Math.min(survivor.uplink.upMbps, lost.uplink.downMbps);
+  const rateInKiB = Math.floor((mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 8 / 1024);
+  const pull = [
+    `${PBM} pull ${remoteOf(survivor.name)} ${copies.holderDatastore} ${lost.backupServer.datastore}`,
+    `--ns ${ns} --remote-ns ${ns} --max-depth 0 --transfer-last 1 --rate-in ${rateInKiB}KiB`,
+  ].join(" ");
   return [
     ...rebuildHead(input),
     {
@@ -171,15 +207,19 @@ function rebuildSteps(input: RunbookInput): Step[] {
       minutes: 1,
       destructive: true,
       argv: ssh(input.survivorSsh, grant(false)),
-      notes: [`${lost.name}'s pull token may otherwise read only ${survivor.name}'s own namespace; the grant is taken back two steps later`],
+      notes: [`${lost.name}'s pull token may otherwise read only ${survivor.name}'s own namespace; the grant is taken back after the pull`],
     },
     {
       title: `Pull the newest copies back from ${survivor.name} (${gib(stored).toFixed(1)} GiB of chunks at ${mbps} Mbit/s)`,
       minutes: Math.ceil((stored * 8) / (mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 60),
       destructive: false,
-      argv: ssh(input.lostSsh, pullCommand(input, { remote: survivor.name, store: copies.holderDatastore }, lost.backupServer.datastore)),
-      notes: ["an interrupted pull resumes when the step is run again: chunks already here are not sent twice"],
+      argv: ssh(input.lostSsh, pull),
+      notes: [
+        "an interrupted pull resumes when the step is run again: chunks already here are not sent twice",
+        `not needed if the old backup disk survived (its snapshots are here already, owned by ${PBS_IDS.pveToken}): resume from the first restore step instead`,
+      ],
     },
+    handOverStep(input),
     { title: `On ${survivor.name}: take the read grant back`, minutes: 1, destructive: true, argv: ssh(input.survivorSsh, grant(true)) },
     ...rebuildTail(input),
   ];
@@ -189,14 +229,18 @@ function diskSteps(input: RunbookInput): Step[] {
   const { lost, survivor, diskPath, copies } = input;
   const stored = storedBytes(input);
   const ns = namespaceOf(lost.name);
-  const createCarry = `${PBM} datastore create ${CARRY} ${diskPath} --backing-device <the disk's filesystem UUID, from blkid>`;
+  // A removable datastore (PBS 3.3+): its path is relative to the disk's root, PBS mounts the disk itself.
+  const createCarry = `${PBM} datastore create ${CARRY} ${diskPath} --backing-device <the filesystem UUID of the disk's partition, from blkid>`;
   return [
     ...rebuildHead(input),
     {
       title: `At ${survivor.name}: plug in the carry disk and add it as the removable datastore "${CARRY}"`,
       minutes: 5,
       destructive: false,
-      notes: [`it needs ${gib(stored).toFixed(1)} GiB free`, `${createCarry} (an empty ext4 disk; a disk already used as "${CARRY}": add --reuse-datastore true)`],
+      notes: [
+        `it needs ${gib(stored).toFixed(1)} GiB free, on an ext4 or xfs partition`,
+        `${createCarry} (a disk already used as "${CARRY}": add --reuse-datastore true)`,
+      ],
     },
     {
       title: `Copy the newest copies of ${lost.name} onto the carry disk (${gib(stored).toFixed(1)} GiB)`,
@@ -204,9 +248,9 @@ function diskSteps(input: RunbookInput): Step[] {
       destructive: false,
       argv: ssh(
         input.survivorSsh,
-        `proxmox-backup-debug api create /admin/datastore/${CARRY}/namespace --name ${ns} >/dev/null 2>&1 || true; ` +
-          pullCommand(input, { store: copies.holderDatastore }, CARRY).replace(` --owner '${PBS_IDS.pveToken}'`, "") +
-          ` && ${PBM} datastore unmount ${CARRY}`,
+        // The namespace may be there already (a disk carried before): then the creation fails, harmlessly.
+        `{ proxmox-backup-debug api create /admin/datastore/${CARRY}/namespace --name ${ns} >/dev/null 2>&1 || true; } && ` +
+          `${localPull(input, copies.holderDatastore, CARRY)} && ${PBM} datastore unmount ${CARRY}`,
       ),
     },
     {
@@ -219,8 +263,9 @@ function diskSteps(input: RunbookInput): Step[] {
       title: `Bring the copies from the carry disk into ${lost.name}'s own PBS`,
       minutes: minutesAt(stored, ASSUMPTIONS.usbMiBps),
       destructive: false,
-      argv: ssh(input.lostSsh, `${pullCommand(input, { store: CARRY }, lost.backupServer.datastore)} && ${PBM} datastore unmount ${CARRY}`),
+      argv: ssh(input.lostSsh, `${localPull(input, CARRY, lost.backupServer.datastore)} && ${PBM} datastore unmount ${CARRY}`),
     },
+    handOverStep(input),
     ...rebuildTail(input),
   ];
 }

@@ -1,7 +1,7 @@
 /**
- * The `--target` URNs the runbook passes to `pulumi up`, picked from the offline
- * plan of the stack (the same code as `npm run plan`), never typed from memory.
- * A component is targeted with every resource under it.
+ * The URNs the runbook passes to `pulumi up --target` and `pulumi state delete`,
+ * picked from the offline plan of the stack (the same code as `npm run plan`),
+ * never typed from memory. A component is targeted with every resource under it.
  */
 export interface PlanResource {
   readonly urn: string;
@@ -12,10 +12,14 @@ export interface PlanResource {
 }
 
 const TYPE = {
+  stack: "pulumi:pulumi:Stack",
+  stackReference: "pulumi:pulumi:StackReference",
   provider: "pulumi:providers:proxmoxve",
   template: "proxmoxve:download/file:File",
   container: "proxmoxve:index/containerLegacy:ContainerLegacy",
   job: "proxmoxve:backup/job:Job",
+  pbsStorage: "proxmoxve:storage/pbs:Pbs",
+  hostCommand: "command:remote:Command",
   backupServer: "retzien:proxmox:BackupServer",
   siteLink: "retzien:proxmox:SiteLink",
   offsiteSync: "retzien:proxmox:OffsiteSync",
@@ -36,17 +40,38 @@ function subtrees(resources: readonly PlanResource[], pick: (r: PlanResource) =>
 }
 
 /**
- * What a fresh host needs first: the provider, the template, its PBS (install,
- * datastore, tokens, jobs, storages), its site link, and its pulls of the sites
- * it holds (their published fingerprints and tokens did not change).
+ * What lived on the lost host and the program makes again: every command run
+ * on it (PBS, its tokens and jobs, the site link, the pulls), its PBS storages
+ * and its backup job. A command has no state to read back, so while the stack's
+ * state remembers it, `pulumi up` would not run it on the new host: the state
+ * forgets these first. Nothing else depends on them, so they go in one call.
+ * The containers stay (they come back by restore, then refresh), and so does
+ * the template, which they depend on (the refresh after the restore drops it).
+ */
+export function lostHostTargets(resources: readonly PlanResource[]): string[] {
+  return [
+    ...urns(resources, (r) => r.type === TYPE.hostCommand, "command run on the host"),
+    ...urns(resources, (r) => r.type === TYPE.pbsStorage, "PBS storage"),
+    ...urns(resources, (r) => r.type === TYPE.job, "backup job"),
+  ];
+}
+
+/**
+ * What a fresh host needs first: the stack itself (so that its outputs publish
+ * the new PBS fingerprint, site-link key and pull tokens to the peers), its
+ * reads of the peers' stacks, the provider, its PBS (install, datastore,
+ * tokens, jobs, storages), its site link, and the remote of each site it holds
+ * (the pull back reads the survivor through it). The nightly pull jobs wait
+ * for the end: they must not compete with the pull back for the link.
  */
 export function foundationTargets(resources: readonly PlanResource[]): string[] {
   return [
+    ...urns(resources, (r) => r.type === TYPE.stack, "stack"),
+    ...urns(resources, (r) => r.type === TYPE.stackReference, "reference to a peer's stack"),
     ...urns(resources, (r) => r.type === TYPE.provider, "Proxmox provider"),
-    ...urns(resources, (r) => r.type === TYPE.template, "LXC template"),
     ...subtrees(resources, (r) => r.type === TYPE.backupServer, "backup server"),
     ...subtrees(resources, (r) => r.type === TYPE.siteLink, "site link"),
-    ...subtrees(resources, (r) => r.type === TYPE.offsiteSync, "pull of another site"),
+    ...urns(resources, (r) => r.type === TYPE.hostCommand && /-pull-[^-]+-remote$/.test(r.name), "remote of a site this one holds"),
   ];
 }
 
@@ -55,18 +80,27 @@ export function containerTargets(resources: readonly PlanResource[], vmids: read
   return vmids.flatMap((vmid) => urns(resources, (r) => r.type === TYPE.container && r.inputs["vmId"] === vmid, `container ${vmid}`));
 }
 
-/** The nightly backup job. */
-export function backupTargets(resources: readonly PlanResource[]): string[] {
-  return urns(resources, (r) => r.type === TYPE.job, "backup job");
+/**
+ * What follows the restore: the template (the refresh dropped it from the
+ * state, and the containers depend on it), the nightly backup job, and the
+ * pulls of the sites this one holds.
+ */
+export function tailTargets(resources: readonly PlanResource[]): string[] {
+  return [
+    ...urns(resources, (r) => r.type === TYPE.template, "LXC template"),
+    ...urns(resources, (r) => r.type === TYPE.job, "backup job"),
+    ...subtrees(resources, (r) => r.type === TYPE.offsiteSync, "pull of another site"),
+  ];
 }
 
 /**
  * In the survivor's plan: what trusts `site`'s host, which a rebuild changed:
- * the survivor's site link (the new host's WireGuard key) and its pull of `site`
- * (the new PBS's fingerprint and the new token).
+ * its read of `site`'s stack (the new outputs), its site link (the new
+ * WireGuard key) and its pull of `site` (the new PBS fingerprint and token).
  */
 export function peerTrustTargets(resources: readonly PlanResource[], site: string): string[] {
   return [
+    ...urns(resources, (r) => r.type === TYPE.stackReference && r.name.endsWith(`-peer-${site}`), `reference to ${site}'s stack`),
     ...subtrees(resources, (r) => r.type === TYPE.siteLink, "site link"),
     ...subtrees(resources, (r) => r.type === TYPE.offsiteSync && r.name.endsWith(`-pull-${site}`), `pull of ${site}`),
   ];

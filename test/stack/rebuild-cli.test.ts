@@ -84,10 +84,13 @@ test("a rebuild runs every step in order, through pulumi, ssh, PBS and pct, and 
   const r = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--yes"]);
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.deepEqual(shape(box.calls()), [
+    "pulumi state",
     "pulumi up",
     "pulumi up",
     "ssh root@192.168.20.2 proxmox-backup-manager",
     "proxmox-backup-manager acl",
+    "ssh root@192.168.10.2 proxmox-backup-manager",
+    "proxmox-backup-manager pull",
     "ssh root@192.168.10.2 proxmox-backup-debug",
     "proxmox-backup-debug api",
     "ssh root@192.168.20.2 proxmox-backup-manager",
@@ -105,11 +108,22 @@ test("a rebuild runs every step in order, through pulumi, ssh, PBS and pct, and 
   ]);
   const calls = box.calls();
   assert.ok(calls.some((c) => /^pct restore 110 pbs:backup\/ct\/110\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ --rootfs local-lvm:32 --mp0 data:300,mp=\/var\/www,backup=1$/.test(c)), calls.join("\n"));
-  assert.ok(calls.includes("proxmox-backup-debug api create /pull --remote sthilaire --remote-store backup --remote-ns rouans --store backup --ns rouans --max-depth 0 --transfer-last 1 --owner pve@pbs!vzdump"));
-  assert.match(calls[0] ?? "", /^pulumi up --stack rouans --yes --target urn:pulumi:rouans::retzien-infra::retzien:proxmox:Site\$pulumi:providers:proxmoxve::rouans-proxmox /);
-  assert.match(calls[1] ?? "", /^pulumi up --stack sthilaire --yes --target urn:pulumi:sthilaire::.*sthilaire-link .*sthilaire-pull-rouans-job/);
+  // What PBS was asked, as its CLI received it (the stand-in refuses any option PBS does not document).
+  assert.deepEqual(
+    calls.filter((c) => c.startsWith("proxmox-backup-")),
+    [
+      "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id sync-rouans@pbs!pull",
+      "proxmox-backup-manager pull sthilaire backup backup --ns rouans --remote-ns rouans --max-depth 0 --transfer-last 1 --rate-in 1867KiB",
+      "proxmox-backup-debug api create /admin/datastore/backup/change-owner --ns rouans --backup-type ct --backup-id 110 --new-owner pve@pbs!vzdump",
+      "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id sync-rouans@pbs!pull --delete true",
+      "proxmox-backup-manager sync-job show pull-sthilaire",
+    ],
+  );
+  assert.match(calls[0] ?? "", /^pulumi state delete --stack rouans --yes urn:pulumi:rouans::retzien-infra::retzien:proxmox:Site\$retzien:proxmox:SiteLink\$command:remote:Command::rouans-link-key /);
+  assert.match(calls[1] ?? "", /^pulumi up --stack rouans --yes --target urn:pulumi:rouans::retzien-infra::pulumi:pulumi:Stack::retzien-infra-rouans /);
+  assert.match(calls[2] ?? "", /^pulumi up --stack sthilaire --yes --target urn:pulumi:sthilaire::.*sthilaire-peer-rouans .*sthilaire-link .*sthilaire-pull-rouans-job$/);
   const log = readFileSync(join(box.dir, "run.log"), "utf8");
-  assert.equal(log.match(/ {4}done in \d+ s \(estimated /g)?.length, 11);
+  assert.equal(log.match(/ {4}done in \d+ s \(estimated /g)?.length, 13);
   assert.match(log, /All steps done\./);
 });
 
@@ -118,13 +132,13 @@ test("a failed step stops the run, says how to resume, and the resume finishes i
   const args = ["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--yes"];
   const failed = box.run(args, { STANDIN_FAIL: "pct restore" });
   assert.equal(failed.status, 1);
-  assert.match(failed.stdout, /^Step 7 did not complete: ssh exited with 1$/m);
-  assert.match(failed.stdout, new RegExp(`^  npm run rebuild -- --lost rouans --mode rebuild --status ${box.status.replace(/[/.]/g, "\\$&")} --yes --from 7$`, "m"));
+  assert.match(failed.stdout, /^Step 9 did not complete: ssh exited with 1$/m);
+  assert.match(failed.stdout, new RegExp(`^  npm run rebuild -- --lost rouans --mode rebuild --status ${box.status.replace(/[/.]/g, "\\$&")} --yes --from 9$`, "m"));
   assert.equal(shape(box.calls()).at(-1), "pct restore");
   assert.ok(!box.calls().some((c) => c.startsWith("pct start") || c.startsWith("pulumi refresh")));
 
   const before = box.calls().length;
-  const resumed = box.run([...args, "--from", "7"]);
+  const resumed = box.run([...args, "--from", "9"]);
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.deepEqual(shape(box.calls().slice(before)).slice(0, 4), ["ssh root@192.168.10.2 pct", "pct restore", "ssh root@192.168.10.2 pct", "pct start"]);
 });
@@ -152,6 +166,19 @@ test("the survivor's PBS is read over SSH when no listing is given, and its sile
   const fetched = box.run(["--lost", "rouans", "--mode", "disk", "--yes"], { STANDIN_STATUS: box.status });
   assert.equal(fetched.status, 0, fetched.stderr);
   assert.match(fetched.stdout, /^Copies and their sizes: from root@192\.168\.20\.2's PBS$/m);
+  // The carry disk: filled on sthilaire by a local pull, emptied on the new rouans by another, then handed over.
+  assert.deepEqual(
+    box.calls().filter((c) => c.startsWith("proxmox-backup-")),
+    [
+      "proxmox-backup-debug api create /admin/datastore/carry/namespace --name rouans",
+      "proxmox-backup-debug api create /pull --store carry --ns rouans --remote-store backup --remote-ns rouans --max-depth 0 --transfer-last 1",
+      "proxmox-backup-manager datastore unmount carry",
+      "proxmox-backup-debug api create /pull --store backup --ns rouans --remote-store carry --remote-ns rouans --max-depth 0 --transfer-last 1",
+      "proxmox-backup-manager datastore unmount carry",
+      "proxmox-backup-debug api create /admin/datastore/backup/change-owner --ns rouans --backup-type ct --backup-id 110 --new-owner pve@pbs!vzdump",
+      "proxmox-backup-manager sync-job show pull-sthilaire",
+    ],
+  );
 });
 
 test("bad input gets a clear error and runs nothing", (t) => {
@@ -161,10 +188,11 @@ test("bad input gets a clear error and runs nothing", (t) => {
     [["--lost", "rouans", "--mode", "teleport", "--dry-run"], 2, /^--mode: found "teleport", expected one of failover, rebuild, disk$/m],
     [["--mode", "rebuild"], 2, /^--lost: found nothing, expected the site that was lost$/m],
     [["--lost", "rouans", "--mode", "rebuild", "--only", "mail"], 2, /^--only: found "mail", expected a service of rouans: web$/m],
+    [["--lost", "rouans", "--mode", "disk", "--disk-path", "/media/carry", "--dry-run"], 2, /^--disk-path: found "\/media\/carry", expected a directory relative to the carry disk's root, such as retzien-carry$/m],
     [["--lost", "rouans", "--mode", "rebuild", "--status", stale.status, "--yes"], 1, /^.*status\.json: rouans\/ct\/110: found "a copy 72 h old", expected one within 36 h/m],
     [["--lost", "rouans", "--mode", "rebuild", "--status", join(stale.dir, "nope.json")], 1, /^--status: found ".*nope\.json", expected a readable answer of the status probe \(ENOENT\)$/m],
     [["--lost", "sthilaire", "--mode", "failover", "--only", "nextcloud", "--dry-run"], 1, /^failover of nextcloud onto rouans: disk: found "1032 GiB of volumes"/m],
-    [["--lost", "rouans", "--mode", "rebuild", "--dry-run", "--from", "99"], 2, /^--from: found "99", expected a step number from 1 to 11$/m],
+    [["--lost", "rouans", "--mode", "rebuild", "--dry-run", "--from", "99"], 2, /^--from: found "99", expected a step number from 1 to 13$/m],
   ];
   const sth = sandbox(t, "sthilaire", [210, 220, 230]);
   cases.push([["--lost", "sthilaire", "--mode", "failover", "--yes", "--status", sth.status], 1, /^failover of all of sthilaire: found "nextcloud without room on rouans", expected a failover of what fits, asked for by name: --only relay --only mail$/m]);
@@ -194,15 +222,27 @@ test("a failover of what fits restores from the survivor's PBS, readdresses and 
   assert.ok(box.calls().filter((c) => c.startsWith("ssh ")).every((c) => c.startsWith("ssh root@192.168.10.2 ")), "everything happens on the survivor");
 });
 
-test("a misspelt PBS option in a step fails the run at that step", (t) => {
+test("the stand-in takes what PBS documents and refuses the rest, as PBS's CLI does", (t) => {
   const box = sandbox(t, "rouans", [110]);
-  // The stand-in refuses what PBS would: an option it does not document.
-  const r = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--yes", "--from", "5"], { PBS_STANDIN_EXTRA: "" });
+  // From the grant to the end: every PBS command the rebuild emits is accepted.
+  const r = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--yes", "--from", "5"]);
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  const bad = spawnSync(join(STANDINS, "proxmox-backup-debug"), ["api", "create", "/pull", "--store", "backup", "--remote-store", "backup", "--transfer-lats", "1"], {
-    encoding: "utf8",
-    env: { ...process.env, STANDIN_LOG: box.log },
-  });
-  assert.equal(bad.status, 255);
-  assert.match(bad.stderr, /'transfer-lats': schema does not allow additional properties/);
+  const refused = (tool: string, args: string[]) => {
+    const run = spawnSync(join(STANDINS, tool), args, { encoding: "utf8", env: { ...process.env, STANDIN_LOG: box.log } });
+    return [run.status, run.stderr.trim()];
+  };
+  // A pull has no owner: its groups belong to whoever runs it.
+  assert.deepEqual(refused("proxmox-backup-manager", ["pull", "sthilaire", "backup", "backup", "--ns", "rouans", "--owner", "pve@pbs!vzdump"]), [
+    255,
+    "Error: parameter verification failed - 'owner': schema does not allow additional properties.",
+  ]);
+  assert.deepEqual(refused("proxmox-backup-debug", ["api", "create", "/pull", "--store", "backup", "--remote-store", "carry", "--transfer-lats", "1"]), [
+    255,
+    "Error: parameter verification failed - 'transfer-lats': schema does not allow additional properties.",
+  ]);
+  assert.deepEqual(refused("proxmox-backup-debug", ["api", "create", "/pull", "--store", "backup", "--remote-store", "backup"]), [255, "Error: can't sync to same datastore"]);
+  assert.deepEqual(refused("proxmox-backup-debug", ["api", "create", "/admin/datastore/backup/change-owner", "--backup-type", "ct", "--backup-id", "110"]), [
+    255,
+    "Error: parameter verification failed - 'new-owner': parameter is missing and it is not optional.",
+  ]);
 });

@@ -31,7 +31,7 @@ const request = (lost: string, mode: string, extra: Partial<RunbookRequest> = {}
   lost,
   mode,
   only: [],
-  diskPath: "/media/retzien-carry",
+  diskPath: "retzien-carry",
   allowStale: false,
   ...extra,
 });
@@ -54,7 +54,7 @@ export function reportOf(site: string, guests: { vmid: number; bytes: number; ho
 
 for (const lost of ["rouans", "sthilaire"]) {
   for (const mode of ["failover", "rebuild", "disk"]) {
-    test(`${lost} ${mode}: every --target the runbook emits is in its stack's plan`, async () => {
+    test(`${lost} ${mode}: every URN the runbook passes to pulumi is in its stack's plan`, async () => {
       const p = await plans();
       const result = planRunbook(request(lost, mode), { sites, plans: p, sshOf });
       if (lost === "rouans" && mode === "failover") {
@@ -71,12 +71,17 @@ for (const lost of ["rouans", "sthilaire"]) {
         const argv = step.argv as string[];
         const stack = argv[argv.indexOf("--stack") + 1] as string;
         const urns = new Set((p.get(stack) ?? []).map((r) => r.urn));
-        const targets = argv.filter((_, i) => argv[i - 1] === "--target");
-        for (const t of targets) assert.ok(urns.has(t), `${t} is not in the plan of ${stack}`);
+        // Every URN: the --target of an up and the resources a state delete forgets.
+        const named = argv.filter((a) => a.startsWith("urn:"));
+        if (argv[1] === "up") assert.ok(named.length > 0 && named.every((u) => argv[argv.indexOf(u) - 1] === "--target"), "an up names what it targets");
+        for (const t of named) assert.ok(urns.has(t), `${t} is not in the plan of ${stack}`);
       }
     });
   }
 }
+
+const names = (argv: readonly string[] | undefined, flag?: string) =>
+  (argv ?? []).filter((a, i, all) => a.startsWith("urn:") && (flag === undefined || all[i - 1] === flag)).map((u) => u.split("::").pop());
 
 test("rouans rebuild: the exact steps, in order", async () => {
   const result = planRunbook(request("rouans", "rebuild"), { sites, plans: await plans(), sshOf });
@@ -85,36 +90,125 @@ test("rouans rebuild: the exact steps, in order", async () => {
     result.runbook.steps.map((s) => [s.title, s.minutes, s.destructive, s.argv?.slice(0, 4).join(" ") ?? "by hand"]),
     [
       ["Install Proxmox VE on the spare hardware at Rouans", 60, false, "by hand"],
-      ["Foundation: the provider, the template, PBS (install, datastore, tokens, jobs, storages), the site link, the pulls", 15, true, "pulumi up --stack rouans"],
+      ["Forget in rouans's state what ran on the lost host, so that the program makes it again", 1, true, "pulumi state delete --stack"],
+      ["Foundation: the provider, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites", 15, true, "pulumi up --stack rouans"],
       ["sthilaire trusts the new rouans: its site-link key, its PBS certificate and token", 2, true, "pulumi up --stack sthilaire"],
       ["On sthilaire: let the new rouans read its own copies, for the transfer back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
-      // 120 GiB of data x 0.6 stored, over sthilaire's 17 Mbit/s upload (rouans downloads 90).
+      // 120 GiB of data x 0.6 stored, over sthilaire's 17 Mbit/s upload (rouans downloads 90), at 0.9 of it.
       ["Pull the newest copies back from sthilaire (72.0 GiB of chunks at 17 Mbit/s)", 674, false, "ssh -o BatchMode=yes root@192.168.10.2"],
+      ["Hand the copies to Proxmox VE's token (pve@pbs!vzdump): restores read them, tonight's backups continue them", 1, false, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["On sthilaire: take the read grant back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
       ["Restore web (110) onto its own volumes", 26, true, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["Start web (110)", 5, false, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["Read what now runs into the state", 3, false, "pulumi refresh --stack rouans"],
-      ["Containers and the nightly backup back under the program", 7, true, "pulumi up --stack rouans"],
+      ["Containers, the template, the nightly backup and the pulls of the other sites back under the program", 7, true, "pulumi up --stack rouans"],
       ["Check: containers running, backup scheduled, the pull of the other site in place", 2, false, "ssh -o BatchMode=yes root@192.168.10.2"],
     ],
   );
   const steps = result.runbook.steps;
-  assert.equal(steps[3]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull'");
+  assert.equal(steps[4]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull'");
+  // 17 Mbit/s x 0.9 = 1867 KiB/s: the pull stays just under the bottleneck.
+  assert.equal(steps[5]?.argv?.[4], "proxmox-backup-manager pull sthilaire backup backup --ns rouans --remote-ns rouans --max-depth 0 --transfer-last 1 --rate-in 1867KiB");
+  assert.equal(steps[6]?.argv?.[4], "proxmox-backup-debug api create /admin/datastore/backup/change-owner --ns rouans --backup-type ct --backup-id 110 --new-owner 'pve@pbs!vzdump'");
+  assert.equal(steps[7]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' --delete true");
   assert.equal(
-    steps[4]?.argv?.[4],
-    "proxmox-backup-debug api create /pull --remote sthilaire --remote-store backup --remote-ns rouans --store backup --ns rouans --max-depth 0 --transfer-last 1 --owner 'pve@pbs!vzdump'",
-  );
-  assert.equal(steps[5]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' --delete true");
-  assert.equal(
-    steps[6]?.argv?.[4],
+    steps[8]?.argv?.[4],
     `pct restore 110 "$(pvesm list pbs --vmid 110 | awk 'NR > 1 { print $1 }' | sort | tail -n 1)" --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1`,
   );
-  // The foundation brings PBS and the link back first, with every resource under them.
-  const foundation = (steps[1]?.argv ?? []).filter((_, i, a) => a[i - 1] === "--target");
-  for (const name of ["rouans-proxmox", "rouans-template", "rouans-pbs", "rouans-pbs-install", "rouans-pbs-storage", "rouans-link-key", "rouans-pull-sthilaire-remote"]) {
-    assert.ok(foundation.some((u) => u.endsWith(`::${name}`)), name);
-  }
-  assert.ok(!foundation.some((u) => u.includes("ContainerLegacy")), "no container in the foundation");
+  // The state forgets everything that ran on the old host (a command is never read back), and only that.
+  assert.deepEqual(steps[1]?.argv?.slice(0, 6), ["pulumi", "state", "delete", "--stack", "rouans", "--yes"]);
+  assert.deepEqual(names(steps[1]?.argv), [
+    "rouans-link-key",
+    "rouans-pbs-install",
+    "rouans-link-tunnel",
+    "rouans-pbs-datastore",
+    "rouans-pbs-pve-token",
+    "rouans-pbs-offsite-owner",
+    "rouans-pbs-status-token",
+    "rouans-pbs-sync-token-sthilaire",
+    "rouans-pbs-prune-rouans",
+    "rouans-pbs-prune-sthilaire",
+    "rouans-pbs-verify",
+    "rouans-pull-sthilaire-remote",
+    "rouans-pull-sthilaire-job",
+    "rouans-pbs-storage",
+    "rouans-pbs-storage-sthilaire",
+    "rouans-nightly-job",
+  ]);
+  // The foundation: the stack (its outputs tell sthilaire the new fingerprint, key and token), PBS and the link with
+  // every resource under them, the remote the pull back goes through; no container, no nightly pull yet.
+  assert.deepEqual(names(steps[2]?.argv, "--target"), [
+    "retzien-infra-rouans",
+    "rouans-peer-sthilaire",
+    "rouans-proxmox",
+    "rouans-pbs",
+    "rouans-pbs-install",
+    "rouans-pbs-datastore",
+    "rouans-pbs-pve-token",
+    "rouans-pbs-offsite-owner",
+    "rouans-pbs-status-token",
+    "rouans-pbs-sync-token-sthilaire",
+    "rouans-pbs-prune-rouans",
+    "rouans-pbs-prune-sthilaire",
+    "rouans-pbs-verify",
+    "rouans-pbs-storage",
+    "rouans-pbs-storage-sthilaire",
+    "rouans-link",
+    "rouans-link-key",
+    "rouans-link-tunnel",
+    "rouans-pull-sthilaire-remote",
+  ]);
+  assert.deepEqual(names(steps[3]?.argv, "--target"), [
+    "sthilaire-peer-rouans",
+    "sthilaire-link",
+    "sthilaire-link-key",
+    "sthilaire-link-tunnel",
+    "sthilaire-pull-rouans",
+    "sthilaire-pull-rouans-remote",
+    "sthilaire-pull-rouans-job",
+  ]);
+  assert.deepEqual(names(steps[11]?.argv, "--target"), [
+    "rouans-web",
+    "rouans-template",
+    "rouans-nightly-job",
+    "rouans-pull-sthilaire",
+    "rouans-pull-sthilaire-remote",
+    "rouans-pull-sthilaire-job",
+  ]);
+});
+
+test("sthilaire by disk: the carry disk is a removable datastore, filled and emptied by local pulls", async () => {
+  const result = planRunbook(request("sthilaire", "disk", { diskPath: "retzien-carry" }), { sites, plans: await plans(), sshOf });
+  assert.ok(result.ok);
+  const steps = result.runbook.steps;
+  assert.deepEqual(
+    steps.slice(4, 9).map((s) => [s.title, s.minutes, s.destructive, s.argv?.[3] ?? "by hand"]),
+    [
+      ['At rouans: plug in the carry disk and add it as the removable datastore "carry"', 5, false, "by hand"],
+      // 552 GiB of data, 431 GiB of chunks once compressed (0.5 to 0.85 by guest), at 100 MiB/s each way.
+      ["Copy the newest copies of sthilaire onto the carry disk (431.0 GiB)", 74, false, "root@192.168.10.2"],
+      ["Drive the disk to St Hilaire de Chaléons, plug it into the new host and add it there", 30, false, "by hand"],
+      ["Bring the copies from the carry disk into sthilaire's own PBS", 74, false, "root@192.168.20.2"],
+      ["Hand the copies to Proxmox VE's token (pve@pbs!vzdump): restores read them, tonight's backups continue them", 1, false, "root@192.168.20.2"],
+    ],
+  );
+  const create = "proxmox-backup-manager datastore create carry retzien-carry --backing-device <the filesystem UUID of the disk's partition, from blkid>";
+  assert.deepEqual(steps[4]?.notes, ["it needs 431.0 GiB free, on an ext4 or xfs partition", `${create} (a disk already used as "carry": add --reuse-datastore true)`]);
+  assert.equal(
+    steps[5]?.argv?.[4],
+    "{ proxmox-backup-debug api create /admin/datastore/carry/namespace --name sthilaire >/dev/null 2>&1 || true; } && " +
+      "proxmox-backup-debug api create /pull --store carry --ns sthilaire --remote-store backup --remote-ns sthilaire --max-depth 0 --transfer-last 1 && " +
+      "proxmox-backup-manager datastore unmount carry",
+  );
+  assert.deepEqual(steps[6]?.notes, [`${create} --reuse-datastore true`]);
+  assert.equal(
+    steps[7]?.argv?.[4],
+    "proxmox-backup-debug api create /pull --store backup --ns sthilaire --remote-store carry --remote-ns sthilaire --max-depth 0 --transfer-last 1 && proxmox-backup-manager datastore unmount carry",
+  );
+  assert.equal(
+    steps[8]?.argv?.[4],
+    ["230", "210", "220"].map((id) => `proxmox-backup-debug api create /admin/datastore/backup/change-owner --ns sthilaire --backup-type ct --backup-id ${id} --new-owner 'pve@pbs!vzdump'`).join(" && "),
+  );
 });
 
 test("the estimate states which path meets the two-hour target for each site, and why a failover cannot be taken", async () => {
@@ -127,22 +221,22 @@ test("the estimate states which path meets the two-hour target for each site, an
   assert.deepEqual(summary("rouans"), [
     [
       ["failover", 0, false, 'failover of web onto sthilaire: memory: found "2048 MiB needed", expected at most 0 MiB free (10240 MiB for containers beside Proxmox and PBS, 10240 MiB used by sthilaire\'s own)'],
-      ["rebuild", 796, false, ""],
-      ["disk", 181, false, ""],
+      ["rebuild", 798, false, ""],
+      ["disk", 183, false, ""],
     ],
     "disk",
   ]);
   // sthilaire's 431 GiB of chunks come back over rouans' 50 Mbit/s upload into sthilaire's 40 Mbit/s download: the download is the bottleneck.
-  assert.deepEqual(summary("sthilaire"), [[["failover", 77, true, ""], ["rebuild", 1940, false, ""], ["disk", 406, false, ""]], "failover"]);
+  assert.deepEqual(summary("sthilaire"), [[["failover", 77, true, ""], ["rebuild", 1942, false, ""], ["disk", 408, false, ""]], "failover"]);
 });
 
 test("with the survivor's PBS listing: the exact snapshots, and sizes as held", async () => {
   const status = { report: reportOf("rouans", [{ vmid: 110, bytes: 40 * 1024 ** 3 }]), source: "sthilaire's PBS" };
   const r = planRunbook(request("rouans", "rebuild"), { sites, plans: await plans(), sshOf, status });
   assert.ok(r.ok);
-  assert.equal(r.runbook.steps[4]?.title, "Pull the newest copies back from sthilaire (24.0 GiB of chunks at 17 Mbit/s)");
-  assert.equal(r.runbook.steps[6]?.argv?.[4], "pct restore 110 pbs:backup/ct/110/2026-11-24T01:00:00Z --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1");
-  assert.equal(r.runbook.steps[6]?.minutes, 9);
+  assert.equal(r.runbook.steps[5]?.title, "Pull the newest copies back from sthilaire (24.0 GiB of chunks at 17 Mbit/s)");
+  assert.equal(r.runbook.steps[8]?.argv?.[4], "pct restore 110 pbs:backup/ct/110/2026-11-24T01:00:00Z --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1");
+  assert.equal(r.runbook.steps[8]?.minutes, 9);
 });
 
 test("a failover of what does not fit is named, and --only picks what does", async () => {
@@ -172,6 +266,10 @@ test("bad requests and bad PBS listings are refused with every reason", async ()
   assert.deepEqual(refused(request("nantes", "rebuild")), ['--lost: found "nantes", expected one of the sites: rouans, sthilaire']);
   assert.deepEqual(refused(request("rouans", "teleport")), ['--mode: found "teleport", expected one of failover, rebuild, disk']);
   assert.deepEqual(refused(request("rouans", "rebuild", { only: ["mail"] })), ['--only: found "mail", expected a service of rouans: web']);
+  // PBS mounts a removable datastore itself: its path is on the disk, never a mount point of the host.
+  for (const diskPath of ["/media/retzien-carry", "../etc", "carry dir", ""]) {
+    assert.deepEqual(refused(request("rouans", "disk", { diskPath })), [`--disk-path: found "${diskPath}", expected a directory relative to the carry disk's root, such as retzien-carry`]);
+  }
   const partial = { ...reportOf("sthilaire", [{ vmid: 210, bytes: 1 }]), datastore: null };
   assert.deepEqual(
     planRunbook(request("sthilaire", "rebuild"), { sites, plans: p, sshOf, status: { report: partial, source: "rouans's PBS" } }).ok ? [] : ["refused"],
