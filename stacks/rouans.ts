@@ -36,8 +36,15 @@ export const rouans: SiteSpecInput = {
   ],
   template: {
     datastore: "local",
-    url: "http://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
+    url: "https://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
     fileName: "debian-12-standard_12.12-1_amd64.tar.zst",
+    // From Proxmox's signed template list (aplinfo.dat, the entry debian-12-standard 12.12-1),
+    // the one `pveam` checks against; replace both lines together when moving to a newer template.
+    checksum: {
+      algorithm: "sha512",
+      value:
+        "50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222fdf40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597",
+    },
   },
   backup: {
     schedule: "*-*-* 01:00",

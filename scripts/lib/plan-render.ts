@@ -13,7 +13,7 @@ const COMMAND = "command:remote:Command";
 /** Inputs worth a glance, per resource type; other types show their scalar inputs. */
 const KEY_INPUTS: Record<string, string[]> = {
   "pulumi:providers:proxmoxve": ["endpoint", "insecure", "apiToken"],
-  "proxmoxve:download/file:File": ["url", "datastoreId"],
+  "proxmoxve:download/file:File": ["url", "checksumAlgorithm", "checksum", "verify", "datastoreId"],
   [CONTAINER]: ["vmId", "initialization.hostname", "cpu.cores", "memory.dedicated", "disk", "mountPoints", "initialization.ipConfigs", "unprivileged", "features"],
   [BACKUP_JOB]: ["schedule", "storage", "pbsChangeDetectionMode", "vmids", "mode", "mailtos"],
   "proxmoxve:storage/pbs:Pbs": ["resourceId", "server", "datastore", "namespace", "username", "password", "fingerprint"],

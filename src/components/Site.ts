@@ -85,6 +85,10 @@ export class Site extends pulumi.ComponentResource {
         contentType: "vztmpl",
         url: spec.template.url,
         fileName: spec.template.fileName,
+        // PVE hashes the download and deletes it on a mismatch; TLS is verified too.
+        checksum: spec.template.checksum.value,
+        checksumAlgorithm: spec.template.checksum.algorithm,
+        verify: true,
         overwrite: false,
       },
       // Containers were created from it; deleting it would only break a later rebuild.

@@ -59,6 +59,8 @@ function bound(kind: "at least" | "at most", issue: { origin?: string; inclusive
 function expectedOf(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_type":
+      // A schema's own words (its `error`) say more than the type's name.
+      if (!issue.message.startsWith("Invalid input")) return issue.message;
       return issue.expected === "int" ? "an integer" : `a value of type ${issue.expected}`;
     case "too_small":
       return bound("at least", issue, issue.minimum);

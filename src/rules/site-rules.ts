@@ -195,11 +195,30 @@ export function validateDisks(site: SiteSpec): Problem[] {
   return problems;
 }
 
-/** The template lands on a datastore that takes templates. */
+/** Hex digits of each checksum algorithm the template may name. */
+const CHECKSUM_HEX_DIGITS = { sha256: 64, sha512: 128 } as const;
+
+/**
+ * The template lands on a datastore that takes templates, its checksum has the
+ * length of its algorithm, and it is stored under the name the URL serves, so
+ * the checksum from Proxmox's list is the one for that file.
+ */
 export function validateTemplate(site: SiteSpec): Problem[] {
+  const problems: Problem[] = [];
+  const base = `sites.${site.name}.template`;
   const store = site.datastores.find((d) => d.id === site.template.datastore);
-  if (store?.content.includes("vztmpl")) return [];
-  return [problem(`sites.${site.name}.template.datastore`, site.template.datastore, 'a datastore of this site with content "vztmpl"')];
+  if (!store?.content.includes("vztmpl")) {
+    problems.push(problem(`${base}.datastore`, site.template.datastore, 'a datastore of this site with content "vztmpl"'));
+  }
+  const { algorithm, value } = site.template.checksum;
+  if (value.length !== CHECKSUM_HEX_DIGITS[algorithm]) {
+    problems.push(problem(`${base}.checksum.value`, `${value.length} hex digits`, `${CHECKSUM_HEX_DIGITS[algorithm]} hex digits, the length of a ${algorithm}`));
+  }
+  const served = decodeURIComponent(new URL(site.template.url).pathname.split("/").pop() ?? "");
+  if (served !== site.template.fileName) {
+    problems.push(problem(`${base}.fileName`, site.template.fileName, `the name the URL serves, "${served}" (the checksum is the one of that file)`));
+  }
+  return problems;
 }
 
 /**

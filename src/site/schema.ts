@@ -172,12 +172,23 @@ export const siteSchema = z.strictObject({
     ipv6: z.strictObject({ subnet: cidrAddress, gateway: z.string().min(1) }).optional(),
   }),
   datastores: z.array(datastoreSchema).min(1),
+  /**
+   * The root filesystem of every container: fetched over https and checked
+   * against the checksum Proxmox publishes for it (its signed `aplinfo.dat`), so
+   * nobody on the path can hand the hosts another one.
+   */
   template: z.strictObject({
     /** Datastore (content `vztmpl`) the LXC template is downloaded to. */
     datastore: z.string().min(1),
-    url: z.url({ protocol: /^https?$/ }),
+    url: z.url({ protocol: /^https$/, error: "an https URL (plain http lets anyone on the path swap the template)" }),
     /** Template file name on the datastore. */
     fileName: z.string().regex(/^[\w.+-]+\.tar\.(gz|xz|zst)$/, "a template file name such as debian-12-standard_12.12-1_amd64.tar.zst"),
+    /** What the download must hash to; PVE deletes the file and fails the download otherwise. */
+    checksum: z.strictObject({
+      algorithm: z.enum(["sha256", "sha512"]),
+      /** Lower-case hex, as `sha512sum` prints it. */
+      value: z.string().regex(/^[0-9a-f]+$/, "lower-case hex digits, as sha256sum or sha512sum print them"),
+    }, { error: "{ algorithm, value }: the template's checksum from Proxmox's template list (aplinfo.dat)" }),
   }),
   backup: z.strictObject({
     /** When vzdump runs (calendar event, host local time), e.g. `*-*-* 01:00`. */

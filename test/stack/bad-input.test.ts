@@ -157,7 +157,7 @@ const CASES: Case[] = [
   {
     title: "a missing endpoint",
     breakConfig: (c) => void delete c["retzien-infra:endpoint"],
-    expected: ["config[rouans].endpoint: found nothing, expected a value of type string"],
+    expected: ["config[rouans].endpoint: found nothing, expected an https URL of the Proxmox API, such as https://192.168.10.2:8006/"],
   },
   {
     title: "an endpoint that is not https",
@@ -197,6 +197,27 @@ const CASES: Case[] = [
       container(s.rouans, "web")["cores"] = 8;
     },
     expected: ['sites.sthilaire.containers[relay].cores: found "two", expected a value of type number', "sites.rouans.containers[web].cores: found 8, expected at most 4 (the host's cores)"],
+  },
+  {
+    title: "a template fetched over plain http",
+    breakSites: (s) => void (s.rouans.template.url = "http://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst"),
+    expected: ['sites.rouans.template.url: found "http://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst", expected an https URL (plain http lets anyone on the path swap the template)'],
+  },
+  {
+    title: "a template without a checksum",
+    breakSites: (s) => void delete (s.rouans.template as Mutable)["checksum"],
+    expected: ["sites.rouans.template.checksum: found nothing, expected { algorithm, value }: the template's checksum from Proxmox's template list (aplinfo.dat)"],
+  },
+  {
+    title: "a sha256 checksum of sha512 length, and a file name the URL does not serve",
+    breakSites: (s) => {
+      s.rouans.template.checksum.algorithm = "sha256";
+      s.rouans.template.fileName = "debian-12.tar.zst";
+    },
+    expected: [
+      'sites.rouans.template.checksum.value: found "128 hex digits", expected 64 hex digits, the length of a sha256',
+      'sites.rouans.template.fileName: found "debian-12.tar.zst", expected the name the URL serves, "debian-12-standard_12.12-1_amd64.tar.zst" (the checksum is the one of that file)',
+    ],
   },
   {
     title: "problems of specs and config together, all at once",

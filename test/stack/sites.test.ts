@@ -148,15 +148,19 @@ for (const [stack, schedule, vmids] of [
     for (const r of proxmox) assert.equal(r.provider, `${provider.urn}::${provider.name}-id`, r.name);
   });
 
-  test(`${stack}: the template is downloaded once and kept when removed from the program`, async () => {
+  test(`${stack}: the template comes over verified https, checked against Proxmox's sha512, and is kept when removed`, async () => {
     const template = byName(await planOf(stack), TYPES.template, `${stack}-template`);
     assert.equal(template.retainOnDelete, true);
     assert.deepEqual(template.inputs, {
       nodeName: stack,
       datastoreId: "local",
       contentType: "vztmpl",
-      url: "http://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
+      url: "https://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
       fileName: "debian-12-standard_12.12-1_amd64.tar.zst",
+      // The sha512sum of debian-12-standard 12.12-1 in Proxmox's aplinfo.dat.
+      checksum: "50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222fdf40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597",
+      checksumAlgorithm: "sha512",
+      verify: true,
       overwrite: false,
     });
   });
