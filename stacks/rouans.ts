@@ -3,6 +3,7 @@
  * Numbers from the association's own description of the box (docs: DOMAIN).
  */
 import type { SiteSpecInput } from "../src/site/schema";
+import { adminNetworks, debianEssentials, outsideHosts } from "./firewall";
 
 export const rouans: SiteSpecInput = {
   name: "rouans",
@@ -22,6 +23,8 @@ export const rouans: SiteSpecInput = {
   // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
   siteLink: { endpoint: "rouans.retzien.fr", port: 51820, address: "10.77.0.1" },
   // 100..199 here, 200..299 at St Hilaire: an archive of either site restores on either host.
+  // Default-deny on the host and in every container (docs/security.md).
+  firewall: { adminNetworks, hosts: outsideHosts },
   vmidRange: { first: 100, last: 199 },
   network: {
     bridge: "vmbr0",
@@ -81,6 +84,13 @@ export const rouans: SiteSpecInput = {
       rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
       mountPoints: [{ name: "sites", path: "/var/www", datastore: "data", sizeGiB: 300, backup: true }],
       network: { ipv4: "192.168.10.10/24", ipv6: "2001:db8:10::10/64" },
+      firewall: {
+        inbound: [{ proto: "tcp", ports: [80, 443], from: "internet", comment: "the websites (80: redirects and ACME)" }],
+        outbound: [
+          ...debianEssentials,
+          { proto: "tcp", ports: [587], to: { host: "outbound-server" }, comment: "the sites' mail, submitted to the outbound server" },
+        ],
+      },
       unprivileged: true,
       // PHP-FPM and Debian 12's systemd units sandbox themselves with namespaces.
       features: { nesting: true },

@@ -4,6 +4,7 @@
  * slow direction of every offsite transfer.
  */
 import type { SiteSpecInput } from "../src/site/schema";
+import { adminNetworks, debianEssentials, outsideHosts } from "./firewall";
 
 export const sthilaire: SiteSpecInput = {
   name: "sthilaire",
@@ -22,6 +23,8 @@ export const sthilaire: SiteSpecInput = {
   uplink: { downMbps: 40, upMbps: 17, offsiteShare: 0.8, nightEndsAt: "07:00" },
   // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
   siteLink: { endpoint: "sthilaire.retzien.fr", port: 51820, address: "10.77.0.2" },
+  // Default-deny on the host and in every container (docs/security.md).
+  firewall: { adminNetworks, hosts: outsideHosts },
   vmidRange: { first: 200, last: 299 },
   network: {
     bridge: "vmbr0",
@@ -79,6 +82,16 @@ export const sthilaire: SiteSpecInput = {
       swapMiB: 512,
       rootDisk: { datastore: "local-lvm", sizeGiB: 8 },
       network: { ipv4: "192.168.20.12/24", ipv6: "2001:db8:20::12/64" },
+      firewall: {
+        inbound: [
+          { proto: "tcp", ports: [25], from: { service: "mail" }, comment: "mail from Plesk, on its way out" },
+          { proto: "tcp", ports: [25], from: { service: "nextcloud" }, comment: "Nextcloud's notifications" },
+        ],
+        outbound: [
+          ...debianEssentials,
+          { proto: "tcp", ports: [25, 587], to: { host: "outbound-server" }, comment: "to the outbound server (SPF, DKIM, rDNS)" },
+        ],
+      },
       unprivileged: true,
       features: { nesting: false },
       // First up, last down: mail is queued, never bounced, while the others restart.
@@ -101,6 +114,16 @@ export const sthilaire: SiteSpecInput = {
       rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
       mountPoints: [{ name: "mailboxes", path: "/var/qmail/mailnames", datastore: "tank", sizeGiB: 300, backup: true }],
       network: { ipv4: "192.168.20.10/24", ipv6: "2001:db8:20::10/64" },
+      firewall: {
+        inbound: [
+          { proto: "tcp", ports: [25], from: "internet", comment: "incoming mail (the MX)" },
+          { proto: "tcp", ports: [465, 587], from: "internet", comment: "members' mail clients: submission" },
+          { proto: "tcp", ports: [993, 995], from: "internet", comment: "members' mail clients: IMAPS, POP3S" },
+          { proto: "tcp", ports: [80, 443], from: "internet", comment: "webmail (80: redirects and ACME)" },
+          { proto: "tcp", ports: [8443], from: "admin", comment: "the Plesk panel" },
+        ],
+        outbound: [...debianEssentials, { proto: "tcp", ports: [25], to: { service: "relay" }, comment: "every outgoing mail goes through the relay" }],
+      },
       unprivileged: true,
       // Plesk's services use systemd sandboxing, which needs nesting in an unprivileged container.
       features: { nesting: true },
@@ -125,6 +148,13 @@ export const sthilaire: SiteSpecInput = {
       // The members' files live on their own volume, and are in the nightly backup.
       mountPoints: [{ name: "userdata", path: "/srv/nextcloud-data", datastore: "tank", sizeGiB: 1000, backup: true }],
       network: { ipv4: "192.168.20.11/24", ipv6: "2001:db8:20::11/64" },
+      firewall: {
+        inbound: [{ proto: "tcp", ports: [80, 443], from: "internet", comment: "Nextcloud (80: redirects and ACME)" }],
+        outbound: [
+          ...debianEssentials,
+          { proto: "tcp", ports: [25], to: { service: "relay" }, comment: "notifications by mail, through the relay" },
+        ],
+      },
       unprivileged: true,
       features: { nesting: true },
       startup: { order: 3, upDelaySec: 30, downDelaySec: 120 },

@@ -13,6 +13,7 @@ type ContainerInput = SiteSpecInput["containers"][number];
 const MEMORY_MIB = 512;
 const ROOT_GIB = 8;
 const DATA_GIB = 10;
+const WEB_FIREWALL = structuredClone(rouans.containers[0]?.firewall ?? { inbound: [], outbound: [] });
 
 /** The i-th generated container (0-based): a small web site, stateful every other one. */
 function container(i: number): ContainerInput {
@@ -30,6 +31,8 @@ function container(i: number): ContainerInput {
     rootDisk: { datastore: "local-lvm", sizeGiB: ROOT_GIB },
     mountPoints: [{ name: "sites", path: "/var/www", datastore: "data", sizeGiB: DATA_GIB, backup: true }],
     network: { ipv4: `192.168.${third}.${fourth}/16`, ipv6: `2001:db8:10::${(0x1000 + i).toString(16)}/64` },
+    // The committed web container's openings: each container's firewall is part of what is planned.
+    firewall: WEB_FIREWALL,
     features: { nesting: i % 3 === 0 },
     startup: { order: 1 + (i % 10) },
     tags: ["web", "generated"],

@@ -4,11 +4,13 @@
  */
 import type { PlannedResource, PlannedStack } from "./offline-plan";
 
+import { type FirewallRule, describeRule } from "../../src/firewall/compile";
 import type { StackOutputs } from "../../src/stack";
 
 const CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy";
 const BACKUP_JOB = "proxmoxve:backup/job:Job";
 const COMMAND = "command:remote:Command";
+const FIREWALL_RULES = "proxmoxve:firewall/rulesLegacy:RulesLegacy";
 
 /** Inputs worth a glance, per resource type; other types show their scalar inputs. */
 const KEY_INPUTS: Record<string, string[]> = {
@@ -18,6 +20,9 @@ const KEY_INPUTS: Record<string, string[]> = {
   [BACKUP_JOB]: ["schedule", "storage", "pbsChangeDetectionMode", "vmids", "mode", "mailtos"],
   "proxmoxve:storage/pbs:Pbs": ["resourceId", "server", "datastore", "namespace", "username", "password", "fingerprint"],
   "random:index/randomPassword:RandomPassword": ["length"],
+  "proxmoxve:firewall/optionsLegacy:OptionsLegacy": ["enabled", "inputPolicy", "outputPolicy", "ipfilter", "macfilter"],
+  "proxmoxve:firewall/ipsetLegacy:IpsetLegacy": ["name", "cidrs"],
+  "proxmoxve:cluster/firewallLegacy:FirewallLegacy": ["enabled", "inputPolicy", "outputPolicy"],
   "pulumi:pulumi:StackReference": ["name"],
 };
 
@@ -48,6 +53,8 @@ function describeCommand(r: PlannedResource): string[] {
 
 function describeInputs(r: PlannedResource): string[] {
   if (r.type === COMMAND) return describeCommand(r);
+  // Every rule whole, one per line: what is open is the point.
+  if (r.type === FIREWALL_RULES) return ((r.inputs["rules"] as FirewallRule[] | undefined) ?? []).map(describeRule);
   const keys = KEY_INPUTS[r.type] ?? Object.keys(r.inputs).filter((k) => typeof r.inputs[k] !== "object");
   return keys
     .map((k) => [k, at(r.inputs, k)] as const)

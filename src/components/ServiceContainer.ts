@@ -5,6 +5,7 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { FirewallRule } from "../firewall/compile";
 import type { ContainerSpec } from "../site/schema";
 
 /**
@@ -31,6 +32,8 @@ export interface ServiceContainerArgs {
   readonly ipv6Gateway?: string;
   /** Volume id of the LXC template (`local:vztmpl/...`). */
   readonly templateFileId: pulumi.Input<string>;
+  /** Its firewall rules, compiled from the spec; everything else is dropped. */
+  readonly firewallRules: readonly FirewallRule[];
 }
 
 export class ServiceContainer extends pulumi.ComponentResource {
@@ -112,6 +115,20 @@ export class ServiceContainer extends pulumi.ComponentResource {
         // differs from the spec, rather than creating a twin.
         ...(spec.adopt ? { import: `${args.nodeName}/${spec.vmid}` } : {}),
       },
+    );
+
+    // Default-deny both ways. ipfilter: the container may only send from its own
+    // addresses, so a guest broken into cannot pose as another one on the LAN.
+    const firewall = { parent: this, dependsOn: [this.container] };
+    new proxmoxve.firewall.RulesLegacy(
+      `${name}-firewall-rules`,
+      { nodeName: args.nodeName, containerId: spec.vmid, rules: args.firewallRules.map((r) => ({ ...r })) },
+      firewall,
+    );
+    new proxmoxve.firewall.OptionsLegacy(
+      `${name}-firewall`,
+      { nodeName: args.nodeName, containerId: spec.vmid, enabled: true, inputPolicy: "DROP", outputPolicy: "DROP", ipfilter: true, macfilter: true, dhcp: false, ndp: true, radv: false },
+      firewall,
     );
 
     this.vmid = spec.vmid;

@@ -11,7 +11,9 @@ import type { SiteSpec } from "../site/schema";
 import type { SyncNight } from "../backup/night";
 import type { SyncDirection } from "../offsite/directions";
 import type { PeerPublication } from "../offsite/peer-stack";
+import { containerRules, hostRules } from "../firewall/compile";
 import { BackupServer } from "./BackupServer";
+import { HostFirewall } from "./HostFirewall";
 import { NightlyBackup } from "./NightlyBackup";
 import { OffsiteSync } from "./OffsiteSync";
 import { ServiceContainer } from "./ServiceContainer";
@@ -50,6 +52,7 @@ export class Site extends pulumi.ComponentResource {
   readonly backupServer: BackupServer;
   readonly backup: NightlyBackup;
   readonly link: SiteLink;
+  readonly firewall: HostFirewall;
   /** The pulls of the sites this host holds, by source. */
   readonly syncs: Record<string, OffsiteSync>;
   /** Containers by service name, as plain data for the stack outputs. */
@@ -107,6 +110,7 @@ export class Site extends pulumi.ComponentResource {
           ipv4Gateway: spec.network.ipv4.gateway,
           ...(spec.network.ipv6 === undefined ? {} : { ipv6Gateway: spec.network.ipv6.gateway }),
           templateFileId: this.template.id,
+          firewallRules: containerRules(spec, c),
         },
         withProvider,
       );
@@ -131,12 +135,14 @@ export class Site extends pulumi.ComponentResource {
     );
 
     const linked = [...new Set([...holds, ...args.heldBy])].sort();
+    const linkedSites = linked.map((peer) => args.sites.find((s) => s.name === peer) as SiteSpec);
+    this.firewall = new HostFirewall(`${name}-firewall`, { site: spec, rules: hostRules(spec, linkedSites) }, withProvider);
     this.link = new SiteLink(
       `${name}-link`,
       {
         site: spec,
         connection,
-        peers: linked.map((peer) => ({ site: args.sites.find((s) => s.name === peer) as SiteSpec, publicKey: args.peers.get(peer)?.linkPublicKey })),
+        peers: linkedSites.map((peer) => ({ site: peer, publicKey: args.peers.get(peer.name)?.linkPublicKey })),
       },
       withProvider,
     );

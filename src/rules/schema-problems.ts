@@ -58,14 +58,14 @@ function bound(kind: "at least" | "at most", issue: { origin?: string; inclusive
 
 function expectedOf(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
+    // A schema's own words (its `error`) say more than zod's defaults.
     case "invalid_type":
-      // A schema's own words (its `error`) say more than the type's name.
       if (!issue.message.startsWith("Invalid input")) return issue.message;
       return issue.expected === "int" ? "an integer" : `a value of type ${issue.expected}`;
     case "too_small":
-      return bound("at least", issue, issue.minimum);
+      return issue.message.startsWith("Too small") ? bound("at least", issue, issue.minimum) : issue.message;
     case "too_big":
-      return bound("at most", issue, issue.maximum);
+      return issue.message.startsWith("Too big") ? bound("at most", issue, issue.maximum) : issue.message;
     case "invalid_value":
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     default:

@@ -6,6 +6,7 @@
 import { type Problem, problem } from "../problems";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 import { parseCalendarEvent } from "./calendar";
+import { validateFirewalls } from "./firewall-rules";
 import { canonicalAddress, inSubnet, parseCidr } from "./net";
 
 const containerPath = (site: SiteSpec, c: ContainerSpec) => `sites.${site.name}.containers[${c.name}]`;
@@ -273,5 +274,6 @@ export function validateSites(sites: readonly SiteSpec[]): Problem[] {
       ...validateTemplate(site),
       ...validateBackup(site),
     ]),
+    ...validateFirewalls(sites),
   ];
 }

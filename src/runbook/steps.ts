@@ -139,7 +139,7 @@ function rebuildHead(input: RunbookInput): Step[] {
       notes: ["the commands, PBS storages and backup job of the old host; the containers stay in the state (they come back by restore)"],
     },
     {
-      title: "Foundation: the provider, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites",
+      title: "Foundation: the provider, the host firewall, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites",
       minutes: ASSUMPTIONS.foundationMinutes,
       destructive: true,
       argv: pulumiUp(lost.name, foundationTargets(input.lostPlan)),

@@ -23,6 +23,9 @@ const TYPE = {
   backupServer: "retzien:proxmox:BackupServer",
   siteLink: "retzien:proxmox:SiteLink",
   offsiteSync: "retzien:proxmox:OffsiteSync",
+  hostFirewall: "retzien:proxmox:HostFirewall",
+  firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
+  firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
 } as const;
 
 function urns(resources: readonly PlanResource[], pick: (r: PlanResource) => boolean, what: string): string[] {
@@ -59,7 +62,9 @@ export function lostHostTargets(resources: readonly PlanResource[]): string[] {
 /**
  * What a fresh host needs first: the stack itself (so that its outputs publish
  * the new PBS fingerprint, site-link key and pull tokens to the peers), its
- * reads of the peers' stacks, the provider, its PBS (install, datastore,
+ * reads of the peers' stacks, the provider, its firewall (before its PBS
+ * answers anyone; unlike the host commands, it reads back, so a refresh makes
+ * it again on a new host), its PBS (install, datastore,
  * tokens, jobs, storages), its site link, and the remote of each site it holds
  * (the pull back reads the survivor through it). The nightly pull jobs wait
  * for the end: they must not compete with the pull back for the link.
@@ -69,15 +74,25 @@ export function foundationTargets(resources: readonly PlanResource[]): string[] 
     ...urns(resources, (r) => r.type === TYPE.stack, "stack"),
     ...urns(resources, (r) => r.type === TYPE.stackReference, "reference to a peer's stack"),
     ...urns(resources, (r) => r.type === TYPE.provider, "Proxmox provider"),
+    ...subtrees(resources, (r) => r.type === TYPE.hostFirewall, "host firewall"),
     ...subtrees(resources, (r) => r.type === TYPE.backupServer, "backup server"),
     ...subtrees(resources, (r) => r.type === TYPE.siteLink, "site link"),
     ...urns(resources, (r) => r.type === TYPE.hostCommand && /-pull-[^-]+-remote$/.test(r.name), "remote of a site this one holds"),
   ];
 }
 
-/** The containers with these VMIDs. */
+/**
+ * The containers with these VMIDs, each with its firewall (rules and options):
+ * the restore brings the guest's firewall file back, and the up puts the code's
+ * rules over it, so a restored guest never runs with stale openings.
+ */
 export function containerTargets(resources: readonly PlanResource[], vmids: readonly number[]): string[] {
-  return vmids.flatMap((vmid) => urns(resources, (r) => r.type === TYPE.container && r.inputs["vmId"] === vmid, `container ${vmid}`));
+  const isFirewall = (r: PlanResource) => r.type === TYPE.firewallRules || r.type === TYPE.firewallOptions;
+  return vmids.flatMap((vmid) => {
+    const container = resources.find((r) => r.type === TYPE.container && r.inputs["vmId"] === vmid);
+    if (container === undefined) throw new Error(`the plan has no container ${vmid}: the runbook and the program disagree`);
+    return [container.urn, ...urns(resources, (r) => isFirewall(r) && r.parent === container.parent, `firewall of container ${vmid}`)];
+  });
 }
 
 /**

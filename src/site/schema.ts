@@ -36,6 +36,40 @@ export const mountPointSchema = z
     noBackupReason: z.string().min(10).optional(),
   });
 
+/**
+ * Who a firewall rule lets in (or out to): anyone, this site's LAN, its admin
+ * networks, a container of this site (its addresses), or an outside host named
+ * in the site's `firewall.hosts`.
+ */
+const firewallPeerSchema = z.union(
+  [
+    z.enum(["internet", "lan", "admin"]),
+    z.strictObject({ service: key }),
+    z.strictObject({ host: key }),
+  ],
+  { error: '"internet", "lan", "admin", { service: <container of this site> } or { host: <name in firewall.hosts> }' },
+);
+
+/** A port (1..65535) or a range `first:last`, as Proxmox writes them. */
+const portSchema = z.union([z.number().int(), z.string().regex(/^\d{1,5}:\d{1,5}$/)], {
+  error: "a port number such as 443, or a range such as \"6000:6010\"",
+});
+
+const firewallRuleFields = {
+  proto: z.enum(["tcp", "udp", "icmp"]),
+  /** Destination ports; required for tcp and udp (a rule never opens every port), none for icmp. */
+  ports: z.array(portSchema).min(1).optional(),
+  /** Why the rule exists: shown in Proxmox's firewall view and in the plan. */
+  comment: z.string().min(3),
+};
+
+export const containerFirewallSchema = z.strictObject({
+  /** Allowed in; everything else is dropped. Admin SSH (22 from `admin`) is always added. */
+  inbound: z.array(z.strictObject({ ...firewallRuleFields, from: firewallPeerSchema })),
+  /** Allowed out; everything else is dropped (replies to allowed inbound traffic always pass). */
+  outbound: z.array(z.strictObject({ ...firewallRuleFields, to: firewallPeerSchema })),
+});
+
 export const containerSchema = z.strictObject({
   /** Service key (`web`, `mail`...): names every child resource, so never rename it without an alias. */
   name: key,
@@ -58,6 +92,8 @@ export const containerSchema = z.strictObject({
     /** Static IPv6 address with prefix, inside the site's IPv6 subnet. */
     ipv6: cidrAddress.optional(),
   }),
+  /** Its Proxmox firewall: default-deny both ways, with the service's own openings. */
+  firewall: containerFirewallSchema,
   /** @default true — a root-owned container is a root-owned host if it is broken into. */
   unprivileged: z.boolean().default(true),
   /** @default { nesting: false } */
@@ -159,6 +195,21 @@ export const siteSchema = z.strictObject({
     /** This host's address inside the tunnel (IPv4, no prefix), unique across the sites. */
     address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "an IPv4 address such as 10.77.0.1"),
   }),
+  /**
+   * The host's Proxmox firewall: its API (8006) and SSH (22) answer the admin
+   * networks only, its PBS (8007) the linked peers only, and every container
+   * drops what its spec does not allow.
+   */
+  firewall: z.strictObject({
+    /**
+     * Where operators and CI come from (the operators' VPN, an admin workstation):
+     * the only sources of the hosts' API and SSH and of the containers' SSH. Never
+     * a network holding a container or a peer's site-link address.
+     */
+    adminNetworks: z.array(cidrAddress).min(1, "at least one admin network: with none, the host firewall drops its API and SSH for everyone, this deploy included"),
+    /** Outside hosts the rules name, e.g. the dedicated outbound mail server. @default {} */
+    hosts: z.record(key, z.array(cidrAddress).min(1)).default({}),
+  }),
   /** VMIDs this site may use; the two sites' ranges never overlap, so any archive restores on either host. */
   vmidRange: z.strictObject({ first: z.number().int().min(100), last: z.number().int().max(999_999_999) }),
   network: z.strictObject({
@@ -253,3 +304,5 @@ export type MountPointSpec = ContainerSpec["mountPoints"][number];
 export type DatastoreSpec = SiteSpec["datastores"][number];
 export type RetentionSpec = SiteSpec["backup"]["retention"];
 export type BackupServerSpec = SiteSpec["backupServer"];
+export type FirewallPeer = z.output<typeof firewallPeerSchema>;
+export type ContainerFirewallSpec = ContainerSpec["firewall"];

@@ -28,6 +28,12 @@ export const TYPES = {
   siteLink: "retzien:proxmox:SiteLink",
   command: "command:remote:Command",
   pbsStorage: "proxmoxve:storage/pbs:Pbs",
+  hostFirewall: "retzien:proxmox:HostFirewall",
+  firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
+  firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
+  ipset: "proxmoxve:firewall/ipsetLegacy:IpsetLegacy",
+  clusterFirewall: "proxmoxve:cluster/firewallLegacy:FirewallLegacy",
+  nodeFirewall: "proxmoxve:node/firewall:Firewall",
 } as const;
 
 /** Runs a stack's real program with its real `Pulumi.<stack>.yaml`, config overridable. */

@@ -220,6 +220,48 @@ const CASES: Case[] = [
     ],
   },
   {
+    title: "firewall: a port out of range, a service and a host that do not exist, all in one run",
+    breakSites: (s) => {
+      const fw = container(s.sthilaire, "relay")["firewall"] as { inbound: Mutable[]; outbound: Mutable[] };
+      fw.inbound.push({ proto: "tcp", ports: [70000, "90:80"], from: { service: "webmail" }, comment: "typo" });
+      fw.outbound.push({ proto: "tcp", ports: [25], to: { host: "backup-mx" }, comment: "second MX" });
+    },
+    expected: [
+      'sites.sthilaire.containers[relay].firewall.inbound[2].from.service: found "webmail", expected a container of sthilaire (relay, mail, nextcloud)',
+      "sites.sthilaire.containers[relay].firewall.inbound[2].ports[0]: found 70000, expected ports in 1..65535",
+      'sites.sthilaire.containers[relay].firewall.inbound[2].ports[1]: found "90:80", expected a range whose first port is below its last',
+      'sites.sthilaire.containers[relay].firewall.outbound[5].to.host: found "backup-mx", expected a host named in sites.sthilaire.firewall.hosts (outbound-server)',
+    ],
+  },
+  {
+    title: "firewall: SSH opened to the Internet, ports on icmp, a tcp rule with no ports",
+    breakSites: (s) => {
+      const fw = container(s.rouans, "web")["firewall"] as { inbound: Mutable[] };
+      fw.inbound.push({ proto: "tcp", ports: ["20:30"], from: "internet", comment: "ftp and ssh" });
+      fw.inbound.push({ proto: "icmp", ports: [8], from: "lan", comment: "ping" });
+      fw.inbound.push({ proto: "udp", from: "lan", comment: "everything" });
+    },
+    expected: [
+      'sites.rouans.containers[web].firewall.inbound[1].ports[0]: found "20:30", expected no SSH (22) from "internet": SSH is for the admin networks, and every container already has that rule',
+      "sites.rouans.containers[web].firewall.inbound[2].ports: found [8], expected no ports for icmp",
+      "sites.rouans.containers[web].firewall.inbound[3].ports: found nothing, expected the udp ports it opens (a rule never opens every port)",
+    ],
+  },
+  {
+    title: "firewall: no admin network at all, which would lock every operator out",
+    breakSites: (s) => void (s.rouans.firewall.adminNetworks = []),
+    expected: ["sites.rouans.firewall.adminNetworks: found [], expected at least one admin network: with none, the host firewall drops its API and SSH for everyone, this deploy included"],
+  },
+  {
+    title: "firewall: admin networks that hold a container, a peer's tunnel address, or the whole Internet",
+    breakSites: (s) => void (s.sthilaire.firewall.adminNetworks = ["192.168.20.0/24", "10.77.0.0/24", "0.0.0.0/0"]),
+    expected: [
+      'sites.sthilaire.firewall.adminNetworks[0]: found "192.168.20.0/24", expected a network without sthilaire\'s container relay (192.168.20.12): a broken-into container or host must not reach the hosts\' API and SSH',
+      'sites.sthilaire.firewall.adminNetworks[1]: found "10.77.0.0/24", expected a network without rouans\'s site-link address (a stolen peer host would reach the API) (10.77.0.1): a broken-into container or host must not reach the hosts\' API and SSH',
+      'sites.sthilaire.firewall.adminNetworks[2]: found "0.0.0.0/0", expected a network narrower than the whole Internet (the admin path is the VPN or an admin workstation)',
+    ],
+  },
+  {
     title: "problems of specs and config together, all at once",
     breakSites: (s) => void (container(s.rouans, "web")["cores"] = 0),
     breakConfig: (c) => void delete c["retzien-infra:sshAddress"],

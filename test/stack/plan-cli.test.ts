@@ -59,8 +59,8 @@ test("plan prints a tree per stack and one summary line per stack", () => {
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
   assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
-  assert.match(result.stdout, /^rouans: 28 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
-  assert.match(result.stdout, /^sthilaire: 34 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^rouans: 35 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^sthilaire: 45 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
 });
 
 test("plan --stack limits the plan to one stack; an unknown stack is refused", () => {
@@ -183,7 +183,7 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
     assert.deepEqual(summary.outputs, ["containers", "nightlyBackup", "backupServer", "syncTokens", "backupPlan"]);
-    assert.equal(summary.resources, stack === "rouans" ? 28 : 34);
+    assert.equal(summary.resources, stack === "rouans" ? 35 : 45);
   }
 });
 

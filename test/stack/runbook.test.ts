@@ -91,7 +91,7 @@ test("rouans rebuild: the exact steps, in order", async () => {
     [
       ["Install Proxmox VE on the spare hardware at Rouans", 60, false, "by hand"],
       ["Forget in rouans's state what ran on the lost host, so that the program makes it again", 1, true, "pulumi state delete --stack"],
-      ["Foundation: the provider, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites", 15, true, "pulumi up --stack rouans"],
+      ["Foundation: the provider, the host firewall, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites", 15, true, "pulumi up --stack rouans"],
       ["sthilaire trusts the new rouans: its site-link key, its PBS certificate and token", 2, true, "pulumi up --stack sthilaire"],
       ["On sthilaire: let the new rouans read its own copies, for the transfer back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
       // 120 GiB of data x 0.6 stored, over sthilaire's 17 Mbit/s upload (rouans downloads 90), at 0.9 of it.
@@ -141,6 +141,11 @@ test("rouans rebuild: the exact steps, in order", async () => {
     "retzien-infra-rouans",
     "rouans-peer-sthilaire",
     "rouans-proxmox",
+    "rouans-firewall",
+    "rouans-firewall-rules",
+    "rouans-firewall-management",
+    "rouans-firewall-node",
+    "rouans-firewall-enabled",
     "rouans-pbs",
     "rouans-pbs-install",
     "rouans-pbs-datastore",
@@ -169,6 +174,8 @@ test("rouans rebuild: the exact steps, in order", async () => {
   ]);
   assert.deepEqual(names(steps[11]?.argv, "--target"), [
     "rouans-web",
+    "rouans-web-firewall-rules",
+    "rouans-web-firewall",
     "rouans-template",
     "rouans-nightly-job",
     "rouans-pull-sthilaire",

@@ -40,6 +40,13 @@ test("rouans declares exactly its provider, template, web container, its PBS, on
     `${TYPES.nightly} rouans-nightly`,
     `${TYPES.site} rouans`,
     `${TYPES.serviceContainer} rouans-web`,
+    `${TYPES.firewallRules} rouans-web-firewall-rules`,
+    `${TYPES.firewallOptions} rouans-web-firewall`,
+    `${TYPES.hostFirewall} rouans-firewall`,
+    `${TYPES.firewallRules} rouans-firewall-rules`,
+    `${TYPES.ipset} rouans-firewall-management`,
+    `${TYPES.nodeFirewall} rouans-firewall-node`,
+    `${TYPES.clusterFirewall} rouans-firewall-enabled`,
   ].sort());
 });
 
@@ -48,7 +55,7 @@ test("sthilaire declares mail, nextcloud and relay, and one backup job", async (
   assert.deepEqual(ofType(run, TYPES.container).map((c) => c.name).sort(), ["sthilaire-mail", "sthilaire-nextcloud", "sthilaire-relay"]);
   assert.equal(ofType(run, TYPES.job).length, 1);
   assert.equal(ofType(run, TYPES.provider).length, 1);
-  assert.equal(run.resources.length, 34);
+  assert.equal(run.resources.length, 45);
 });
 
 test("the web container has exactly the spec's VMID, sizes, network and flags", async () => {

@@ -1,0 +1,103 @@
+/**
+ * Firewall rules of the site specs that zod's shapes cannot say: ports in range,
+ * references that resolve, SSH kept to the admin path, and admin networks that
+ * neither lock everyone out nor let a container or a peer host in.
+ */
+import { ADMIN_PORTS } from "../firewall/compile";
+import { type Problem, problem } from "../problems";
+import type { ContainerSpec, FirewallPeer, SiteSpec } from "../site/schema";
+import { inSubnet, parseCidr } from "./net";
+
+type RuleSpec = ContainerSpec["firewall"]["inbound"][number] | ContainerSpec["firewall"]["outbound"][number];
+
+/** A port or `first:last` range as numbers, or why it is not one. */
+function portRange(port: number | string): { first: number; last: number } | string {
+  const [first, last] = typeof port === "number" ? [port, port] : port.split(":").map(Number);
+  if (first === undefined || last === undefined) return "a port or a range first:last";
+  if (first < 1 || last > 65535) return "ports in 1..65535";
+  if (first > last) return "a range whose first port is below its last";
+  return { first, last };
+}
+
+function validatePeer(site: SiteSpec, peer: FirewallPeer, path: string): Problem[] {
+  if (typeof peer === "string") return [];
+  if ("service" in peer) {
+    if (site.containers.some((c) => c.name === peer.service)) return [];
+    return [problem(`${path}.service`, peer.service, `a container of ${site.name} (${site.containers.map((c) => c.name).join(", ")})`)];
+  }
+  if (site.firewall.hosts[peer.host] !== undefined) return [];
+  const known = Object.keys(site.firewall.hosts);
+  return [problem(`${path}.host`, peer.host, `a host named in sites.${site.name}.firewall.hosts (${known.length > 0 ? known.join(", ") : "none yet"})`)];
+}
+
+function validateRule(site: SiteSpec, rule: RuleSpec, path: string, direction: "in" | "out"): Problem[] {
+  const problems: Problem[] = [];
+  const peer = "from" in rule ? rule.from : rule.to;
+  problems.push(...validatePeer(site, peer, `${path}.${direction === "in" ? "from" : "to"}`));
+  if (rule.proto === "icmp") {
+    if (rule.ports !== undefined) problems.push(problem(`${path}.ports`, rule.ports, "no ports for icmp"));
+    return problems;
+  }
+  if (rule.ports === undefined) {
+    problems.push(problem(`${path}.ports`, undefined, `the ${rule.proto} ports it opens (a rule never opens every port)`));
+    return problems;
+  }
+  rule.ports.forEach((port, i) => {
+    const range = portRange(port);
+    if (typeof range === "string") {
+      problems.push(problem(`${path}.ports[${i}]`, port, range));
+    } else if (direction === "in" && rule.proto === "tcp" && peer !== "admin" && range.first <= ADMIN_PORTS.ssh && ADMIN_PORTS.ssh <= range.last) {
+      problems.push(problem(`${path}.ports[${i}]`, port, `no SSH (${ADMIN_PORTS.ssh}) from ${JSON.stringify(peer)}: SSH is for the admin networks, and every container already has that rule`));
+    }
+  });
+  return problems;
+}
+
+/** What an admin network must not contain: each container's address and each site's tunnel address. */
+function guardedAddresses(sites: readonly SiteSpec[]): { address: string; what: string }[] {
+  return sites.flatMap((s) => [
+    ...s.containers.flatMap((c) =>
+      [c.network.ipv4, c.network.ipv6].flatMap((a) => (a === undefined ? [] : [{ address: a.split("/")[0] ?? a, what: `${s.name}'s container ${c.name}` }])),
+    ),
+    { address: s.siteLink.address, what: `${s.name}'s site-link address (a stolen peer host would reach the API)` },
+  ]);
+}
+
+/** The admin networks of a site and the outside hosts its rules name. */
+function validateNetworks(site: SiteSpec, sites: readonly SiteSpec[]): Problem[] {
+  const problems: Problem[] = [];
+  const base = `sites.${site.name}.firewall`;
+  const guarded = guardedAddresses(sites);
+  site.firewall.adminNetworks.forEach((text, i) => {
+    const cidr = parseCidr(text);
+    const path = `${base}.adminNetworks[${i}]`;
+    if (cidr === undefined) {
+      problems.push(problem(path, text, "a network with its prefix, such as 10.99.0.0/24"));
+    } else if (cidr.prefix === 0) {
+      problems.push(problem(path, text, "a network narrower than the whole Internet (the admin path is the VPN or an admin workstation)"));
+    } else {
+      const inside = guarded.find((g) => inSubnet(g.address, cidr));
+      if (inside !== undefined) problems.push(problem(path, text, `a network without ${inside.what} (${inside.address}): a broken-into container or host must not reach the hosts' API and SSH`));
+    }
+  });
+  for (const [name, addresses] of Object.entries(site.firewall.hosts)) {
+    addresses.forEach((text, i) => {
+      if (parseCidr(text) === undefined) problems.push(problem(`${base}.hosts.${name}[${i}]`, text, "an address with its prefix, such as 203.0.113.25/32"));
+    });
+  }
+  return problems;
+}
+
+/** Every firewall problem of every site. */
+export function validateFirewalls(sites: readonly SiteSpec[]): Problem[] {
+  return sites.flatMap((site) => [
+    ...validateNetworks(site, sites),
+    ...site.containers.flatMap((c) => {
+      const path = `sites.${site.name}.containers[${c.name}].firewall`;
+      return [
+        ...c.firewall.inbound.flatMap((r, i) => validateRule(site, r, `${path}.inbound[${i}]`, "in")),
+        ...c.firewall.outbound.flatMap((r, i) => validateRule(site, r, `${path}.outbound[${i}]`, "out")),
+      ];
+    }),
+  ]);
+}

@@ -1,0 +1,80 @@
+/**
+ * The firewall both real stacks declare: default-deny in every container and on
+ * every host, the exact openings, and the order that switches the host's
+ * firewall on only once its management set and rules exist.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { StackRun } from "../../scripts/lib/mock-engine";
+import { describeRule, type FirewallRule } from "../../src/firewall/compile";
+import { TYPES, byName, ofType, runStack } from "../helpers/stacks";
+
+const runs = new Map<string, StackRun>();
+async function planOf(stack: string): Promise<StackRun> {
+  if (!runs.has(stack)) runs.set(stack, await runStack(stack));
+  return runs.get(stack) as StackRun;
+}
+
+const rulesOf = (run: StackRun, name: string) => (byName(run, TYPES.firewallRules, name).inputs["rules"] as FirewallRule[]).map(describeRule);
+
+test("the web container lets in the websites and admin SSH only, and out only what it needs", async () => {
+  assert.deepEqual(rulesOf(await planOf("rouans"), "rouans-web-firewall-rules"), [
+    "in ACCEPT tcp 22 from 10.99.0.0/24  # admin SSH, from the admin networks only",
+    "in ACCEPT tcp 80,443 from anyone  # the websites (80: redirects and ACME)",
+    "out ACCEPT udp 53 to anyone  # DNS",
+    "out ACCEPT tcp 53 to anyone  # DNS over TCP (large answers)",
+    "out ACCEPT udp 123 to anyone  # NTP",
+    "out ACCEPT tcp 80,443 to anyone  # Debian updates (apt checks their signatures)",
+    "out ACCEPT tcp 587 to 203.0.113.25/32  # the sites' mail, submitted to the outbound server",
+  ]);
+});
+
+test("the relay takes mail from the mail and Nextcloud containers only, by each of their addresses", async () => {
+  const inbound = rulesOf(await planOf("sthilaire"), "sthilaire-relay-firewall-rules").filter((r) => r.startsWith("in "));
+  assert.deepEqual(inbound, [
+    "in ACCEPT tcp 22 from 10.99.0.0/24  # admin SSH, from the admin networks only",
+    "in ACCEPT tcp 25 from 192.168.20.10  # mail from Plesk, on its way out",
+    "in ACCEPT tcp 25 from 2001:db8:20::10  # mail from Plesk, on its way out",
+    "in ACCEPT tcp 25 from 192.168.20.11  # Nextcloud's notifications",
+    "in ACCEPT tcp 25 from 2001:db8:20::11  # Nextcloud's notifications",
+  ]);
+});
+
+for (const stack of ["rouans", "sthilaire"]) {
+  test(`${stack}: every container drops by default both ways, filters spoofed addresses, and has its rules after it exists`, async () => {
+    const run = await planOf(stack);
+    const containers = ofType(run, TYPES.container);
+    assert.ok(containers.length > 0);
+    for (const c of containers) {
+      const options = byName(run, TYPES.firewallOptions, `${c.name}-firewall`);
+      assert.deepEqual(
+        options.inputs,
+        { nodeName: stack, containerId: c.inputs["vmId"], enabled: true, inputPolicy: "DROP", outputPolicy: "DROP", ipfilter: true, macfilter: true, dhcp: false, ndp: true, radv: false },
+        c.name,
+      );
+      const rules = byName(run, TYPES.firewallRules, `${c.name}-firewall-rules`);
+      assert.equal(rules.inputs["containerId"], c.inputs["vmId"]);
+      for (const r of [options, rules]) assert.ok(r.dependsOn.includes(c.urn), `${r.name} waits for ${c.name}`);
+      // The NIC's own switch: without it Proxmox applies none of the container's rules.
+      assert.deepEqual(c.inputs["networkInterfaces"], [{ name: "eth0", bridge: "vmbr0", firewall: true }]);
+    }
+  });
+
+  test(`${stack}: the host answers SSH and the API from the admin networks, PBS from the peer's tunnel address, and is switched on last`, async () => {
+    const run = await planOf(stack);
+    const peerAddress = stack === "rouans" ? "10.77.0.2" : "10.77.0.1";
+    const peer = stack === "rouans" ? "sthilaire" : "rouans";
+    assert.deepEqual(rulesOf(run, `${stack}-firewall-rules`), [
+      "in ACCEPT tcp 22,8006 from 10.99.0.0/24  # operators and CI: SSH and the Proxmox API, from the admin networks only",
+      `in ACCEPT tcp 8007 from ${peerAddress}  # PBS API for ${peer}'s pulls, through the site link only`,
+      "in ACCEPT udp 51820 from anyone  # WireGuard of the site link",
+    ]);
+    const management = byName(run, TYPES.ipset, `${stack}-firewall-management`);
+    assert.equal(management.inputs["name"], "management");
+    assert.deepEqual(management.inputs["cidrs"], [{ name: "10.99.0.0/24", comment: "admin network" }]);
+    const enabled = byName(run, TYPES.clusterFirewall, `${stack}-firewall-enabled`);
+    assert.deepEqual(enabled.inputs, { enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", ebtables: true });
+    const before = [management, byName(run, TYPES.firewallRules, `${stack}-firewall-rules`), byName(run, TYPES.nodeFirewall, `${stack}-firewall-node`)];
+    for (const r of before) assert.ok(enabled.dependsOn.includes(r.urn), `switched on after ${r.name}`);
+  });
+}
