@@ -8,7 +8,7 @@ import { formatProblem } from "../src/problems";
 import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
-import { renderBackupPlan, renderSummary, renderTree } from "./lib/plan-render";
+import { renderBackupPlan, renderSummary, renderTokenRoles, renderTree } from "./lib/plan-render";
 
 const USAGE =
   "usage: npm run plan -- [--stack NAME]... [--json]\nRuns every stack's program under mocks with its Pulumi.<stack>.yaml and prints what it would declare.";
@@ -30,6 +30,7 @@ async function main(): Promise<number> {
     for (const line of renderBackupPlan(stack)) process.stdout.write(`${line}\n`);
     for (const w of stack.warnings) process.stdout.write(`warning: ${w}\n`);
   }
+  process.stdout.write(`\n${renderTokenRoles().join("\n")}\n`);
   process.stdout.write(`\n${result.plan.stacks.map(renderSummary).join("\n")}\n`);
   return 0;
 }

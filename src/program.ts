@@ -21,6 +21,8 @@ export interface EngineInput {
   readonly config: Readonly<Record<string, string>>;
   /** Whether a config key arrived as a `secure:` value. */
   readonly isSecret: (fullKey: string) => boolean;
+  /** A preview (`pulumi preview`) rather than an update. @default false */
+  readonly dryRun?: boolean;
 }
 
 /** A stack ready to be turned into resources. */
@@ -65,7 +67,7 @@ export function validateSiteSpecs(
  */
 export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInput): ResolvedStack {
   const { sites, problems } = validateSiteSpecs(inputs);
-  const config = parseStackConfig(engine.stack, engine.project, engine.config, engine.isSecret);
+  const config = parseStackConfig(engine.stack, engine.project, engine.config, engine.isSecret, engine.dryRun ?? false);
   if (!config.ok) problems.push(...config.problems);
   const site = sites.find((s) => s.name === engine.stack);
   const names = inputs.map((s) => s?.name).filter((n) => typeof n === "string");

@@ -4,6 +4,7 @@
  */
 import type { PlannedResource, PlannedStack } from "./offline-plan";
 
+import { PVE_TOKEN_ROLES, tokenId } from "../../src/access/pve-roles";
 import { type FirewallRule, describeRule } from "../../src/firewall/compile";
 import type { StackOutputs } from "../../src/stack";
 
@@ -129,4 +130,15 @@ export function renderSummary(stack: PlannedStack): string {
     `${containers.length} container(s) [${vmids.join(", ")}], ${jobs.length} backup job(s)` +
     (uncovered.length > 0 ? `, NOT BACKED UP: ${uncovered.join(", ")}` : ", every container backed up")
   );
+}
+
+/** The Proxmox VE tokens by role, the same on every host (made by `npm run bootstrap`). */
+export function renderTokenRoles(): string[] {
+  return [
+    "Proxmox VE API tokens by role (npm run bootstrap makes them; the program refuses any other):",
+    ...Object.values(PVE_TOKEN_ROLES).flatMap((role) => [
+      `  ${tokenId(role)}: ${role.purpose}`,
+      ...role.acls.map((acl) => `    ${acl.path}: ${acl.privileges.join(", ")}`),
+    ]),
+  ];
 }

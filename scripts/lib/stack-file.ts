@@ -11,7 +11,8 @@ import { InvalidInfrastructureError, problem } from "../../src/problems";
 
 /** Stand-ins for secrets in the offline plan: well-formed, obviously fake, never shown (always `[secret]`). */
 export const OFFLINE_SECRET_STANDINS: Readonly<Record<string, string>> = {
-  apiToken: "offline-plan@pve!standin=00000000-0000-0000-0000-000000000000",
+  // The deploy token's id, as the real one has: the program refuses any other.
+  apiToken: "pulumi@pve!deploy=00000000-0000-0000-0000-000000000000",
   sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nofflineplanstandin\n-----END OPENSSH PRIVATE KEY-----",
 };
 

@@ -17,5 +17,6 @@ export function readEngineInput(): EngineInput {
     stack: pulumi.getStack(),
     config: pulumi.runtime.allConfig(),
     isSecret: (key) => runtimeConfig.isConfigSecret(key),
+    dryRun: pulumi.runtime.isDryRun(),
   };
 }

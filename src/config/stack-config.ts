@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { type Problem } from "../problems";
 import { parseWithProblems } from "../rules/schema-problems";
+import { PVE_TOKEN_ROLES, roleOfToken, tokenId } from "../access/pve-roles";
 
 /** Keys whose values must be `secure:` in the stack file and are never shown. */
 export const SECRET_CONFIG_KEYS = ["apiToken", "sshPrivateKey"] as const;
@@ -49,12 +50,14 @@ const ENGINE_NAMESPACES = ["pulumi"];
  * its own, so a `proxmoxve:endpoint` would be silently ignored otherwise.
  * @param stack names the stack in problem paths (`config[rouans].endpoint`).
  * @param isSecret whether the engine received the key as a `secure:` value.
+ * @param dryRun a preview (any role's token) rather than an update (the deploy token only).
  */
 export function parseStackConfig(
   stack: string,
   project: string,
   all: Readonly<Record<string, string>>,
   isSecret: (fullKey: string) => boolean,
+  dryRun = false,
 ): { ok: true; value: StackConfig } | { ok: false; problems: Problem[] } {
   const prefix = `config[${stack}]`;
   const own: Record<string, string> = {};
@@ -82,5 +85,24 @@ export function parseStackConfig(
   }
   const parsed = parseWithProblems(stackConfigSchema, own, prefix, SECRET_CONFIG_KEYS);
   if (!parsed.ok) problems.push(...parsed.problems);
+  else problems.push(...tokenRoleProblems(`${prefix}.apiToken`, parsed.value.apiToken, dryRun));
   return problems.length === 0 && parsed.ok ? { ok: true, value: parsed.value } : { ok: false, problems };
+}
+
+/**
+ * The token is one of the roles' (docs/access.md), never a broader one such as
+ * root@pam's, and an update uses the deploy token. Only the token's id (before
+ * the `=`) is ever shown.
+ */
+function tokenRoleProblems(path: string, token: string, dryRun: boolean): Problem[] {
+  const { deploy, preview } = PVE_TOKEN_ROLES;
+  const role = roleOfToken(token);
+  const id = token.split("=")[0] ?? "";
+  if (role === undefined) {
+    return [{ path, found: `the token ${id}`, expected: `the deploy token ${tokenId(deploy)}, or CI's read-only ${tokenId(preview)} for a preview (no broader token: docs/access.md)` }];
+  }
+  if (role.name !== "deploy" && !dryRun) {
+    return [{ path, found: `the ${role.name} token ${id} for an update`, expected: `the deploy token ${tokenId(deploy)}: the ${role.name} token can only read` }];
+  }
+  return [];
 }

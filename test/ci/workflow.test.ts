@@ -120,7 +120,7 @@ test("preview job: without the secrets every step after the check is skipped, an
 });
 
 test("every secret the README tells a fork to set is used, and every secret used is in the README", () => {
-  assert.deepEqual(secretsUsed, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PROXMOX_SSH_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "WIREGUARD_CONFIG"]);
+  assert.deepEqual(secretsUsed, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PROXMOX_PREVIEW_TOKENS", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "WIREGUARD_CONFIG"]);
   assert.deepEqual(secretsInReadme(), secretsUsed);
 });
 
@@ -135,7 +135,7 @@ test("no secret reaches the log: secrets only through step env, never expanded i
       assert.doesNotMatch(step.run ?? "", /set -x|set -o xtrace/, label);
       for (const secret of secretsUsed) {
         for (const line of (step.run ?? "").split("\n").filter((l) => new RegExp(`\\$\\{?${secret}\\b`).test(l))) {
-          // Printed only into a pipe (ssh-add, install), never to the log or an output file.
+          // Printed only into a pipe (install), never to the log or an output file.
           if (/\b(echo|printf|cat)\b/.test(line)) assert.match(line, /\| (\$?sudo )?[a-z-]+ /, `${label}: ${line}`);
           assert.doesNotMatch(line, />>?\s*"?\$GITHUB_/, `${label}: ${line}`);
         }

@@ -176,6 +176,16 @@ const CASES: Case[] = [
     expected: ["config[rouans].apiToken: found [secret], expected a Proxmox API token such as pulumi@pve!deploy=<uuid>"],
   },
   {
+    title: "root's token, which can do anything: only the roles' tokens are taken, and only the id is shown",
+    breakConfig: (c) => void (c["retzien-infra:apiToken"] = "root@pam!full=11111111-2222-3333-4444-555555555555"),
+    expected: ["config[rouans].apiToken: found the token root@pam!full, expected the deploy token pulumi@pve!deploy, or CI's read-only ci@pve!preview for a preview (no broader token: docs/access.md)"],
+  },
+  {
+    title: "CI's read-only preview token used for an update",
+    breakConfig: (c) => void (c["retzien-infra:apiToken"] = "ci@pve!preview=11111111-2222-3333-4444-555555555555"),
+    expected: ["config[rouans].apiToken: found the preview token ci@pve!preview for an update, expected the deploy token pulumi@pve!deploy: the preview token can only read"],
+  },
+  {
     title: "ambient provider config, which the explicit provider would ignore",
     breakConfig: (c) => void (c["proxmoxve:endpoint"] = "https://192.168.10.2:8006/"),
     expected: ["config[rouans].proxmoxve:endpoint: found a key of another namespace, expected only retzien-infra:* keys (the provider is configured explicitly from them)"],

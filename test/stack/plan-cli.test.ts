@@ -45,7 +45,7 @@ test("plan --json: both stacks, every container in its site's backup job, statef
 test("plan --json holds no secret value, only [secret] markers", () => {
   const { text } = planJson();
   assert.match(text, /\[secret\]/);
-  assert.doesNotMatch(text, /mock-root-password|standin=0000|BEGIN OPENSSH|v1:[A-Za-z0-9+/]{10,}/);
+  assert.doesNotMatch(text, /mock-root-password|00000000-0000-0000|BEGIN OPENSSH|v1:[A-Za-z0-9+/]{10,}/);
   for (const stack of ["rouans", "sthilaire"]) {
     const fileText = readFileSync(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8");
     const ciphertexts = [...fileText.matchAll(/secure: (v1:\S+)/g)].map((m) => m[1] as string);
@@ -60,6 +60,9 @@ test("plan prints a tree per stack and one summary line per stack", () => {
   assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
   assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
   assert.match(result.stdout, /^rouans: 35 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  // The tokens by role, with their privileges.
+  assert.match(result.stdout, /^ {2}ci@pve!preview: CI's pulumi preview --refresh: reads everything the program declares, changes nothing\n {4}\/: Sys\.Audit\n/m);
+  assert.match(result.stdout, /^ {4}\/vms: VM\.Allocate, VM\.Audit, VM\.Backup, /m);
   assert.match(result.stdout, /^sthilaire: 45 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
 });
 
@@ -188,7 +191,7 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
 });
 
 test("every command refuses an unknown option with exit 2 and its usage, and answers --help", () => {
-  for (const script of ["scripts/plan.ts", "scripts/rebuild.ts", "scripts/status.ts", "scripts/diagram.ts", "scripts/bench/index.ts"]) {
+  for (const script of ["scripts/plan.ts", "scripts/rebuild.ts", "scripts/status.ts", "scripts/diagram.ts", "scripts/bench/index.ts", "scripts/bootstrap.ts"]) {
     const bad = runScript(script, ["--bogus"]);
     assert.equal(bad.status, 2, script);
     assert.match(bad.stderr, /^Unknown option '--bogus'/, script);

@@ -1,0 +1,26 @@
+/**
+ * The one-time commands that make the Proxmox VE tokens on a host, from the role
+ * tables, so the bootstrap and the roles the tests check cannot drift apart.
+ * Run as root on the host (its console or SSH), once per host; only root can
+ * make roles, users and tokens, which is why the deploy token never can.
+ */
+import { type PveTokenRole, tokenId } from "./pve-roles";
+
+const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** The `pveum` commands that make one role's token, in order. */
+export function bootstrapCommands(role: PveTokenRole): string[] {
+  return [
+    ...role.acls.map((acl) => `pveum role add ${role.rolePrefix}${acl.label} --privs ${quote(acl.privileges.join(","))}`),
+    // No password in the pve realm: the user can never log in, it only owns the token.
+    `pveum user add ${role.user} --comment ${quote(`retzien ${role.name}: owns the token ${tokenId(role)}, cannot log in`)}`,
+    ...role.acls.map((acl) => `pveum acl modify ${acl.path} --users ${role.user} --roles ${role.rolePrefix}${acl.label}`),
+    // privsep 0: the token has its user's privileges, which are exactly the ACLs above.
+    `pveum user token add ${role.user} ${role.tokenName} --privsep 0 --comment ${quote(role.purpose)}`,
+  ];
+}
+
+/** The same roles changed later (a new kind of resource needs a privilege): `role modify` replaces the list. */
+export function roleUpdateCommands(role: PveTokenRole): string[] {
+  return role.acls.map((acl) => `pveum role modify ${role.rolePrefix}${acl.label} --privs ${quote(acl.privileges.join(","))}`);
+}

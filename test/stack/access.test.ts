@@ -1,0 +1,84 @@
+/**
+ * Least privilege, checked against what both real programs register: the deploy
+ * role grants exactly what writing those resources needs, the preview role
+ * exactly what reading them needs, and neither can widen its own power.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { bootstrapCommands } from "../../src/access/bootstrap";
+import { grantsFor } from "../../src/access/pve-privileges";
+import { PVE_TOKEN_ROLES, roleGrants } from "../../src/access/pve-roles";
+import { parseStackConfig } from "../../src/config/stack-config";
+import { runStack } from "../helpers/stacks";
+
+/** Every Proxmox resource type either stack registers (the provider itself aside). */
+async function proxmoxTypes(): Promise<Set<string>> {
+  const types = new Set<string>();
+  for (const stack of ["rouans", "sthilaire"]) {
+    for (const r of (await runStack(stack)).resources) if (r.type.startsWith("proxmoxve:")) types.add(r.type);
+  }
+  return types;
+}
+
+test("the deploy role grants exactly what writing the program's resources needs, no more", async () => {
+  const types = await proxmoxTypes();
+  assert.ok(types.size >= 8, [...types].join(", "));
+  assert.deepEqual(roleGrants(PVE_TOKEN_ROLES.deploy), grantsFor(types, "write"));
+});
+
+test("the preview role grants exactly what reading them needs, and only audit privileges", async () => {
+  const grants = roleGrants(PVE_TOKEN_ROLES.preview);
+  assert.deepEqual(grants, grantsFor(await proxmoxTypes(), "read"));
+  for (const g of grants) assert.match(g, /^[A-Za-z]+\.Audit@/);
+});
+
+test("neither token can make tokens, change ACLs, open a console or power the host off", () => {
+  const widening = /^(User\.Modify|Permissions\.Modify|Realm\.|Group\.Allocate|Sys\.Console|Sys\.PowerMgmt|Sys\.Incoming|VM\.Console|VM\.Monitor|VM\.Migrate|Pool\.Allocate|Mapping\.)/;
+  for (const role of Object.values(PVE_TOKEN_ROLES)) {
+    for (const g of roleGrants(role)) assert.doesNotMatch(g, widening, `${role.name}: ${g}`);
+  }
+});
+
+test("a type the program registers without recorded needs is an error naming it", () => {
+  assert.throws(() => grantsFor(["proxmoxve:index/vmLegacy:VmLegacy"], "write"), /no privileges recorded for proxmoxve:index\/vmLegacy:VmLegacy/);
+});
+
+test("the preview token is taken for a preview and refused for an update; the deploy token for both", () => {
+  const config = (token: string) => ({ "retzien-infra:endpoint": "https://192.168.10.2:8006/", "retzien-infra:apiToken": token, "retzien-infra:sshAddress": "192.168.10.2" });
+  const parse = (token: string, dryRun: boolean) => parseStackConfig("rouans", "retzien-infra", config(token), () => true, dryRun);
+  const preview = "ci@pve!preview=11111111-2222-3333-4444-555555555555";
+  const deploy = "pulumi@pve!deploy=11111111-2222-3333-4444-555555555555";
+  assert.equal(parse(preview, true).ok, true);
+  assert.equal(parse(deploy, true).ok, true);
+  assert.equal(parse(deploy, false).ok, true);
+  const update = parse(preview, false);
+  assert.equal(update.ok, false);
+  assert.doesNotMatch(JSON.stringify(update), /11111111/);
+});
+
+test("the bootstrap makes each role from the same table, one Proxmox role per ACL path, the token with its user's privileges", () => {
+  assert.deepEqual(bootstrapCommands(PVE_TOKEN_ROLES.preview), [
+    "pveum role add RetzienPreviewCluster --privs 'Sys.Audit'",
+    "pveum role add RetzienPreviewNodes --privs 'Sys.Audit'",
+    "pveum role add RetzienPreviewStorage --privs 'Datastore.Audit'",
+    "pveum role add RetzienPreviewGuests --privs 'VM.Audit'",
+    "pveum user add ci@pve --comment 'retzien preview: owns the token ci@pve!preview, cannot log in'",
+    "pveum acl modify / --users ci@pve --roles RetzienPreviewCluster",
+    "pveum acl modify /nodes --users ci@pve --roles RetzienPreviewNodes",
+    "pveum acl modify /storage --users ci@pve --roles RetzienPreviewStorage",
+    "pveum acl modify /vms --users ci@pve --roles RetzienPreviewGuests",
+    "pveum user token add ci@pve preview --privsep 0 --comment 'CI'\\''s pulumi preview --refresh: reads everything the program declares, changes nothing'",
+  ]);
+  // Every grant of the deploy role is made by its bootstrap.
+  const made = bootstrapCommands(PVE_TOKEN_ROLES.deploy).join("\n");
+  for (const acl of PVE_TOKEN_ROLES.deploy.acls) assert.ok(made.includes(`--privs '${acl.privileges.join(",")}'`), acl.path);
+});
+
+test("docs/access.md says why for every privilege each role grants", () => {
+  const doc = readFileSync(join(__dirname, "../../docs/access.md"), "utf8");
+  for (const role of Object.values(PVE_TOKEN_ROLES)) {
+    for (const acl of role.acls) for (const privilege of acl.privileges) assert.ok(doc.includes(`\`${privilege}\``), `${role.name}: ${privilege} on ${acl.path}`);
+  }
+});
