@@ -23,11 +23,17 @@ export const stackConfigSchema = z.strictObject({
   apiToken: z
     .string()
     .regex(/^[\w.-]+@[\w.-]+![\w.-]+=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a Proxmox API token such as pulumi@pve!deploy=<uuid>"),
-  /** Skip TLS verification of the API (a self-signed certificate). @default false */
+  /**
+   * Always "false": the API's certificate is verified, never skipped (whoever sits
+   * on the path would get the token). Kept as a key so that a stack file saying
+   * "true" is refused rather than ignored. @default "false"
+   */
   insecure: z
-    .enum(["true", "false"])
+    .enum(["false"], {
+      error: '"false": the API\'s certificate is verified, never skipped; trust the host\'s own CA or give it an ACME certificate (docs/access.md, "TLS")',
+    })
     .default("false")
-    .transform((v) => v === "true"),
+    .transform(() => false),
   /** SSH user on the host, for the provider and for host commands. @default "root" */
   sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "a user name such as root").default("root"),
   /** SSH address of the host. */

@@ -67,7 +67,7 @@ function expectedOf(issue: z.core.$ZodIssue): string {
     case "too_big":
       return issue.message.startsWith("Too big") ? bound("at most", issue, issue.maximum) : issue.message;
     case "invalid_value":
-      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      return issue.message.startsWith("Invalid option") ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` : issue.message;
     default:
       return issue.message;
   }

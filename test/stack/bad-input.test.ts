@@ -191,9 +191,9 @@ const CASES: Case[] = [
     expected: ["config[rouans].proxmoxve:endpoint: found a key of another namespace, expected only retzien-infra:* keys (the provider is configured explicitly from them)"],
   },
   {
-    title: "a TLS flag that is not a boolean",
-    breakConfig: (c) => void (c["retzien-infra:insecure"] = "maybe"),
-    expected: ['config[rouans].insecure: found "maybe", expected one of "true", "false"'],
+    title: "TLS verification switched off",
+    breakConfig: (c) => void (c["retzien-infra:insecure"] = "true"),
+    expected: ['config[rouans].insecure: found "true", expected "false": the API\'s certificate is verified, never skipped; trust the host\'s own CA or give it an ACME certificate (docs/access.md, "TLS")'],
   },
   {
     title: "a stack that is no site",
