@@ -4,6 +4,7 @@
  */
 import { ASSUMPTIONS } from "../../src/runbook/assumptions";
 import { formatMinutes } from "../../src/runbook/estimate";
+import { describeRpo } from "../../src/runbook/rpo";
 import type { Runbook } from "../../src/runbook/runbook";
 import type { Step } from "../../src/runbook/steps";
 
@@ -27,11 +28,15 @@ export function renderHeader(rb: Runbook): string[] {
       : `Copies and their sizes: from ${rb.statusSource}`,
     "",
     `Estimated time back in service (target: under ${target}):`,
-    ...rb.estimates.map((e) =>
+    ...rb.estimates.flatMap((e) =>
       e.feasible
-        ? `  ${e.mode.padEnd(9)}${formatMinutes(e.minutes).padStart(13)}  ${e.meetsTarget ? "meets the target" : "misses the target"}`
-        : `  ${e.mode.padEnd(9)}  not possible: ${e.why}`,
+        ? [
+            `  ${e.mode.padEnd(9)}${formatMinutes(e.minutes).padStart(13)}  ${e.meetsTarget ? "meets the target" : "misses the target"}`,
+            ...(e.longest === undefined ? [] : [`             most of it: ${e.longest.title} (${formatMinutes(e.longest.minutes)})`]),
+          ]
+        : [`  ${e.mode.padEnd(9)}  not possible: ${e.why}`],
     ),
+    "  (every figure is assumed, from the spec's uplinks and src/runbook/assumptions.ts: no restore has been measured yet)",
   ];
   if (rb.leftOut !== undefined) {
     lines.push(
@@ -43,6 +48,7 @@ export function renderHeader(rb: Runbook): string[] {
   if (best === undefined) lines.push("  No path can be taken.");
   else if (best.meetsTarget) lines.push(`  Fastest: ${best.mode} (${formatMinutes(best.minutes)}), within the target.`);
   else lines.push(`  Fastest: ${best.mode} (${formatMinutes(best.minutes)}). No path meets the ${target} target for ${rb.lost.name}.`);
+  lines.push("", "Data lost (RPO), per guest: the writes after the copy that comes back:", ...rb.rpo.map((r) => `  ${describeRpo(r, rb.survivor.name)}`));
   return lines;
 }
 

@@ -21,6 +21,8 @@ export interface PathEstimate {
   readonly meetsTarget: boolean;
   /** Services this path brings back, when it is not all of them (a partial failover). */
   readonly only?: readonly string[];
+  /** The step that weighs most: where the time goes (a link, a restore, a drive). */
+  readonly longest?: { readonly title: string; readonly minutes: number };
 }
 
 const MIB = 1024 ** 2;
@@ -34,7 +36,14 @@ export function dataBytesOf(services: readonly ContainerSpec[], held: ReadonlyMa
 export function estimateOf(mode: Mode, steps: readonly Step[] | { blocked: string }): PathEstimate {
   if ("blocked" in steps) return { mode, minutes: 0, feasible: false, why: steps.blocked, meetsTarget: false };
   const minutes = steps.reduce((s, step) => s + step.minutes, 0);
-  return { mode, minutes, feasible: true, meetsTarget: minutes < ASSUMPTIONS.targetMinutes };
+  const longest = [...steps].sort((a, b) => b.minutes - a.minutes)[0];
+  return {
+    mode,
+    minutes,
+    feasible: true,
+    meetsTarget: minutes < ASSUMPTIONS.targetMinutes,
+    ...(longest === undefined ? {} : { longest: { title: longest.title, minutes: longest.minutes } }),
+  };
 }
 
 /** The fastest path that can be taken. */

@@ -13,6 +13,7 @@ import { placeFailover, servicesThatFit } from "./capacity";
 import { MODES, type Mode, type PathEstimate, dataBytesOf, estimateOf, fastest } from "./estimate";
 import type { PbsReport } from "../status/pbs-report";
 import { copiesToRestore } from "./held-copies";
+import { type GuestRpo, rpoOf } from "./rpo";
 import { type Step, runbookSteps } from "./steps";
 import type { PlanResource } from "./targets";
 
@@ -46,6 +47,8 @@ export interface Runbook {
   readonly statusSource: string | undefined;
   readonly estimates: PathEstimate[];
   readonly recommended: PathEstimate | undefined;
+  /** What each guest brought back loses: measured from the listing, or bounded by the night plan. */
+  readonly rpo: GuestRpo[];
   readonly steps: Step[];
   /**
    * A failover of the whole site that does not fit: the steps bring back only
@@ -90,6 +93,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
 
   let snapshots: Map<number, string> | undefined;
   const held = new Map<number, number | null | undefined>();
+  const heldAges = new Map<number, { ageHours: number; snapshot: string }>();
   if (ctx.status !== undefined) {
     const checked = copiesToRestore(ctx.status.report, {
       site: lost.name,
@@ -100,7 +104,10 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
     });
     if (!checked.ok) return checked;
     snapshots = new Map([...checked.copies].map(([vmid, c]) => [vmid, new Date(c.snapshot.time * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")]));
-    for (const [vmid, c] of checked.copies) held.set(vmid, c.snapshot.sizeBytes);
+    for (const [vmid, c] of checked.copies) {
+      held.set(vmid, c.snapshot.sizeBytes);
+      heldAges.set(vmid, { ageHours: c.ageHours, snapshot: snapshots.get(vmid) ?? "" });
+    }
   }
   const bytes = dataBytesOf(services, held);
   const lostPlan = ctx.plans.get(lost.name);
@@ -134,6 +141,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
       statusSource: ctx.status?.source,
       estimates,
       recommended: fastest(estimates),
+      rpo: rpoOf(lost, survivor, mode === "failover" ? fitting : services, ctx.status === undefined ? undefined : heldAges),
       steps: stepsOf(mode) as Step[],
       ...(mode === "failover" && leftOut !== undefined ? { leftOut } : {}),
     },

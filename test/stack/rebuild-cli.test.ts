@@ -74,6 +74,10 @@ test("every site and mode has a complete dry run, and a dry run calls nothing", 
       assert.match(r.stdout, /^Estimated time back in service \(target: under 2 h 00 min\):$/m);
       assert.match(r.stdout, new RegExp(`^Steps \\(${mode}\\), about `, "m"));
       assert.match(r.stdout, /^ 1\. /m);
+      // The RTO says where its time goes and that it is assumed; the RPO is stated per guest.
+      assert.match(r.stdout, /^ {13}most of it: .+ \(\d/m);
+      assert.match(r.stdout, /every figure is assumed/);
+      assert.match(r.stdout, /^Data lost \(RPO\), per guest: the writes after the copy that comes back:\n {2}\w+ \(\d+\): [\d.]+ to [\d.]+ h of writes/m);
       assert.deepEqual(box.calls(), [], `${lost} ${mode}`);
     }
   }

@@ -246,6 +246,25 @@ test("with the survivor's PBS listing: the exact snapshots, and sizes as held", 
   assert.equal(r.runbook.steps[8]?.minutes, 9);
 });
 
+test("RPO per guest: bounded by the night plan without a listing, the newest copy's age with one", async () => {
+  const p = await plans();
+  const planned = planRunbook(request("sthilaire", "rebuild"), { sites, plans: p, sshOf });
+  assert.ok(planned.ok);
+  // sthilaire's backup starts 01:30; rouans' pull of it ends 03:47: 2 h 17 min, rounded to 2.3 h, or a day more.
+  assert.deepEqual(
+    planned.runbook.rpo.map((r) => (r.kind === "planned" ? [r.name, r.bestHours, r.worstHours, r.backupStart, r.pullEnd] : [r.name, "measured"])),
+    [
+      ["relay", 2.3, 26.3, "01:30", "03:47"],
+      ["mail", 2.3, 26.3, "01:30", "03:47"],
+      ["nextcloud", 2.3, 26.3, "01:30", "03:47"],
+    ],
+  );
+  const status = { report: reportOf("rouans", [{ vmid: 110, bytes: 40 * 1024 ** 3, hoursAgo: 30.5 }]), source: "sthilaire's PBS" };
+  const measured = planRunbook(request("rouans", "rebuild", { allowStale: true }), { sites, plans: p, sshOf, status });
+  assert.ok(measured.ok);
+  assert.deepEqual(measured.runbook.rpo, [{ vmid: 110, name: "web", kind: "measured", hours: 30.5, snapshot: "2026-11-23T01:30:00Z" }]);
+});
+
 test("a failover of what does not fit is named, and --only picks what does", async () => {
   const p = await plans();
   const whole = planRunbook(request("sthilaire", "failover"), { sites, plans: p, sshOf });
