@@ -22,9 +22,18 @@ export const rouans: SiteSpecInput = {
   uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8, nightEndsAt: "07:00" },
   // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
   siteLink: { endpoint: "rouans.retzien.fr", port: 51820, address: "10.77.0.1" },
-  // 100..199 here, 200..299 at St Hilaire: an archive of either site restores on either host.
-  // Default-deny on the host and in every container (docs/security.md).
+  // Filled in by the association: the runbook prints it when this site is lost or takes the other's services.
+  recovery: {
+    publicIpv4: "198.51.100.10",
+    dns: { editedAt: "the registrar's zone editor for retzien.fr and zici.fr (see the password manager)", ttlSeconds: 3600 },
+    ispBox: "http://192.168.10.1, password in the association's password manager",
+    sparesAt: "Rouans: the spare mini-PC in the cupboard of the hall, key with the hall's caretaker",
+    carryDiskAt: "the 2 TB USB disk labelled \"retzien carry\", kept at St Hilaire",
+    contacts: ["the other site's volunteer (see the members' list)", "the ISP's support line (contract in the association's files)"],
+  },
+  // Default-deny on the host and in every container (docs/access.md).
   firewall: { adminNetworks, hosts: outsideHosts },
+  // 100..199 here, 200..299 at St Hilaire: an archive of either site restores on either host.
   vmidRange: { first: 100, last: 199 },
   network: {
     bridge: "vmbr0",

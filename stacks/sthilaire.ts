@@ -23,7 +23,16 @@ export const sthilaire: SiteSpecInput = {
   uplink: { downMbps: 40, upMbps: 17, offsiteShare: 0.8, nightEndsAt: "07:00" },
   // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
   siteLink: { endpoint: "sthilaire.retzien.fr", port: 51820, address: "10.77.0.2" },
-  // Default-deny on the host and in every container (docs/security.md).
+  // Filled in by the association: the runbook prints it when this site is lost or takes the other's services.
+  recovery: {
+    publicIpv4: "198.51.100.20",
+    dns: { editedAt: "the registrar's zone editor for retzien.fr and zici.fr (see the password manager)", ttlSeconds: 3600 },
+    ispBox: "http://192.168.20.1, password in the association's password manager",
+    sparesAt: "St Hilaire: the spare barebone in the association's room, key with the secretary",
+    carryDiskAt: "the 2 TB USB disk labelled \"retzien carry\", kept at St Hilaire",
+    contacts: ["the other site's volunteer (see the members' list)", "the ISP's support line (contract in the association's files)"],
+  },
+  // Default-deny on the host and in every container (docs/access.md).
   firewall: { adminNetworks, hosts: outsideHosts },
   vmidRange: { first: 200, last: 299 },
   network: {

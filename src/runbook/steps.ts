@@ -15,6 +15,7 @@ import type { ContainerSpec, SiteSpec } from "../site/schema";
 import { ASSUMPTIONS } from "./assumptions";
 import { type FailoverPlacement, failoverMemoryOf } from "./capacity";
 import type { Mode } from "./estimate";
+import { failoverOutside, rebuildOutside } from "./outside";
 import { type PlanResource, containerTargets, foundationTargets, lostHostTargets, peerTrustTargets, tailTargets } from "./targets";
 
 export interface Step {
@@ -120,10 +121,9 @@ function installProxmox(input: RunbookInput): Step {
       `node name ${lost.nodeName}, address ${input.lostSsh.split("@")[1]} on ${lost.network.bridge} (${lost.network.ipv4.subnet}, gateway ${lost.network.ipv4.gateway})`,
       ...lost.datastores.map((d) => `datastore ${d.id}: ${d.type}${d.path ? ` at ${d.path}` : ""}, ${d.sizeGiB} GiB on ${d.disk}, content ${d.content.join(",")}`),
       `the backup disk (${lost.backupServer.disk}) mounted so that ${lost.backupServer.path} is on it (ext4 or xfs, with atime); if the old disk survived, mount it: its snapshots come back as they are`,
-      "root SSH access for the operators' keys; on the operator's machine, the old host key forgotten: ssh-keygen -R " + (input.lostSsh.split("@")[1] ?? ""),
+      "root SSH access for the operators' keys",
       `as root on the new host, the commands npm run bootstrap prints (the deploy and preview tokens); then pulumi config set --secret --stack ${lost.name} apiToken with the new deploy token, and the new preview token in CI's PROXMOX_PREVIEW_TOKENS`,
-      `its new CA trusted: /etc/pve/pve-root-ca.pem as certs/${lost.name}-pve-root-ca.pem, installed as certs/README.md says (the program verifies the API's certificate)`,
-      `UDP ${lost.siteLink.port} forwarded to the host on the ISP box, and ${lost.siteLink.endpoint} pointing to the box`,
+      ...rebuildOutside(lost, input.lostSsh, input.mode === "disk"),
     ],
   };
 }
@@ -317,9 +317,8 @@ function failoverSteps(input: RunbookInput): Step[] {
       minutes: ASSUMPTIONS.outsideChangesMinutes,
       destructive: false,
       notes: [
-        ...services.map((c) => `DNS: the names served by ${c.hostname} now point to ${survivor.name}'s public address; port forwards on ${survivor.name}'s ISP box go to ${placement.addresses.get(c.vmid)?.split("/")[0]}`),
         ...(mail ? [`relay: deliver inbound mail to ${placement.addresses.get(mail.vmid)?.split("/")[0]} (the relay's transport map), and let that address relay outbound`] : []),
-        "tell the members (status page, mailing list)",
+        ...failoverOutside(lost, survivor, services, placement.addresses),
       ],
     },
     {

@@ -210,6 +210,24 @@ export const siteSchema = z.strictObject({
     /** Outside hosts the rules name, e.g. the dedicated outbound mail server. @default {} */
     hosts: z.record(key, z.array(cidrAddress).min(1)).default({}),
   }),
+  /**
+   * What a volunteer needs outside the hosts when this site is lost or takes the
+   * other's services: the runbook prints it with the exact values.
+   */
+  recovery: z.strictObject({
+    /** The ISP box's public IPv4: DNS records and port forwards point here. */
+    publicIpv4: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "an IPv4 address such as 198.51.100.10"),
+    /** Where the services' DNS records are edited, and their TTL (how long clients keep the old address). */
+    dns: z.strictObject({ editedAt: z.string().min(3), ttlSeconds: posInt }),
+    /** Where the ISP box's admin page is, and who holds its password. */
+    ispBox: z.string().min(3),
+    /** Where the spare hardware is, and who has the key. */
+    sparesAt: z.string().min(3),
+    /** Where the carry disk is kept. */
+    carryDiskAt: z.string().min(3),
+    /** Who to call, in order. */
+    contacts: z.array(z.string().min(3)).min(1),
+  }),
   /** VMIDs this site may use; the two sites' ranges never overlap, so any archive restores on either host. */
   vmidRange: z.strictObject({ first: z.number().int().min(100), last: z.number().int().max(999_999_999) }),
   network: z.strictObject({

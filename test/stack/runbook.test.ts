@@ -265,6 +265,36 @@ test("RPO per guest: bounded by the night plan without a listing, the newest cop
   assert.deepEqual(measured.runbook.rpo, [{ vmid: 110, name: "web", kind: "measured", hours: 30.5, snapshot: "2026-11-23T01:30:00Z" }]);
 });
 
+test("outside the hosts, a failover's checklist: forwards first (naming a port already taken), allow-lists, Plesk, DNS with its TTL last", async () => {
+  const r = planRunbook(request("sthilaire", "failover", { only: ["relay", "mail"] }), { sites, plans: await plans(), sshOf });
+  assert.ok(r.ok);
+  const notes = r.runbook.steps.find((s) => s.title.startsWith("Outside the hosts"))?.notes ?? [];
+  const kind = (n: string) => n.split(/[ :(]/)[0];
+  assert.deepEqual([...new Set(notes.map(kind))], ["relay", "ISP", "outbound-server", "inside", "DNS", "tell", "contacts"]);
+  assert.ok(notes.includes("ISP box of rouans (http://192.168.10.1, password in the association's password manager): forward tcp 993,995 to 192.168.10.101"));
+  assert.ok(
+    notes.some((n) => n.endsWith("forward tcp 80,443 to 192.168.10.101; tcp 80,443 already goes to rouans's web: one public port reaches one address, so mail needs another public address or a reverse proxy in front of both")),
+  );
+  assert.ok(notes.includes("outbound-server: allow 198.51.100.10 (relay now sends from rouans)"));
+  assert.ok(notes.includes("inside mail: plesk bin ipmanage --reread, so Plesk serves on 192.168.10.101"));
+  assert.ok(notes.some((n) => n.includes("198.51.100.20 -> 198.51.100.10; their AAAA records (2001:db8:20::10) removed for now") && n.endsWith("clients follow within the TTL, 3600 s")));
+});
+
+test("outside the hosts, a new host's checklist: where the spares (and in disk mode the carry disk) are, SSH and TLS trust, the VPN", async () => {
+  const p = await plans();
+  const notesOf = (mode: string) => {
+    const r = planRunbook(request("rouans", mode), { sites, plans: p, sshOf });
+    assert.ok(r.ok);
+    return r.runbook.steps[0]?.notes ?? [];
+  };
+  const disk = notesOf("disk");
+  assert.ok(disk.includes("the spare hardware: Rouans: the spare mini-PC in the cupboard of the hall, key with the hall's caretaker"));
+  assert.ok(disk.includes('the carry disk: the 2 TB USB disk labelled "retzien carry", kept at St Hilaire'));
+  assert.ok(disk.includes("on each operator's machine: ssh-keygen -R 192.168.10.2 (the new host has a new SSH key)"));
+  assert.ok(disk.includes("the operators' VPN reaches 192.168.10.2 again (the firewall answers only 10.99.0.0/24)"));
+  assert.ok(!notesOf("rebuild").some((n) => n.startsWith("the carry disk")));
+});
+
 test("a failover of what does not fit is named, and --only picks what does", async () => {
   const p = await plans();
   const whole = planRunbook(request("sthilaire", "failover"), { sites, plans: p, sshOf });
