@@ -138,7 +138,7 @@ function rebuildHead(input: RunbookInput): Step[] {
       minutes: 1,
       destructive: true,
       argv: ["pulumi", "state", "delete", "--stack", lost.name, "--yes", ...lostHostTargets(input.lostPlan)],
-      notes: ["the commands, PBS storages and backup job of the old host; the containers stay in the state (they come back by restore)"],
+      notes: ["the commands, firewall, PBS storages and backup job of the old host; the containers stay in the state (they come back by restore)"],
     },
     {
       title: "Foundation: the provider, the host firewall, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites",

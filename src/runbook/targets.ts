@@ -44,16 +44,20 @@ function subtrees(resources: readonly PlanResource[], pick: (r: PlanResource) =>
 
 /**
  * What lived on the lost host and the program makes again: every command run
- * on it (PBS, its tokens and jobs, the site link, the pulls), its PBS storages
- * and its backup job. A command has no state to read back, so while the stack's
- * state remembers it, `pulumi up` would not run it on the new host: the state
- * forgets these first. Nothing else depends on them, so they go in one call.
- * The containers stay (they come back by restore, then refresh), and so does
- * the template, which they depend on (the refresh after the restore drops it).
+ * on it (PBS, its tokens and jobs, the site link, the pulls), its firewall, its
+ * PBS storages and its backup job. A command has no state to read back, and the
+ * targeted up that brings the foundation runs before any refresh: while the
+ * stack's state remembers these, `pulumi up` would leave them out of the new
+ * host. The state forgets them first. Nothing else depends on them, so they go
+ * in one call. The containers stay (they come back by restore, then refresh),
+ * and so does the template, which they depend on (the refresh drops it).
  */
 export function lostHostTargets(resources: readonly PlanResource[]): string[] {
+  const firewalls = urns(resources, (r) => r.type === TYPE.hostFirewall, "host firewall");
+  const hostFirewall = urns(resources, (r) => firewalls.includes(r.parent), "rule or option of the host firewall");
   return [
     ...urns(resources, (r) => r.type === TYPE.hostCommand, "command run on the host"),
+    ...hostFirewall,
     ...urns(resources, (r) => r.type === TYPE.pbsStorage, "PBS storage"),
     ...urns(resources, (r) => r.type === TYPE.job, "backup job"),
   ];
