@@ -2,7 +2,11 @@
  * What each kind of Proxmox VE resource the program declares needs of the API
  * token, to write it (`pulumi up`) and to read it (`pulumi preview --refresh`),
  * with the ACL path Proxmox checks and why. Taken from each API method's
- * `permissions` in Proxmox's sources (see docs/access.md for the references).
+ * `permissions` (and the checks in its code) in Proxmox's sources: pve-container
+ * `API2/LXC.pm` and `LXC.pm` (check_ct_modify_config_perm), pve-storage
+ * `API2/Storage/Status.pm` (download_url) and `Storage.pm` (check_volume_access),
+ * pve-manager `API2/Backup.pm`, pve-firewall `Firewall.pm` (rules_*_permissions)
+ * and `API2/Firewall/{Host,Cluster}.pm`.
  * The roles in `pve-roles.ts` are checked against these by the tests: a new
  * kind of resource without an entry here, or a role granting more, fails them.
  */
@@ -26,20 +30,24 @@ const vmAudit: Grant = { privilege: "VM.Audit", path: "/vms", why: "read a guest
 const datastoreAudit: Grant = { privilege: "Datastore.Audit", path: "/storage", why: "read storage definitions and their content lists" };
 const sysAuditRoot: Grant = { privilege: "Sys.Audit", path: "/", why: "read cluster-level settings: backup jobs, firewall options and IP sets" };
 const sysAuditNodes: Grant = { privilege: "Sys.Audit", path: "/nodes", why: "read the node's firewall and task logs" };
-const sysModifyRoot: Grant = { privilege: "Sys.Modify", path: "/", why: "change cluster-level settings: backup jobs, the firewall switch and IP sets" };
+const sysModifyRoot: Grant = {
+  privilege: "Sys.Modify",
+  path: "/",
+  why: "change cluster-level settings: backup jobs, the firewall switch and IP sets; lets the template download reach the network",
+};
 
 /** Keyed by the provider's type token, as the engine registers it. */
 export const PVE_RESOURCE_NEEDS: Readonly<Record<string, ResourceNeeds>> = {
   "proxmoxve:index/containerLegacy:ContainerLegacy": {
     write: [
-      { privilege: "VM.Allocate", path: "/vms", why: "create and destroy the container" },
+      { privilege: "VM.Allocate", path: "/vms", why: "create and destroy the container; set its nesting feature" },
       { privilege: "VM.Config.CPU", path: "/vms", why: "set its cores" },
       { privilege: "VM.Config.Memory", path: "/vms", why: "set its memory and swap" },
       { privilege: "VM.Config.Disk", path: "/vms", why: "set its root disk and mount points" },
       { privilege: "VM.Config.Network", path: "/vms", why: "set its NIC and addresses" },
-      { privilege: "VM.Config.Options", path: "/vms", why: "set its description, tags, start-up order, protection, features" },
+      { privilege: "VM.Config.Options", path: "/vms", why: "set its description, tags, start-up order, protection" },
       { privilege: "VM.PowerMgmt", path: "/vms", why: "start it after creation, stop it before deletion" },
-      { privilege: "Datastore.AllocateSpace", path: "/storage", why: "allocate its root disk and mount-point volumes" },
+      { privilege: "Datastore.AllocateSpace", path: "/storage", why: "allocate its root disk and mount-point volumes, and use the template" },
       { privilege: "SDN.Use", path: "/sdn/zones/localnetwork", why: "attach its NIC to the bridge (checked since PVE 8)" },
       vmAudit,
       datastoreAudit,
@@ -47,12 +55,9 @@ export const PVE_RESOURCE_NEEDS: Readonly<Record<string, ResourceNeeds>> = {
     read: [vmAudit],
   },
   "proxmoxve:download/file:File": {
-    write: [
-      { privilege: "Datastore.AllocateTemplate", path: "/storage", why: "download the LXC template to the storage" },
-      { privilege: "Sys.Modify", path: "/nodes", why: "run the download task on the node (download-url)" },
-      sysAuditNodes,
-      datastoreAudit,
-    ],
+    // download-url: AllocateTemplate on the storage, and Sys.Audit + Sys.Modify on /
+    // (or the newer Sys.AccessNetwork on the node): it lets the host fetch any URL.
+    write: [{ privilege: "Datastore.AllocateTemplate", path: "/storage", why: "download the LXC template to the storage" }, sysModifyRoot, sysAuditRoot, datastoreAudit],
     read: [datastoreAudit],
   },
   "proxmoxve:storage/pbs:Pbs": {
@@ -60,12 +65,8 @@ export const PVE_RESOURCE_NEEDS: Readonly<Record<string, ResourceNeeds>> = {
     read: [datastoreAudit],
   },
   "proxmoxve:backup/job:Job": {
-    write: [
-      sysModifyRoot,
-      { privilege: "VM.Backup", path: "/vms", why: "name the guests in the nightly job" },
-      { privilege: "Datastore.AllocateSpace", path: "/storage", why: "name the PBS storage the job writes to" },
-      sysAuditRoot,
-    ],
+    // The job runs as root by the scheduler: naming guests needs no VM.Backup, its storage needs Allocate.
+    write: [sysModifyRoot, { privilege: "Datastore.Allocate", path: "/storage", why: "name the PBS storage the nightly job writes to" }, sysAuditRoot],
     read: [sysAuditRoot],
   },
   "proxmoxve:firewall/rulesLegacy:RulesLegacy": {

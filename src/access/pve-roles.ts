@@ -35,7 +35,7 @@ export const PVE_TOKEN_ROLES: Readonly<Record<PveRoleName, PveTokenRole>> = {
       {
         path: "/vms",
         label: "Guests",
-        privileges: ["VM.Allocate", "VM.Audit", "VM.Backup", "VM.Config.CPU", "VM.Config.Disk", "VM.Config.Memory", "VM.Config.Network", "VM.Config.Options", "VM.PowerMgmt"],
+        privileges: ["VM.Allocate", "VM.Audit", "VM.Config.CPU", "VM.Config.Disk", "VM.Config.Memory", "VM.Config.Network", "VM.Config.Options", "VM.PowerMgmt"],
       },
       { path: "/sdn/zones/localnetwork", label: "Network", privileges: ["SDN.Use"] },
     ],

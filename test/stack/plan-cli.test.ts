@@ -62,7 +62,7 @@ test("plan prints a tree per stack and one summary line per stack", () => {
   assert.match(result.stdout, /^rouans: 35 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
   // The tokens by role, with their privileges.
   assert.match(result.stdout, /^ {2}ci@pve!preview: CI's pulumi preview --refresh: reads everything the program declares, changes nothing\n {4}\/: Sys\.Audit\n/m);
-  assert.match(result.stdout, /^ {4}\/vms: VM\.Allocate, VM\.Audit, VM\.Backup, /m);
+  assert.match(result.stdout, /^ {4}\/vms: VM\.Allocate, VM\.Audit, VM\.Config\.CPU, /m);
   assert.match(result.stdout, /^sthilaire: 45 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
 });
 
