@@ -60,7 +60,8 @@ function describeInputs(r: PlannedResource): string[] {
   return keys
     .map((k) => [k, at(r.inputs, k)] as const)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => clip(`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`));
+    // A checksum is compared character by character: shown whole.
+    .map(([k, v]) => (k === "checksum" ? `${k}: ${String(v)}` : clip(`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)));
 }
 
 function flags(r: PlannedResource): string {
