@@ -59,7 +59,7 @@ function guardedAddresses(sites: readonly SiteSpec[]): { address: string; what: 
     ...s.containers.flatMap((c) =>
       [c.network.ipv4, c.network.ipv6].flatMap((a) => (a === undefined ? [] : [{ address: a.split("/")[0] ?? a, what: `${s.name}'s container ${c.name}` }])),
     ),
-    { address: s.siteLink.address, what: `${s.name}'s site-link address (a stolen peer host would reach the API)` },
+    { address: s.siteLink.address, what: `${s.name}'s site-link address` },
   ]);
 }
 

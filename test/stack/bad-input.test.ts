@@ -267,7 +267,7 @@ const CASES: Case[] = [
     breakSites: (s) => void (s.sthilaire.firewall.adminNetworks = ["192.168.20.0/24", "10.77.0.0/24", "0.0.0.0/0"]),
     expected: [
       'sites.sthilaire.firewall.adminNetworks[0]: found "192.168.20.0/24", expected a network without sthilaire\'s container relay (192.168.20.12): a broken-into container or host must not reach the hosts\' API and SSH',
-      'sites.sthilaire.firewall.adminNetworks[1]: found "10.77.0.0/24", expected a network without rouans\'s site-link address (a stolen peer host would reach the API) (10.77.0.1): a broken-into container or host must not reach the hosts\' API and SSH',
+      'sites.sthilaire.firewall.adminNetworks[1]: found "10.77.0.0/24", expected a network without rouans\'s site-link address (10.77.0.1): a broken-into container or host must not reach the hosts\' API and SSH',
       'sites.sthilaire.firewall.adminNetworks[2]: found "0.0.0.0/0", expected a network narrower than the whole Internet (the admin path is the VPN or an admin workstation)',
     ],
   },
