@@ -33,7 +33,7 @@ function main(): number {
     out.push(
       name === "deploy"
         ? `# then, on the operator's machine: pulumi config set --secret --stack <site> apiToken '${tokenId(role)}=<the secret printed above>'`
-        : `# then, in the repository's CI secrets: PROXMOX_PREVIEW_TOKEN_<SITE> = '${tokenId(role)}=<the secret printed above>'`,
+        : `# then, in the repository's CI secret PROXMOX_PREVIEW_TOKENS, this host's line: <site> ${tokenId(role)}=<the secret printed above>`,
     );
   }
   process.stdout.write(`${out.join("\n")}\n`);

@@ -7,7 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { bootstrapCommands } from "../../src/access/bootstrap";
+import { spawnSync } from "node:child_process";
+import { bootstrapCommands, roleUpdateCommands } from "../../src/access/bootstrap";
 import { grantsFor } from "../../src/access/pve-privileges";
 import { PVE_TOKEN_ROLES, roleGrants } from "../../src/access/pve-roles";
 import { parseStackConfig } from "../../src/config/stack-config";
@@ -81,4 +82,19 @@ test("docs/access.md says why for every privilege each role grants", () => {
   for (const role of Object.values(PVE_TOKEN_ROLES)) {
     for (const acl of role.acls) for (const privilege of acl.privileges) assert.ok(doc.includes(`\`${privilege}\``), `${role.name}: ${privilege} on ${acl.path}`);
   }
+});
+
+test("npm run bootstrap prints each role's commands and where its secret goes; an unknown role exits 2", () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/bootstrap.ts", ...args], { cwd: join(__dirname, "../.."), encoding: "utf8" });
+  const all = run([]);
+  assert.equal(all.status, 0, all.stderr);
+  for (const role of Object.values(PVE_TOKEN_ROLES)) for (const line of bootstrapCommands(role)) assert.ok(all.stdout.includes(`${line}\n`), line);
+  // CI reads one line per site from this secret (.github/workflows/preview.yml).
+  assert.match(all.stdout, /^# then, in the repository's CI secret PROXMOX_PREVIEW_TOKENS, this host's line: <site> ci@pve!preview=<the secret printed above>$/m);
+  const update = run(["--role", "deploy", "--update"]);
+  assert.deepEqual(update.stdout.trim().split("\n").slice(1), roleUpdateCommands(PVE_TOKEN_ROLES.deploy));
+  const bad = run(["--role", "admin"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^--role: found admin, expected one of deploy, preview$/m);
+  assert.equal(bad.stdout, "");
 });
