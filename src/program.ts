@@ -5,6 +5,7 @@
  * before it has passed.
  */
 import { backupPlanProblems, planBackups } from "./backup/plan";
+import { drillProblems } from "./drill/plan";
 import { type StackConfig, parseStackConfig } from "./config/stack-config";
 import { InvalidInfrastructureError, type Problem, problem } from "./problems";
 import { validateOffsite } from "./offsite/directions";
@@ -56,8 +57,8 @@ export function validateSiteSpecs(
   problems.push(...validateSites(sites));
   // The pairing and the plan need every site.
   if (problems.length === 0) problems.push(...validateOffsite(pairing, sites));
-  // The capacity and night plan needs sites that passed every other rule.
-  if (problems.length === 0) problems.push(...backupPlanProblems(planBackups(sites, pairing), sites));
+  // The capacity and night plan, and the drills' schedules, need sites that passed every other rule.
+  if (problems.length === 0) problems.push(...backupPlanProblems(planBackups(sites, pairing), sites), ...drillProblems(sites, pairing));
   return { sites, problems };
 }
 

@@ -9,6 +9,7 @@ import type { DatastoreFootprint } from "./backup/capacity";
 import { type BackupNight, type SyncNight } from "./backup/night";
 import { backupPlanWarnings, planBackups } from "./backup/plan";
 import { Site } from "./components/Site";
+import { type DrillPlan, drillPlanOf, drillWarnings } from "./drill/plan";
 import { directionsOf } from "./offsite/directions";
 import { PAIRING } from "./offsite/pairing";
 import { type PeerPublication, type Publication, peerStackName, readPeerPublication } from "./offsite/peer-stack";
@@ -28,6 +29,8 @@ export interface StackOutputs {
   readonly syncTokens: pulumi.Output<Record<string, string>>;
   /** The capacity and night plan of what this site takes part in. */
   readonly backupPlan: { datastore: DatastoreFootprint; backup: BackupNight; syncs: SyncNight[]; warnings: string[] };
+  /** The restore drills this host runs on the copies it holds. */
+  readonly drillPlan: DrillPlan;
 }
 
 /**
@@ -58,7 +61,11 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
   }
 
   const mine = (s: SyncNight) => s.holder === name || s.source === name;
-  const warnings = backupPlanWarnings({ ...plan, datastores: plan.datastores.filter((d) => d.site === name), memory: plan.memory.filter((m) => m.site === name) });
+  const drills = drillPlanOf(resolved.site, resolved.sites, PAIRING);
+  const warnings = [
+    ...backupPlanWarnings({ ...plan, datastores: plan.datastores.filter((d) => d.site === name), memory: plan.memory.filter((m) => m.site === name) }),
+    ...drillWarnings(drills),
+  ];
   for (const w of warnings) await pulumi.log.warn(w);
 
   const site = new Site(name, { spec: resolved.site, config: resolved.config, sites: resolved.sites, pulls, heldBy, peers });
@@ -73,5 +80,6 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
       syncs: plan.syncs.filter(mine),
       warnings,
     },
+    drillPlan: drills,
   };
 }

@@ -74,6 +74,8 @@ export const rouans: SiteSpecInput = {
     // Proxmox's recommendation for a 920 GiB datastore (4 GiB + 1 GiB per TiB); the 32 GB box has room.
     memoryGiB: 5,
   },
+  // Drills of St Hilaire's copies, Saturday afternoon: far from both nights.
+  drill: { scratchVmids: { first: 900, last: 909 }, datastore: "data", schedule: "sat 13:00", maxMinutesPerGuest: 60 },
   // The other site's copies, pulled every night by this host's PBS, kept by this host's own retention.
   offsite: {
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
@@ -93,6 +95,8 @@ export const rouans: SiteSpecInput = {
       rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
       mountPoints: [{ name: "sites", path: "/var/www", datastore: "data", sizeGiB: 300, backup: true }],
       network: { ipv4: "192.168.10.10/24", ipv6: "2001:db8:10::10/64" },
+      // Apache parses its whole configuration: every site's vhost, no network needed.
+      healthCheck: { command: ["apache2ctl", "-t"], expect: "Syntax OK" },
       firewall: {
         inbound: [{ proto: "tcp", ports: [80, 443], from: "internet", comment: "the websites (80: redirects and ACME)" }],
         outbound: [

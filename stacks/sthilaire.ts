@@ -75,6 +75,8 @@ export const sthilaire: SiteSpecInput = {
     // 16 GB, and PBS on a 1 TB ext4 datastore runs in 3 GiB, GC and verify more slowly.
     memoryGiB: 3,
   },
+  // Drills of Rouans' copies, Saturday afternoon: far from both nights.
+  drill: { scratchVmids: { first: 910, last: 919 }, datastore: "tank", schedule: "sat 13:00", maxMinutesPerGuest: 60 },
   // The other site's copies, pulled every night by this host's PBS, kept by this host's own retention.
   offsite: {
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
@@ -91,6 +93,7 @@ export const sthilaire: SiteSpecInput = {
       swapMiB: 512,
       rootDisk: { datastore: "local-lvm", sizeGiB: 8 },
       network: { ipv4: "192.168.20.12/24", ipv6: "2001:db8:20::12/64" },
+      healthCheck: { command: ["postfix", "status"], expect: "is running" },
       firewall: {
         inbound: [
           { proto: "tcp", ports: [25], from: { service: "mail" }, comment: "mail from Plesk, on its way out" },
@@ -123,6 +126,7 @@ export const sthilaire: SiteSpecInput = {
       rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
       mountPoints: [{ name: "mailboxes", path: "/var/qmail/mailnames", datastore: "tank", sizeGiB: 300, backup: true }],
       network: { ipv4: "192.168.20.10/24", ipv6: "2001:db8:20::10/64" },
+      healthCheck: { command: ["plesk", "version"], expect: "Plesk" },
       firewall: {
         inbound: [
           { proto: "tcp", ports: [25], from: "internet", comment: "incoming mail (the MX)" },
@@ -157,6 +161,7 @@ export const sthilaire: SiteSpecInput = {
       // The members' files live on their own volume, and are in the nightly backup.
       mountPoints: [{ name: "userdata", path: "/srv/nextcloud-data", datastore: "tank", sizeGiB: 1000, backup: true }],
       network: { ipv4: "192.168.20.11/24", ipv6: "2001:db8:20::11/64" },
+      healthCheck: { command: ["sudo", "-u", "www-data", "php", "/var/www/nextcloud/occ", "status"], expect: "installed: true" },
       firewall: {
         inbound: [{ proto: "tcp", ports: [80, 443], from: "internet", comment: "Nextcloud (80: redirects and ACME)" }],
         outbound: [

@@ -47,7 +47,7 @@ function describeCommand(r: PlannedResource): string[] {
   const settings = create
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => /^proxmox-backup-manager (datastore (create|update)|acl update|(sync|prune|verify)-job create)|^printf 'deb |MemoryHigh|^Address|^wg /.test(l) && !l.endsWith("|| true"));
+    .filter((l) => /^proxmox-backup-manager (datastore (create|update)|acl update|(sync|prune|verify)-job create)|^printf 'deb |MemoryHigh|^Address|^wg |^OnCalendar=|^ExecStart=/.test(l) && !l.endsWith("|| true"));
   if (settings.length > 0) return settings.map((l) => `runs: ${l}`);
   return [clip(`create: ${create.split("\n").filter((l) => l !== "set -eu")[0] ?? ""}`)];
 }
@@ -114,7 +114,21 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
         `first full copy ${s.seed.gib} GiB: ${s.seed.hours} h, ${s.seed.nights} night(s) (docs/backup.md: seeding)`,
     ),
   ];
-  return lines;
+  return [...lines, ...renderDrillPlan(stack)];
+}
+
+/** The drills of a holder: when, where, and each guest's check; the guests it cannot take. */
+function renderDrillPlan(stack: PlannedStack): string[] {
+  const drill = stack.outputs["drillPlan"] as StackOutputs["drillPlan"] | undefined;
+  if (drill === undefined) return [];
+  return [
+    `drills on ${drill.site}: ${drill.schedule}, done by ${drill.end} at the latest (${drill.maxMinutesPerGuest} min a guest), scratch VMIDs ${drill.scratch.first}..${drill.scratch.last} on ${drill.datastore} (${drill.freeGiB} GiB free)`,
+    ...drill.guests.map((g) =>
+      g.fits
+        ? `  ${g.source}'s ${g.name} (${g.vmid}) from ${g.storage}: pct exec <scratch> -- ${g.command.join(" ")}, expects "${g.expect}"`
+        : `  ${g.source}'s ${g.name} (${g.vmid}): NOT DRILLED, ${g.needGiB} GiB > ${drill.freeGiB} GiB free on ${drill.datastore}`,
+    ),
+  ];
 }
 
 /** One line per stack: counts, protected resources, and the backup coverage. */

@@ -11,9 +11,13 @@ import type { SiteSpec } from "../site/schema";
 import type { SyncNight } from "../backup/night";
 import type { SyncDirection } from "../offsite/directions";
 import type { PeerPublication } from "../offsite/peer-stack";
+import { drilledGuests } from "../drill/drill-commands";
+import { drillPlanOf } from "../drill/plan";
 import { containerRules, hostRules } from "../firewall/compile";
+import { PAIRING } from "../offsite/pairing";
 import { BackupServer } from "./BackupServer";
 import { HostFirewall } from "./HostFirewall";
+import { RestoreDrill } from "./RestoreDrill";
 import { NightlyBackup } from "./NightlyBackup";
 import { OffsiteSync } from "./OffsiteSync";
 import { ServiceContainer } from "./ServiceContainer";
@@ -156,6 +160,12 @@ export class Site extends pulumi.ComponentResource {
         { connection, direction, night, source, dependsOn: [...this.backupServer.ready, this.link] },
         withProvider,
       );
+    }
+
+    // Drills of the copies this host holds, when its scratch datastore can take any.
+    const drill = drillPlanOf(spec, args.sites, PAIRING);
+    if (drilledGuests(drill).length > 0) {
+      new RestoreDrill(`${name}-drill`, { plan: drill, connection, dependsOn: [...this.backupServer.ready, ...Object.values(this.backupServer.heldStorages)] }, withProvider);
     }
 
     this.registerOutputs({ containers: this.containerSummaries, backupJob: this.backup.jobId, fingerprint: this.backupServer.fingerprint, linkPublicKey: this.link.publicKey });

@@ -24,6 +24,7 @@ const TYPE = {
   siteLink: "retzien:proxmox:SiteLink",
   offsiteSync: "retzien:proxmox:OffsiteSync",
   hostFirewall: "retzien:proxmox:HostFirewall",
+  restoreDrill: "retzien:proxmox:RestoreDrill",
   firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
   firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
 } as const;
@@ -101,14 +102,17 @@ export function containerTargets(resources: readonly PlanResource[], vmids: read
 
 /**
  * What follows the restore: the template (the refresh dropped it from the
- * state, and the containers depend on it), the nightly backup job, and the
- * pulls of the sites this one holds.
+ * state, and the containers depend on it), the nightly backup job, the pulls
+ * of the sites this one holds, and its restore drills of their copies (a host
+ * whose scratch datastore takes none has no drill).
  */
 export function tailTargets(resources: readonly PlanResource[]): string[] {
+  const hasDrill = resources.some((r) => r.type === TYPE.restoreDrill);
   return [
     ...urns(resources, (r) => r.type === TYPE.template, "LXC template"),
     ...urns(resources, (r) => r.type === TYPE.job, "backup job"),
     ...subtrees(resources, (r) => r.type === TYPE.offsiteSync, "pull of another site"),
+    ...(hasDrill ? subtrees(resources, (r) => r.type === TYPE.restoreDrill, "restore drill") : []),
   ];
 }
 

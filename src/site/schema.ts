@@ -94,6 +94,16 @@ export const containerSchema = z.strictObject({
   }),
   /** Its Proxmox firewall: default-deny both ways, with the service's own openings. */
   firewall: containerFirewallSchema,
+  /**
+   * What a restore drill runs inside the restored copy (network detached, so it
+   * must not need the network), and what its output must contain.
+   */
+  healthCheck: z.strictObject({
+    /** Run with `pct exec <scratch vmid> -- ...`, no shell: each word apart. */
+    command: z.array(z.string().regex(/^[^\t\n]+$/, "a word with no tab or line break")).min(1),
+    /** Text its output (stdout and stderr) must contain. */
+    expect: z.string().regex(/^[^\t\n]+$/, "a text with no tab or line break"),
+  }),
   /** @default true — a root-owned container is a root-owned host if it is broken into. */
   unprivileged: z.boolean().default(true),
   /** @default { nesting: false } */
@@ -302,6 +312,21 @@ export const siteSchema = z.strictObject({
       .default({ schedule: "sun 10:00", outdatedAfterDays: 30 }),
     /** Share of the disk always kept free (PBS needs room to run GC); above 80 % used the plan warns. @default 10 */
     freeSpaceMarginPercent: z.number().min(0).max(50).default(10),
+  }),
+  /**
+   * Restore drills on this host: the newest copy of each guest it holds is
+   * restored in turn into a scratch VMID, with no network, started, checked
+   * (its `healthCheck`), timed and destroyed, on a schedule outside the night.
+   */
+  drill: z.strictObject({
+    /** VMIDs the drills may use, disjoint from every site's range; a VMID in use is never touched. */
+    scratchVmids: z.strictObject({ first: z.number().int().min(100), last: z.number().int().max(999_999_999) }),
+    /** Datastore (content rootdir) the scratch guests are restored to. */
+    datastore: z.string().min(1),
+    /** When the drills run (calendar event at one time of day), outside every backup and pull. @default "sat 13:00" */
+    schedule: z.string().min(1).default("sat 13:00"),
+    /** The longest a guest's drill may take, restore to destroy. @default 60 */
+    maxMinutesPerGuest: posInt.default(60),
   }),
   /** The copies of the other sites' backups that this host holds, pulled by its PBS. */
   offsite: z.strictObject({

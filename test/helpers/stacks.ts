@@ -29,6 +29,7 @@ export const TYPES = {
   command: "command:remote:Command",
   pbsStorage: "proxmoxve:storage/pbs:Pbs",
   hostFirewall: "retzien:proxmox:HostFirewall",
+  restoreDrill: "retzien:proxmox:RestoreDrill",
   firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
   firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
   ipset: "proxmoxve:firewall/ipsetLegacy:IpsetLegacy",

@@ -272,6 +272,35 @@ const CASES: Case[] = [
     ],
   },
   {
+    title: "drills: a scratch range over real VMIDs and the other site's scratch, a datastore without containers, a time in the night",
+    breakSites: (s) => {
+      s.sthilaire.drill = { scratchVmids: { first: 195, last: 912 }, datastore: "local", schedule: "*-*-* 02:30", maxMinutesPerGuest: 60 };
+    },
+    expected: [
+      'sites.sthilaire.drill.scratchVmids: found {"first":195,"last":912}, expected a range disjoint from sites.rouans.vmidRange 100..199 (a drill must never touch a real guest)',
+      'sites.sthilaire.drill.scratchVmids: found {"first":195,"last":912}, expected a range disjoint from sites.rouans.drill.scratchVmids 900..909 (a drill must never touch a real guest)',
+      'sites.sthilaire.drill.scratchVmids: found {"first":195,"last":912}, expected a range disjoint from sites.sthilaire.vmidRange 200..299 (a drill must never touch a real guest)',
+      'sites.sthilaire.drill.datastore: found "local", expected a datastore of this site with content "rootdir"',
+      // Just after sthilaire's backup (01:30-02:28), but into rouans' pull of it.
+      'sites.sthilaire.drill.schedule: found "*-*-* 02:30", expected a time clear of the pull sthilaire -> rouans (02:45-03:47): 1 drill(s) take up to 02:30-03:30',
+    ],
+  },
+  {
+    title: "drills: a schedule at more than one time of day",
+    breakSites: (s) => void (s.rouans.drill.schedule = "*-*-* 12,18:00"),
+    expected: ['sites.rouans.drill.schedule: found "*-*-* 12,18:00", expected a calendar event at one time of day, such as "sat 13:00"'],
+  },
+  {
+    title: "drills: a run longer than a day",
+    breakSites: (s) => void (s.rouans.drill.maxMinutesPerGuest = 600),
+    expected: ["sites.rouans.drill.maxMinutesPerGuest: found 600, expected at most 479 minutes: 3 guests are drilled in one run, which must end within the day"],
+  },
+  {
+    title: "a health check with a tab in it (the drill's list is tab-separated)",
+    breakSites: (s) => void ((container(s.rouans, "web")["healthCheck"] as Mutable)["expect"] = "Syntax\tOK"),
+    expected: ['sites.rouans.containers[web].healthCheck.expect: found "Syntax\\tOK", expected a text with no tab or line break'],
+  },
+  {
     title: "problems of specs and config together, all at once",
     breakSites: (s) => void (container(s.rouans, "web")["cores"] = 0),
     breakConfig: (c) => void delete c["retzien-infra:sshAddress"],

@@ -131,6 +131,7 @@ test("rouans rebuild: the exact steps, in order", async () => {
     "rouans-pbs-verify",
     "rouans-pull-sthilaire-remote",
     "rouans-pull-sthilaire-job",
+    "rouans-drill-timer",
     "rouans-firewall-rules",
     "rouans-firewall-management",
     "rouans-firewall-node",
@@ -185,6 +186,8 @@ test("rouans rebuild: the exact steps, in order", async () => {
     "rouans-pull-sthilaire",
     "rouans-pull-sthilaire-remote",
     "rouans-pull-sthilaire-job",
+    "rouans-drill",
+    "rouans-drill-timer",
   ]);
 });
 

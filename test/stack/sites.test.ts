@@ -47,6 +47,8 @@ test("rouans declares exactly its provider, template, web container, its PBS, on
     `${TYPES.ipset} rouans-firewall-management`,
     `${TYPES.nodeFirewall} rouans-firewall-node`,
     `${TYPES.clusterFirewall} rouans-firewall-enabled`,
+    `${TYPES.restoreDrill} rouans-drill`,
+    `${TYPES.command} rouans-drill-timer`,
   ].sort());
 });
 
@@ -55,7 +57,7 @@ test("sthilaire declares mail, nextcloud and relay, and one backup job", async (
   assert.deepEqual(ofType(run, TYPES.container).map((c) => c.name).sort(), ["sthilaire-mail", "sthilaire-nextcloud", "sthilaire-relay"]);
   assert.equal(ofType(run, TYPES.job).length, 1);
   assert.equal(ofType(run, TYPES.provider).length, 1);
-  assert.equal(run.resources.length, 45);
+  assert.equal(run.resources.length, 47);
 });
 
 test("the web container has exactly the spec's VMID, sizes, network and flags", async () => {
@@ -196,7 +198,10 @@ for (const [stack, schedule, vmids] of [
 
 test("stack outputs: every container, the backup job, what the peers read, and the plan", async () => {
   const run = await planOf("sthilaire");
-  const { backupPlan, ...rest } = run.outputs as { backupPlan: { datastore: { totalGiB: number }; syncs: { schedule: string }[]; warnings: string[] } };
+  const { backupPlan, drillPlan, ...rest } = run.outputs as {
+    backupPlan: { datastore: { totalGiB: number }; syncs: { schedule: string }[]; warnings: string[] };
+    drillPlan: { scratch: unknown; guests: { vmid: number; fits: boolean }[] };
+  };
   assert.deepEqual(rest, {
     containers: {
       relay: { vmid: 230, hostname: "relay", ipv4: "192.168.20.12/24", ipv6: "2001:db8:20::12/64" },
@@ -211,6 +216,9 @@ test("stack outputs: every container, the backup job, what the peers read, and t
   assert.equal(backupPlan.datastore.totalGiB, 702.1);
   assert.deepEqual(backupPlan.syncs.map((s) => s.schedule), ["*-*-* 02:45", "*-*-* 01:30"]);
   assert.deepEqual(backupPlan.warnings, ["PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower"]);
+  // sthilaire drills the copy it holds of rouans' web in its own scratch range.
+  assert.deepEqual(drillPlan.scratch, { first: 910, last: 919 });
+  assert.deepEqual(drillPlan.guests.map((g) => [g.vmid, g.fits]), [[110, true]]);
 });
 
 test("a container marked adopt is imported as <node>/<vmid>, the others are created", async () => {

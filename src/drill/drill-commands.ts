@@ -1,0 +1,77 @@
+/**
+ * The shell that installs a holder's restore drills: the drill script, the list
+ * of guests with their checks, and a systemd service and timer at the drill's
+ * schedule. Pure; the script itself is scripts/host/restore-drill.sh.
+ */
+import { type HostCommands, shq } from "../backup/pbs-commands";
+import type { DrillPlan } from "./plan";
+
+export const DRILL_PATHS = {
+  script: "/usr/local/lib/retzien/restore-drill.sh",
+  guests: "/etc/retzien/drill/guests.tsv",
+  results: "/var/lib/retzien/drill/results.json",
+  unit: "/etc/systemd/system/retzien-restore-drill.service",
+  timer: "/etc/systemd/system/retzien-restore-drill.timer",
+} as const;
+
+const HEREDOC = "RETZIEN_DRILL_SCRIPT_END";
+
+/** One line of the guests file: VMID, storage, expected text, then the check's words, tab-separated. */
+function guestLine(g: DrillPlan["guests"][number]): string {
+  return [String(g.vmid), g.storage, g.expect, ...g.command].join("\t");
+}
+
+/** The guests the drill restores: those the scratch datastore can take. */
+export function drilledGuests(plan: DrillPlan): DrillPlan["guests"] {
+  return plan.guests.filter((g) => g.fits);
+}
+
+/** Create-or-update and delete of the drills on a holder. */
+export function drillCommands(plan: DrillPlan, script: string): HostCommands {
+  if (script.includes(HEREDOC)) throw new Error(`the drill script contains ${HEREDOC}, which ends its here-document`);
+  const guests = drilledGuests(plan);
+  const execStart = [
+    DRILL_PATHS.script,
+    `--guests ${DRILL_PATHS.guests}`,
+    `--scratch ${plan.scratch.first}:${plan.scratch.last}`,
+    `--datastore ${plan.datastore}`,
+    `--max-minutes ${plan.maxMinutesPerGuest}`,
+    `--results ${DRILL_PATHS.results}`,
+  ].join(" ");
+  const service = [
+    "[Unit]",
+    "Description=retzien: restore drills of the copies this host holds",
+    "[Service]",
+    "Type=oneshot",
+    `ExecStart=${execStart}`,
+    // Every guest at its longest, and a margin: a hung drill is killed, and its trap destroys the scratch guest.
+    `TimeoutStartSec=${guests.length * plan.maxMinutesPerGuest + 10}min`,
+  ].join("\n");
+  // Not Persistent: a drill missed while the host was off must not run at boot, maybe in the night.
+  const timer = ["[Unit]", "Description=retzien: restore drills", "[Timer]", `OnCalendar=${plan.schedule}`, "Persistent=false", "[Install]", "WantedBy=timers.target"].join("\n");
+  return {
+    create: [
+      "set -eu",
+      `install -d -m 755 ${shq(DRILL_PATHS.script.replace(/\/[^/]+$/, ""))} /var/lib/retzien/drill`,
+      `install -d -m 700 ${shq(DRILL_PATHS.guests.replace(/\/[^/]+$/, ""))}`,
+      `cat > ${shq(DRILL_PATHS.script)} <<'${HEREDOC}'`,
+      script.replace(/\n$/, ""),
+      HEREDOC,
+      `chmod 755 ${shq(DRILL_PATHS.script)}`,
+      `printf '%s\\n' ${guests.map((g) => shq(guestLine(g))).join(" ")} > ${shq(DRILL_PATHS.guests)}`,
+      `printf '%s\\n' ${shq(service)} > ${shq(DRILL_PATHS.unit)}`,
+      `printf '%s\\n' ${shq(timer)} > ${shq(DRILL_PATHS.timer)}`,
+      "systemctl daemon-reload",
+      "systemctl enable --now retzien-restore-drill.timer",
+      "",
+    ].join("\n"),
+    // The results stay: they are the record of the drills that ran.
+    delete: [
+      "set -eu",
+      "systemctl disable --now retzien-restore-drill.timer || true",
+      `rm -f ${[DRILL_PATHS.timer, DRILL_PATHS.unit, DRILL_PATHS.script, DRILL_PATHS.guests].map(shq).join(" ")}`,
+      "systemctl daemon-reload",
+      "",
+    ].join("\n"),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The restore drills of each holder, planned and checked before anything is
+ * declared: which copies it restores, into which scratch VMIDs and datastore,
+ * when (never while a backup or a pull runs on that host), and which guests its
+ * scratch datastore cannot take (a warning: that copy cannot be drilled, nor
+ * failed over, there). Pure.
+ */
+import { backupNightOf, syncNightOf } from "../backup/night";
+import { heldStorageOf } from "../backup/names";
+import { directionsOf } from "../offsite/directions";
+import type { PairingEntry } from "../offsite/pairing";
+import { type Problem, problem } from "../problems";
+import { formatMinuteOfDay, parseCalendarEvent } from "../rules/calendar";
+import type { SiteSpec } from "../site/schema";
+
+export interface DrillGuest {
+  readonly source: string;
+  readonly vmid: number;
+  readonly name: string;
+  /** The PVE storage its copies are read from (`pbs-<source>`). */
+  readonly storage: string;
+  readonly command: readonly string[];
+  readonly expect: string;
+  /** What its restore writes (thin volumes: its data, not its sizes). */
+  readonly needGiB: number;
+  readonly fits: boolean;
+}
+
+export interface DrillPlan {
+  readonly site: string;
+  readonly schedule: string;
+  readonly start: string;
+  /** When the last guest's drill must have ended: start + guests x maxMinutesPerGuest. */
+  readonly end: string;
+  readonly scratch: { readonly first: number; readonly last: number };
+  readonly datastore: string;
+  /** What the scratch datastore has left once this site's own volumes are counted. */
+  readonly freeGiB: number;
+  readonly maxMinutesPerGuest: number;
+  readonly guests: readonly DrillGuest[];
+}
+
+/** The minute of the day an event fires at, when it fires at one time of day (on any days); `null` otherwise. */
+function timeOfDay(expression: string): number | null {
+  const parsed = parseCalendarEvent(expression);
+  if (!parsed.ok) return null;
+  const { hours, minutes, seconds } = parsed.event;
+  if (hours?.length !== 1 || minutes?.length !== 1 || seconds?.length !== 1) return null;
+  return (hours[0] ?? 0) * 60 + (minutes[0] ?? 0);
+}
+
+const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** Space this site's own containers allocate on a datastore, GiB. */
+function allocatedGiB(site: SiteSpec, datastore: string): number {
+  return site.containers.reduce(
+    (sum, c) => sum + (c.rootDisk.datastore === datastore ? c.rootDisk.sizeGiB : 0) + c.mountPoints.filter((m) => m.datastore === datastore).reduce((s, m) => s + m.sizeGiB, 0),
+    0,
+  );
+}
+
+/** The drills of one holder. Assumes validated specs and pairing. */
+export function drillPlanOf(holder: SiteSpec, sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): DrillPlan {
+  const sources = directionsOf(pairing, sites).filter((d) => d.holder === holder.name).map((d) => sites.find((s) => s.name === d.source) as SiteSpec);
+  const store = holder.datastores.find((d) => d.id === holder.drill.datastore);
+  const freeGiB = Math.max(0, (store?.sizeGiB ?? 0) - allocatedGiB(holder, holder.drill.datastore));
+  const guests = sources.flatMap((source) =>
+    source.containers.map((c) => ({
+      source: source.name,
+      vmid: c.vmid,
+      name: c.name,
+      storage: heldStorageOf(source.name),
+      command: c.healthCheck.command,
+      expect: c.healthCheck.expect,
+      needGiB: c.dataSizeGiB,
+      fits: c.dataSizeGiB <= freeGiB,
+    })),
+  );
+  const start = timeOfDay(holder.drill.schedule) ?? 0;
+  return {
+    site: holder.name,
+    schedule: holder.drill.schedule,
+    start: formatMinuteOfDay(start),
+    end: formatMinuteOfDay(start + guests.length * holder.drill.maxMinutesPerGuest),
+    scratch: holder.drill.scratchVmids,
+    datastore: holder.drill.datastore,
+    freeGiB,
+    maxMinutesPerGuest: holder.drill.maxMinutesPerGuest,
+    guests,
+  };
+}
+
+/** Whether [a, a+alen) and [b, b+blen) meet on a 24 h clock. */
+function overlaps(a: number, alen: number, b: number, blen: number): boolean {
+  const after = (from: number, to: number) => (((to - from) % 1440) + 1440) % 1440;
+  return after(a, b) < alen || after(b, a) < blen;
+}
+
+/** What runs on a host at night: its backup, the pulls it runs, and the pulls that read it. */
+function busyWindows(site: SiteSpec, sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): { what: string; start: string; end: string }[] {
+  const backup = backupNightOf(site);
+  const pulls = directionsOf(pairing, sites)
+    .filter((d) => d.holder === site.name || d.source === site.name)
+    .map((d) => ({ d, night: syncNightOf(d, sites.find((s) => s.name === d.source) as SiteSpec) }));
+  return [
+    { what: `${site.name}'s backup`, start: backup.start, end: backup.end },
+    ...pulls.map(({ d, night }) => ({ what: `the pull ${d.source} -> ${d.holder}`, start: night.start, end: night.end })),
+  ];
+}
+
+/**
+ * Every problem of the drills: scratch ranges disjoint from every site's VMIDs
+ * and from each other, a scratch datastore that takes containers, and a
+ * schedule at one time of day that no backup or pull of that host overlaps.
+ */
+export function drillProblems(sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const [i, site] of sites.entries()) {
+    const base = `sites.${site.name}.drill`;
+    const { first, last } = site.drill.scratchVmids;
+    if (first > last) problems.push(problem(`${base}.scratchVmids`, site.drill.scratchVmids, "first <= last"));
+    for (const [j, other] of sites.entries()) {
+      // Two scratch ranges that meet are one problem, named at the later site.
+      const ranges = [{ what: `sites.${other.name}.vmidRange`, ...other.vmidRange }, ...(j < i ? [{ what: `sites.${other.name}.drill.scratchVmids`, ...other.drill.scratchVmids }] : [])];
+      for (const r of ranges.filter((x) => first <= x.last && x.first <= last)) {
+        problems.push(problem(`${base}.scratchVmids`, site.drill.scratchVmids, `a range disjoint from ${r.what} ${r.first}..${r.last} (a drill must never touch a real guest)`));
+      }
+    }
+    const store = site.datastores.find((d) => d.id === site.drill.datastore);
+    if (!store?.content.includes("rootdir")) problems.push(problem(`${base}.datastore`, site.drill.datastore, 'a datastore of this site with content "rootdir"'));
+    const start = timeOfDay(site.drill.schedule);
+    if (start === null) {
+      problems.push(problem(`${base}.schedule`, site.drill.schedule, 'a calendar event at one time of day, such as "sat 13:00"'));
+      continue;
+    }
+    const plan = drillPlanOf(site, sites, pairing);
+    const length = plan.guests.length * site.drill.maxMinutesPerGuest;
+    if (length >= 1440) {
+      problems.push(problem(`${base}.maxMinutesPerGuest`, site.drill.maxMinutesPerGuest, `at most ${Math.floor(1439 / plan.guests.length)} minutes: ${plan.guests.length} guests are drilled in one run, which must end within the day`));
+      continue;
+    }
+    for (const busy of busyWindows(site, sites, pairing)) {
+      const from = minuteOf(busy.start);
+      const busyLength = (((minuteOf(busy.end) - from) % 1440) + 1440) % 1440 || 1;
+      if (overlaps(start, length, from, busyLength)) {
+        problems.push(problem(`${base}.schedule`, site.drill.schedule, `a time clear of ${busy.what} (${busy.start}-${busy.end}): ${plan.guests.length} drill(s) take up to ${plan.start}-${plan.end}`));
+      }
+    }
+  }
+  return problems;
+}
+
+/** The guests a holder's scratch datastore cannot take. */
+export function drillWarnings(plan: DrillPlan): string[] {
+  return plan.guests
+    .filter((g) => !g.fits)
+    .map((g) => `drill of ${g.source}'s ${g.name} (${g.vmid}) on ${plan.site}: its ${g.needGiB} GiB do not fit the ${plan.freeGiB} GiB left on ${plan.datastore}, so it is not drilled there (nor could it fail over there)`);
+}

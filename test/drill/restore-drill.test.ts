@@ -1,0 +1,166 @@
+/**
+ * scripts/host/restore-drill.sh against stand-ins for pct and pvesm that really
+ * extract a small archive into a directory and run the declared check in it:
+ * a passing and a failing check, scratch guests destroyed whatever happened, a
+ * VMID already in use left alone, no copy, a backup running, bad arguments.
+ */
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(__dirname, "../..");
+const SCRIPT = join(ROOT, "scripts/host/restore-drill.sh");
+const STANDINS = join(ROOT, "test/fixtures/drill-standins");
+
+interface Box {
+  readonly dir: string;
+  readonly root: string;
+  readonly store: string;
+  /** An archive of a guest's root filesystem holding these files, as the newest copy on `storage`. */
+  copy(storage: string, vmid: number, files: Record<string, string>): void;
+  run(lines: string[][], extra?: Record<string, string>, args?: string[]): { status: number | null; stderr: string; results: { drills: Record<string, unknown>[] } | undefined; calls: string[] };
+}
+
+function sandbox(t: TestContext): Box {
+  const dir = mkdtempSync(join(tmpdir(), "retzien-drill-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = join(dir, "guests");
+  const store = join(dir, "store");
+  mkdirSync(root);
+  mkdirSync(store);
+  return {
+    dir,
+    root,
+    store,
+    copy(storage, vmid, files) {
+      const fs = join(dir, `fs-${vmid}`);
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(join(fs, path, ".."), { recursive: true });
+        writeFileSync(join(fs, path), text);
+      }
+      const at = join(store, storage, "ct", String(vmid));
+      mkdirSync(at, { recursive: true });
+      const tar = spawnSync("tar", ["-cf", join(at, "2026-11-21T01:30:00Z.tar"), "-C", fs, "."]);
+      assert.equal(tar.status, 0, String(tar.stderr));
+    },
+    run(lines, extra = {}, args) {
+      const guests = join(dir, "guests.tsv");
+      writeFileSync(guests, lines.map((l) => l.join("\t")).join("\n") + "\n");
+      const log = join(dir, "calls.log");
+      writeFileSync(log, "");
+      const results = join(dir, "results.json");
+      rmSync(results, { force: true });
+      const r = spawnSync("bash", [SCRIPT, ...(args ?? ["--guests", guests, "--scratch", "900:902", "--datastore", "data", "--max-minutes", "1", "--results", results])], {
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, STANDIN_LOG: log, DRILL_ROOT: root, DRILL_STORE: store, ...extra },
+      });
+      return {
+        status: r.status,
+        stderr: r.stderr,
+        results: existsSync(results) ? (JSON.parse(readFileSync(results, "utf8")) as { drills: Record<string, unknown>[] }) : undefined,
+        calls: readFileSync(log, "utf8").trim().split("\n").filter((l) => l !== ""),
+      };
+    },
+  };
+}
+
+/** The VMIDs a call acts on as a guest (pct's second word), the lookups of copies aside. */
+const pctTargets = (calls: string[]) => calls.filter((c) => c.startsWith("pct ")).map((c) => Number(c.split(" ")[2]));
+
+test("a passing and a failing check: both restored into scratch VMIDs, checked, timed, and destroyed", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-sthilaire", 210, { "etc/hostname": "mail\n" });
+  box.copy("pbs-sthilaire", 230, { "etc/hostname": "broken\n" });
+  const r = box.run([
+    ["210", "pbs-sthilaire", "mail", "cat", "/etc/hostname"],
+    ["230", "pbs-sthilaire", "relay", "cat", "/etc/hostname"],
+  ]);
+  assert.equal(r.status, 1, r.stderr);
+  const drills = r.results?.drills ?? [];
+  assert.deepEqual(
+    drills.map((d) => [d["vmid"], d["ok"], d["snapshot"], d["reason"]]),
+    [
+      [210, true, "pbs-sthilaire:backup/ct/210/2026-11-21T01:30:00Z", ""],
+      [230, false, "pbs-sthilaire:backup/ct/230/2026-11-21T01:30:00Z", 'the check\'s output lacks "relay": broken'],
+    ],
+  );
+  for (const d of drills) {
+    assert.ok(typeof d["restoreSeconds"] === "number" && typeof d["totalSeconds"] === "number" && (d["bytes"] as number) > 0);
+  }
+  // Restored with no network, started, checked, destroyed: nothing is left, and only scratch VMIDs were acted on.
+  assert.deepEqual(readdirSync(box.root), []);
+  assert.ok(r.calls.includes("pct set 900 --delete net0 --onboot 0"));
+  assert.ok(r.calls.includes("pct exec 900 -- cat /etc/hostname"));
+  assert.equal(r.calls.filter((c) => c.startsWith("pct destroy 900 --purge")).length, 2);
+  for (const id of pctTargets(r.calls)) assert.ok(id >= 900 && id <= 902, `pct acted on ${id}`);
+});
+
+test("a check that exits non-zero fails the drill, and the scratch guest is destroyed even then", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-rouans", 110, { "etc/hostname": "web\n" });
+  const r = box.run([["110", "pbs-rouans", "Syntax OK", "cat", "/etc/apache2/apache2.conf"]]);
+  assert.equal(r.status, 1);
+  assert.match(String(r.results?.drills[0]?.["reason"]), /^the check exited 1: cat: .*apache2\.conf: No such file or directory/);
+  assert.deepEqual(readdirSync(box.root), []);
+});
+
+test("a scratch VMID already in use is never touched: the drill takes the next free one", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-rouans", 110, { "etc/hostname": "web\n" });
+  mkdirSync(join(box.root, "900"));
+  writeFileSync(join(box.root, "900.state"), "running\n");
+  const r = box.run([["110", "pbs-rouans", "web", "cat", "/etc/hostname"]]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(existsSync(join(box.root, "900")), "the guest that was there stays");
+  assert.deepEqual(r.calls.filter((c) => / 900( |$)/.test(c)), ["pct status 900"]);
+  assert.ok(r.calls.includes("pct destroy 901 --purge"));
+});
+
+test("no copy to restore is a failed drill that restores nothing", (t) => {
+  const box = sandbox(t);
+  const r = box.run([["220", "pbs-sthilaire", "installed: true", "true"]]);
+  assert.equal(r.status, 1);
+  assert.equal(r.results?.drills[0]?.["reason"], "no copy of 220 on pbs-sthilaire");
+  assert.equal(r.calls.filter((c) => c.startsWith("pct restore")).length, 0);
+});
+
+test("while a backup runs it does not start; bad arguments exit 2", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-rouans", 110, { "etc/hostname": "web\n" });
+  const busy = box.run([["110", "pbs-rouans", "web", "cat", "/etc/hostname"]], { DRILL_VZDUMP_RUNNING: "1" });
+  assert.equal(busy.status, 3);
+  assert.match(busy.stderr, /a backup \(vzdump\) is running: no drill now/);
+  assert.equal(busy.results, undefined);
+  assert.deepEqual(busy.calls, ["pgrep -f vzdump"]);
+  const bad = box.run([], {}, ["--guests", join(box.dir, "guests.tsv"), "--scratch", "902:900", "--datastore", "data", "--max-minutes", "1", "--results", join(box.dir, "r.json")]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^restore-drill: --scratch: found '902:900', expected 100 <= FIRST <= LAST$/m);
+});
+
+test("the timer installs this very script, the guests that fit with their checks, and never catches up at boot", () => {
+  const { drillCommands, DRILL_PATHS } = require("../../src/drill/drill-commands") as typeof import("../../src/drill/drill-commands");
+  const { drillPlanOf } = require("../../src/drill/plan") as typeof import("../../src/drill/plan");
+  const { validateSiteSpecs } = require("../../src/program") as typeof import("../../src/program");
+  const { allSites } = require("../../stacks/sites") as typeof import("../../stacks/sites");
+  const { PAIRING } = require("../../src/offsite/pairing") as typeof import("../../src/offsite/pairing");
+  const { sites } = validateSiteSpecs(allSites);
+  const rouans = sites.find((s) => s.name === "rouans");
+  assert.ok(rouans);
+  const script = readFileSync(SCRIPT, "utf8");
+  const { create, delete: remove } = drillCommands(drillPlanOf(rouans, sites, PAIRING), script);
+  const between = create.slice(create.indexOf("<<'RETZIEN_DRILL_SCRIPT_END'\n") + "<<'RETZIEN_DRILL_SCRIPT_END'\n".length, create.indexOf("\nRETZIEN_DRILL_SCRIPT_END\n"));
+  assert.equal(`${between}\n`, script);
+  // relay and mail fit rouans' scratch datastore; nextcloud does not and is left out.
+  assert.ok(create.includes("'230\tpbs-sthilaire\tis running\tpostfix\tstatus' '210\tpbs-sthilaire\tPlesk\tplesk\tversion' >"));
+  assert.doesNotMatch(create, /\b220\t/);
+  assert.match(create, /^OnCalendar=sat 13:00$/m);
+  assert.match(create, /^Persistent=false$/m);
+  // Two guests at 60 min and a margin; the unit's last line, closed by the printf's quote.
+  assert.match(create, /^TimeoutStartSec=130min' > /m);
+  assert.match(remove, /systemctl disable --now retzien-restore-drill\.timer/);
+  assert.ok(!remove.includes(DRILL_PATHS.results), "the results of past drills stay");
+});
