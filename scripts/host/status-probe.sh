@@ -12,8 +12,11 @@
 #   --cacert FILE      the certificate the API must present (default PBS's own, /etc/proxmox-backup/proxy.pem)
 #   --token-file FILE  the status token's secret (default /etc/retzien/pbs/status_pbs_probe.secret)
 #   --token-id ID      (default status@pbs!probe)
+#   --drill-results F  the restore drills' last results (default /var/lib/retzien/drill/results.json;
+#                      absent until the first drill ran)
 #
-# Output: {"now": <epoch s>, "responses": {"<api path>": <the API's JSON or null>}, "errors": ["..."]}
+# Output: {"now": <epoch s>, "responses": {"<api path>": <the API's JSON or null>},
+#          "drills": <the drills' results file, or null>, "errors": ["..."]}
 # Exit 0 whenever that document is printed (what PBS did not answer is in
 # "errors"); 2 on bad arguments.
 set -euo pipefail
@@ -23,6 +26,7 @@ die() { printf 'status-probe: %s\n' "$*" >&2; exit 2; }
 
 api=https://127.0.0.1:8007 cacert=/etc/proxmox-backup/proxy.pem
 token_file=/etc/retzien/pbs/status_pbs_probe.secret token_id='status@pbs!probe'
+drill_results=/var/lib/retzien/drill/results.json
 datastore='' namespaces=()
 while (($#)); do
   case $1 in
@@ -32,6 +36,7 @@ while (($#)); do
     --cacert) cacert=${2:?--cacert needs a file}; shift 2 ;;
     --token-file) token_file=${2:?--token-file needs a file}; shift 2 ;;
     --token-id) token_id=${2:?--token-id needs an id}; shift 2 ;;
+    --drill-results) drill_results=${2:?--drill-results needs a file}; shift 2 ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -98,6 +103,13 @@ for path in "${paths[@]}"; do
   out+="$sep$(json_string "$path"):$body"
   sep=','
 done
+# The drills' results as written by restore-drill.sh (one JSON object), or null before the first.
+drills=null
+if [[ -e $drill_results ]]; then
+  content=$(<"$drill_results") || content=''
+  if [[ $content == \{* ]]; then drills=$content; else errors+=("$drill_results is not the drills' JSON"); fi
+fi
+
 errs='' sep=''
 for e in "${errors[@]}"; do errs+="$sep$(json_string "$e")"; sep=','; done
-printf '{"now":%s,"responses":{%s},"errors":[%s]}\n' "$(date +%s)" "$out" "$errs"
+printf '{"now":%s,"responses":{%s},"drills":%s,"errors":[%s]}\n' "$(date +%s)" "$out" "$drills" "$errs"

@@ -4,6 +4,7 @@
  */
 import { ASSUMPTIONS } from "../../src/runbook/assumptions";
 import { formatMinutes } from "../../src/runbook/estimate";
+import { describeRestoreSpeed } from "../../src/runbook/restore-speed";
 import { describeRpo } from "../../src/runbook/rpo";
 import type { Runbook } from "../../src/runbook/runbook";
 import type { Step } from "../../src/runbook/steps";
@@ -36,7 +37,7 @@ export function renderHeader(rb: Runbook): string[] {
           ]
         : [`  ${e.mode.padEnd(9)}  not possible: ${e.why}`],
     ),
-    "  (every figure is assumed, from the spec's uplinks and src/runbook/assumptions.ts: no restore has been measured yet)",
+    `  (${describeRestoreSpeed(rb.restoreSpeed)}; the links' rates come from the spec's uplinks, the rest from src/runbook/assumptions.ts)`,
   ];
   if (rb.leftOut !== undefined) {
     lines.push(

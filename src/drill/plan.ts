@@ -62,6 +62,11 @@ function allocatedGiB(site: SiteSpec, datastore: string): number {
 /** The drills of one holder. Assumes validated specs and pairing. */
 export function drillPlanOf(holder: SiteSpec, sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): DrillPlan {
   const sources = directionsOf(pairing, sites).filter((d) => d.holder === holder.name).map((d) => sites.find((s) => s.name === d.source) as SiteSpec);
+  return drillPlanFor(holder, sources);
+}
+
+/** The drills of one holder of the copies of `sources`. */
+export function drillPlanFor(holder: SiteSpec, sources: readonly SiteSpec[]): DrillPlan {
   const store = holder.datastores.find((d) => d.id === holder.drill.datastore);
   const freeGiB = Math.max(0, (store?.sizeGiB ?? 0) - allocatedGiB(holder, holder.drill.datastore));
   const guests = sources.flatMap((source) =>

@@ -13,6 +13,7 @@ import { placeFailover, servicesThatFit } from "./capacity";
 import { MODES, type Mode, type PathEstimate, dataBytesOf, estimateOf, fastest } from "./estimate";
 import type { PbsReport } from "../status/pbs-report";
 import { copiesToRestore } from "./held-copies";
+import { type RestoreSpeed, restoreSpeedOf } from "./restore-speed";
 import { type GuestRpo, rpoOf } from "./rpo";
 import { type Step, runbookSteps } from "./steps";
 import type { PlanResource } from "./targets";
@@ -49,6 +50,8 @@ export interface Runbook {
   readonly recommended: PathEstimate | undefined;
   /** What each guest brought back loses: measured from the listing, or bounded by the night plan. */
   readonly rpo: GuestRpo[];
+  /** The restore speed the estimates use, and whether a drill measured it. */
+  readonly restoreSpeed: RestoreSpeed;
   readonly steps: Step[];
   /**
    * A failover of the whole site that does not fit: the steps bring back only
@@ -122,7 +125,8 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
   const fitting = whole.ok || req.only.length > 0 ? services : servicesThatFit(lost, survivor, services);
   const placement = whole.ok ? whole : placeFailover(lost, survivor, fitting);
   const leftOut = whole.ok ? undefined : { services: services.filter((c) => !fitting.includes(c)), why: whole.problems.map(formatProblem).join("; ") };
-  const base = { lost, survivor, services, copies, lostSsh, survivorSsh, snapshots, bytes, lostPlan, survivorPlan, diskPath: req.diskPath };
+  const restoreSpeed = restoreSpeedOf(lost.name, survivor.name, ctx.status?.report);
+  const base = { lost, survivor, services, copies, lostSsh, survivorSsh, snapshots, bytes, lostPlan, survivorPlan, diskPath: req.diskPath, restoreMiBps: restoreSpeed.mibps };
   const stepsOf = (m: Mode): Step[] | { blocked: string } => {
     if (m !== "failover") return runbookSteps({ ...base, mode: m });
     if (!placement.ok || fitting.length === 0) return { blocked: whole.ok ? "" : whole.problems.map(formatProblem).join("; ") };
@@ -141,6 +145,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
       statusSource: ctx.status?.source,
       estimates,
       recommended: fastest(estimates),
+      restoreSpeed,
       rpo: rpoOf(lost, survivor, mode === "failover" ? fitting : services, ctx.status === undefined ? undefined : heldAges),
       steps: stepsOf(mode) as Step[],
       ...(mode === "failover" && leftOut !== undefined ? { leftOut } : {}),

@@ -52,6 +52,8 @@ export interface RunbookInput {
   readonly diskPath: string;
   /** Where the failover lands (failover mode). */
   readonly placement?: FailoverPlacement;
+  /** How fast `pct restore` goes, MiB/s: measured by the survivor's drills, or assumed. */
+  readonly restoreMiBps: number;
 }
 
 const ssh = (dest: string, remote: string): string[] => ["ssh", "-o", "BatchMode=yes", dest, remote];
@@ -163,7 +165,7 @@ function rebuildTail(input: RunbookInput): Step[] {
   const restores = services.flatMap((c): Step[] => [
     {
       title: `Restore ${c.name} (${c.vmid}) onto its own volumes`,
-      minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, ASSUMPTIONS.restoreMiBps),
+      minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, input.restoreMiBps),
       destructive: true,
       argv: ssh(input.lostSsh, restoreOnSpecVolumes(c, volumeOf(input, storage, c.vmid))),
     },
@@ -288,7 +290,7 @@ function failoverSteps(input: RunbookInput): Step[] {
     ...services.flatMap((c): Step[] => [
       {
         title: `Restore ${c.name} (${c.vmid}) on ${survivor.name} from its PBS, datastore ${placement.datastore}`,
-        minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, ASSUMPTIONS.restoreMiBps),
+        minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, input.restoreMiBps),
         destructive: true,
         argv: ssh(input.survivorSsh, `pct restore ${c.vmid} ${volumeOf(input, held, c.vmid)} --storage ${placement.datastore}`),
       },

@@ -6,10 +6,11 @@
  * hosts' reports are read over SSH by the CLI and passed in. What a host or its
  * PBS did not answer is "unknown", never taken for "none".
  */
-import { namespaceOf, pruneJobOf, syncJobOf, verifyJobOf } from "../backup/names";
+import { heldStorageOf, namespaceOf, pruneJobOf, syncJobOf, verifyJobOf } from "../backup/names";
+import { drillPlanFor } from "../drill/plan";
 import type { SyncDirection } from "../offsite/directions";
 import type { SiteSpec } from "../site/schema";
-import { type PbsJob, type PbsReport, type PbsSnapshot, newestByGuest } from "./pbs-report";
+import { type DrillResult, type PbsJob, type PbsReport, type PbsSnapshot, newestByGuest } from "./pbs-report";
 
 /** Used share of a datastore above which it is an alarm. */
 export const FULL_SHARE = 0.9;
@@ -17,6 +18,15 @@ export const FULL_SHARE = 0.9;
 export const OVER_PREDICTION = 1.25;
 /** A snapshot dated further than this after the host's clock is forged, or the clock is wrong. */
 export const FUTURE_TOLERANCE_SECONDS = 3600;
+/** A guest's last restore drill older than this is overdue: a weekly drill, and a day's grace. */
+export const DRILL_OVERDUE_DAYS = 8;
+
+/** A guest's last restore drill at a holder: its result, none yet, not drilled there (does not fit), or unknown. */
+export type DrillSeen =
+  | { readonly at: string; readonly ageDays: number; readonly ok: boolean; readonly reason: string; readonly restoreSeconds: number; readonly bytes: number }
+  | "never"
+  | "not drilled"
+  | "unknown";
 
 export interface SnapshotGlance {
   /** Snapshot time, ISO 8601. */
@@ -34,6 +44,8 @@ export interface GuestGlance {
   readonly home: SnapshotSeen;
   /** The newest copy at each holder, by holder. */
   readonly copies: Record<string, SnapshotSeen>;
+  /** The last restore drill of that copy at each holder, by holder. */
+  readonly drills: Record<string, DrillSeen>;
 }
 
 /** What became of a job's last run. */
@@ -158,6 +170,24 @@ export function assess(
     return { time: iso(newest.time), ageHours, verified: newest.verified };
   };
 
+  /** The last drill of a guest's copy at a holder, judged: failed, never run, or overdue is a problem. */
+  const judgeDrill = (holder: string, source: SiteSpec, vmid: number, label: string): DrillSeen => {
+    const holderSpec = sites.find((s) => s.name === holder);
+    if (holderSpec === undefined) return "unknown";
+    if (!drillPlanFor(holderSpec, [source]).guests.some((g) => g.vmid === vmid && g.fits)) return "not drilled";
+    const report = reportOf(holder);
+    if (report?.drills === undefined) return "unknown";
+    const last: DrillResult | undefined = (report.drills ?? []).filter((d) => d.vmid === vmid && d.storage === heldStorageOf(source.name)).sort((a, b) => b.at - a.at)[0];
+    if (last === undefined) {
+      problems.push(`${label}: never drilled at ${holder} (no restore of its copy proven yet)`);
+      return "never";
+    }
+    const ageDays = Math.round(((report.now - last.at) / 86_400) * 10) / 10;
+    if (!last.ok) problems.push(`${label}: the restore drill at ${holder} of ${iso(last.at)} FAILED: ${last.reason}`);
+    if (ageDays > DRILL_OVERDUE_DAYS) problems.push(`${label}: last restore drill at ${holder} ${ageDays} days ago (limit ${DRILL_OVERDUE_DAYS}): is its timer running?`);
+    return { at: iso(last.at), ageDays, ok: last.ok, reason: last.reason, restoreSeconds: last.restoreSeconds, bytes: last.bytes };
+  };
+
   for (const [name, r] of reports) if ("error" in r) problems.push(`${name}: unreachable (${r.error})`);
   const glances = sites.map((site): SiteGlance => {
     const here = reportOf(site.name);
@@ -172,7 +202,8 @@ export function assess(
       const ns = namespaceOf(site.name);
       const home = judge(site.name, site.name, label, ns, c.vmid, limit);
       const copies = Object.fromEntries(holders.map((holder) => [holder, judge(holder, site.name, label, ns, c.vmid, limit)]));
-      return { vmid: c.vmid, name: c.name, home, copies };
+      const drills = Object.fromEntries(holders.map((holder) => [holder, judgeDrill(holder, site, c.vmid, label)]));
+      return { vmid: c.vmid, name: c.name, home, copies, drills };
     });
 
     const jobs = expectedJobs(site, holds).map(({ kind, id }): JobGlance => {

@@ -6,12 +6,14 @@
 import { z } from "zod";
 import type { Problem } from "../problems";
 import { parseWithProblems } from "../rules/schema-problems";
-import type { PbsJob, PbsReport, PbsSnapshot } from "./pbs-report";
+import { type PbsJob, type PbsReport, type PbsSnapshot, drillResultSchema } from "./pbs-report";
 
 /** What `scripts/host/status-probe.sh` prints. */
 export const probeAnswerSchema = z.object({
   now: z.number(),
   responses: z.record(z.string(), z.unknown()),
+  /** The drills' results file (restore-drill.sh), null before the first drill; absent from an older probe. */
+  drills: z.unknown().optional(),
   errors: z.array(z.string()),
 });
 
@@ -94,6 +96,13 @@ export function reportFromProbe(
     jobKindsRead.push("gc");
     for (const j of gc) if (j.store === datastore) jobs.push(job("gc", j, datastore));
   }
+  let drills: PbsReport["drills"];
+  if (answer.drills === null) drills = null;
+  else if (answer.drills !== undefined) {
+    const parsedDrills = z.object({ drills: z.array(drillResultSchema) }).safeParse(answer.drills);
+    if (parsedDrills.success) drills = parsedDrills.data.drills;
+    else errors.push(`the drills' results are not what restore-drill.sh writes (${parsedDrills.error.issues[0]?.message ?? "unexpected shape"})`);
+  }
   return {
     ok: true,
     report: {
@@ -104,6 +113,7 @@ export function reportFromProbe(
       jobs,
       jobKindsRead,
       errors,
+      ...(drills === undefined ? {} : { drills }),
     },
   };
 }

@@ -38,6 +38,23 @@ const jobSchema = z.object({
   nextRun: z.number().nullable(),
 });
 
+/** One guest's last restore drill on this host, as scripts/host/restore-drill.sh records it. */
+export const drillResultSchema = z.object({
+  vmid: z.number().int(),
+  /** The PVE storage the copy was read from (`pbs-<source>`). */
+  storage: z.string(),
+  snapshot: z.string(),
+  ok: z.boolean(),
+  /** Why it failed; empty when it passed. */
+  reason: z.string(),
+  /** The restored copy's size (PBS `size`, data bytes). */
+  bytes: z.number().int().min(0),
+  restoreSeconds: z.number().int().min(0),
+  totalSeconds: z.number().int().min(0),
+  /** When it started, epoch seconds. */
+  at: z.number().int(),
+});
+
 export const pbsReportSchema = z.object({
   version: z.literal(2),
   /** The host's clock when it answered, epoch seconds (ages are computed against it). */
@@ -59,11 +76,14 @@ export const pbsReportSchema = z.object({
   jobKindsRead: z.array(z.enum(JOB_KINDS)).optional(),
   /** What the probe could not read, each as one line (an API error, PBS not answering). */
   errors: z.array(z.string()),
+  /** The last run of the restore drills on this host; null before the first, absent when not read. */
+  drills: z.array(drillResultSchema).nullable().optional(),
 });
 
 export type PbsReport = z.output<typeof pbsReportSchema>;
 export type PbsSnapshot = PbsReport["namespaces"][string][number];
 export type PbsJob = PbsReport["jobs"][number];
+export type DrillResult = z.output<typeof drillResultSchema>;
 
 /** The newest snapshot of each guest (VMID) of one namespace. */
 export function newestByGuest(snapshots: readonly PbsSnapshot[] | undefined): Map<number, PbsSnapshot> {

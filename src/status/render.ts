@@ -3,13 +3,19 @@
  * snapshot at home, newest copy at each holder), per PBS job and for the
  * datastore, then the problems. Upper case marks what needs a person.
  */
-import type { Glance, JobGlance, JobStatus, SnapshotSeen } from "./assess";
+import type { DrillSeen, Glance, JobGlance, JobStatus, SnapshotSeen } from "./assess";
 
 function snap(g: SnapshotSeen): string {
   if (g === "none") return "NONE";
   if (g === "unknown") return "unknown";
   const verified = g.verified === "ok" ? ", verified" : g.verified === "failed" ? ", FAILED verification" : "";
   return `${g.time} (${g.ageHours} h${verified})`;
+}
+
+function drill(d: DrillSeen): string {
+  if (typeof d === "string") return d === "never" ? "NEVER" : d;
+  const speed = d.restoreSeconds > 0 ? `, restore ${Math.round(d.restoreSeconds / 60)} min at ${Math.round(d.bytes / 1024 ** 2 / d.restoreSeconds)} MiB/s` : "";
+  return `${d.ok ? "ok" : "FAILED"} ${d.at} (${d.ageDays} d${speed})`;
 }
 
 const JOB_WORDS: Record<JobStatus, (j: JobGlance) => string> = {
@@ -28,7 +34,7 @@ export function renderGlance(glance: Glance): string[] {
   for (const s of glance.sites) {
     lines.push(`${s.site}${s.reachable ? "" : " (UNREACHABLE)"}`);
     for (const g of s.guests) {
-      const copies = Object.entries(g.copies).map(([holder, c]) => `copy at ${holder}: ${snap(c)}`);
+      const copies = Object.entries(g.copies).map(([holder, c]) => `copy at ${holder}: ${snap(c)}, drill ${drill(g.drills[holder] ?? "unknown")}`);
       lines.push(`  ${`${g.name} (${g.vmid})`.padEnd(18)} home: ${snap(g.home)}; ${copies.join("; ")}`);
     }
     for (const j of s.jobs) {

@@ -302,6 +302,27 @@ test("outside the hosts, a new host's checklist: where the spares (and in disk m
   assert.ok(!notesOf("rebuild").some((n) => n.startsWith("the carry disk")));
 });
 
+test("a drill's measured restore speed replaces the assumed one, and the runbook says so", async () => {
+  const report = reportOf("sthilaire", [{ vmid: 230, bytes: 2 * 1024 ** 3 }, { vmid: 210, bytes: 150 * 1024 ** 3 }]);
+  const drills = [
+    // 150 GiB restored in 2560 s: 60 MiB/s; the relay's small one was quicker, the slowest counts.
+    { vmid: 210, storage: "pbs-sthilaire", snapshot: "x", ok: true, reason: "", bytes: 150 * 1024 ** 3, restoreSeconds: 2560, totalSeconds: 2700, at: NOW - 3 * 86400 },
+    { vmid: 230, storage: "pbs-sthilaire", snapshot: "y", ok: true, reason: "", bytes: 2 * 1024 ** 3, restoreSeconds: 10, totalSeconds: 60, at: NOW - 3 * 86400 },
+    // A failed drill measures nothing.
+    { vmid: 220, storage: "pbs-sthilaire", snapshot: "z", ok: false, reason: "no copy", bytes: 0, restoreSeconds: 0, totalSeconds: 1, at: NOW - 3 * 86400 },
+  ];
+  const r = planRunbook(request("sthilaire", "failover", { only: ["relay", "mail"] }), {
+    sites,
+    plans: await plans(),
+    sshOf,
+    status: { report: { ...report, drills }, source: "rouans's PBS" },
+  });
+  assert.ok(r.ok);
+  assert.deepEqual(r.runbook.restoreSpeed, { kind: "measured", mibps: 60, at: "2026-11-21", host: "rouans" });
+  // 150 GiB at 60 MiB/s: 43 min, where the assumed 80 MiB/s said 32.
+  assert.equal(r.runbook.steps.find((s) => s.title.startsWith("Restore mail (210)"))?.minutes, 43);
+});
+
 test("a failover of what does not fit is named, and --only picks what does", async () => {
   const p = await plans();
   const whole = planRunbook(request("sthilaire", "failover"), { sites, plans: p, sshOf });

@@ -51,9 +51,10 @@ test("a good morning: every guest at home and at the other site, every job ok, n
   const g = glance();
   assert.deepEqual(g.problems, []);
   assert.deepEqual(g.sites[1]?.guests, [
-    { vmid: 230, name: "relay", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } } },
-    { vmid: 210, name: "mail", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } } },
-    { vmid: 220, name: "nextcloud", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } } },
+    // No drill results in these reports: unknown, but Nextcloud is known not to be drilled at rouans (it does not fit).
+    { vmid: 230, name: "relay", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } }, drills: { rouans: "unknown" } },
+    { vmid: 210, name: "mail", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } }, drills: { rouans: "unknown" } },
+    { vmid: 220, name: "nextcloud", home: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" }, copies: { rouans: { time: "2026-11-24T02:00:00Z", ageHours: 6, verified: "ok" } }, drills: { rouans: "not drilled" } },
   ]);
   assert.deepEqual(
     g.sites[0]?.jobs.map((j) => [j.kind, j.id, j.status, j.endedAt, j.ageHours, j.nextRun]),
@@ -67,6 +68,49 @@ test("a good morning: every guest at home and at the other site, every job ok, n
   );
   assert.deepEqual(g.sites[0]?.datastore, { name: "backup", usedGiB: 600, totalGiB: 920, usedPercent: 65, predictedGiB: 610.1 });
 });
+
+/** The drill of sthilaire's mail (210) at rouans, judged from rouans' drill results. */
+function drillProblems(drills: PbsReport["drills"]): string[] {
+  const states = { rouans: healthyPbs(sites[0]!, sites, NOW), sthilaire: healthyPbs(sites[1]!, sites, NOW) };
+  const rouans = { ...reportOf(states.rouans, "rouans"), drills };
+  const reports = new Map<string, PbsReport | { error: string }>([["rouans", rouans], ["sthilaire", reportOf(states.sthilaire, "sthilaire")]]);
+  return assess(sites, directions, reports, PREDICTED).problems;
+}
+const drill = (vmid: number, daysAgo: number, ok = true) => ({
+  vmid,
+  storage: "pbs-sthilaire",
+  snapshot: `pbs-sthilaire:backup/ct/${vmid}/2026-11-14T01:30:00Z`,
+  ok,
+  reason: ok ? "" : "the check's output lacks \"Plesk\": command not found",
+  bytes: GIB,
+  restoreSeconds: 60,
+  totalSeconds: 90,
+  at: NOW - daysAgo * 86400,
+});
+
+const DRILL_CASES: [string, PbsReport["drills"], string[]][] = [
+  ["both drilled guests passed 2 days ago", [drill(230, 2), drill(210, 2)], []],
+  ["8 days ago is the limit, not beyond it", [drill(230, 8), drill(210, 8)], []],
+  ["8.5 days ago is overdue", [drill(230, 2), drill(210, 8.5)], ["sthilaire: mail (210): last restore drill at rouans 8.5 days ago (limit 8): is its timer running?"]],
+  [
+    "a failed check",
+    [drill(230, 2), drill(210, 1, false)],
+    ['sthilaire: mail (210): the restore drill at rouans of 2026-11-23T08:00:00Z FAILED: the check\'s output lacks "Plesk": command not found'],
+  ],
+  ["a guest missing from the results", [drill(230, 2)], ["sthilaire: mail (210): never drilled at rouans (no restore of its copy proven yet)"]],
+  [
+    "no drill has run yet",
+    null,
+    ["sthilaire: relay (230): never drilled at rouans (no restore of its copy proven yet)", "sthilaire: mail (210): never drilled at rouans (no restore of its copy proven yet)"],
+  ],
+  ["results for another site's storage do not count", [drill(230, 2), { ...drill(210, 2), storage: "pbs-elsewhere" }], ["sthilaire: mail (210): never drilled at rouans (no restore of its copy proven yet)"]],
+];
+
+for (const [title, drills, expected] of DRILL_CASES) {
+  test(`drill alarms: ${title}`, () => {
+    assert.deepEqual(drillProblems(drills), expected);
+  });
+}
 
 const CASES: [string, (s: States) => void, string[]][] = [
   [

@@ -196,3 +196,19 @@ for (const [title, extra, message] of BAD) {
     assert.deepEqual(s.pbs.requests, []);
   });
 }
+
+test("the drills' results come along as the drill wrote them; none yet is null; a damaged file is an error", { skip }, async (t) => {
+  const s = await setup(t);
+  const file = join(s.dir, "drill-results.json");
+  const none = parse((await s.probe(s.args(["--drill-results", file]))).stdout) as Answer & { drills: unknown };
+  assert.equal(none.drills, null);
+  const drills = { drills: [{ vmid: 210, storage: "pbs-sthilaire", snapshot: "pbs-sthilaire:backup/ct/210/2026-11-21T01:30:00Z", ok: true, reason: "", bytes: 1024, restoreSeconds: 60, totalSeconds: 90, at: 1764000000 }] };
+  writeFileSync(file, `${JSON.stringify(drills)}\n`);
+  const read = parse((await s.probe(s.args(["--drill-results", file]))).stdout) as Answer & { drills: unknown };
+  assert.deepEqual(read.drills, drills);
+  assert.deepEqual(read.errors, []);
+  writeFileSync(file, "half a file");
+  const damaged = parse((await s.probe(s.args(["--drill-results", file]))).stdout) as Answer & { drills: unknown };
+  assert.equal(damaged.drills, null);
+  assert.deepEqual(damaged.errors, [`${file} is not the drills' JSON`]);
+});

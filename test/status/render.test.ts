@@ -16,7 +16,15 @@ test("a morning with trouble, rendered", () => {
       {
         site: "rouans",
         reachable: true,
-        guests: [{ vmid: 110, name: "web", home: { ...ok, verified: "failed" }, copies: { sthilaire: "none" } }],
+        guests: [
+          {
+            vmid: 110,
+            name: "web",
+            home: { ...ok, verified: "failed" },
+            copies: { sthilaire: "none" },
+            drills: { sthilaire: { at: "2026-11-21T13:00:00Z", ageDays: 3, ok: false, reason: "the check exited 1", restoreSeconds: 600, bytes: 60 * 1024 ** 3 } },
+          },
+        ],
         jobs: [
           { kind: "sync", id: "pull-sthilaire", status: "failed", state: "connection refused", ...job },
           { kind: "prune", id: "prune-rouans", status: "ok", state: "OK", ...job },
@@ -28,7 +36,7 @@ test("a morning with trouble, rendered", () => {
       {
         site: "sthilaire",
         reachable: false,
-        guests: [{ vmid: 230, name: "relay", home: "unknown", copies: { rouans: { ...ok, verified: null } } }],
+        guests: [{ vmid: 230, name: "relay", home: "unknown", copies: { rouans: { ...ok, verified: null } }, drills: { rouans: "never" } }],
         jobs: [{ kind: "sync", id: "pull-rouans", status: "unknown", state: null, endedAt: null, ageHours: null, nextRun: null }],
         datastore: null,
       },
@@ -37,14 +45,14 @@ test("a morning with trouble, rendered", () => {
   };
   assert.deepEqual(renderGlance(glance), [
     "rouans",
-    "  web (110)          home: 2026-11-24T02:00:00Z (6 h, FAILED verification); copy at sthilaire: NONE",
+    "  web (110)          home: 2026-11-24T02:00:00Z (6 h, FAILED verification); copy at sthilaire: NONE, drill FAILED 2026-11-21T13:00:00Z (3 d, restore 10 min at 102 MiB/s)",
     "  sync pull-sthilaire      FAILED: connection refused, 2026-11-24T04:00:00Z (4 h ago), next 2026-11-25T04:00:00Z",
     "  prune prune-rouans       ok, 2026-11-24T04:00:00Z (4 h ago), next 2026-11-25T04:00:00Z",
     "  verify verify-backup     running",
     "  gc backup                WARNINGS: 3, 2026-11-24T04:00:00Z (4 h ago), next 2026-11-25T04:00:00Z",
     "  datastore backup: 600 of 920 GiB used, 65 % (planner: 610.1 GiB once the retention has filled)",
     "sthilaire (UNREACHABLE)",
-    "  relay (230)        home: unknown; copy at rouans: 2026-11-24T02:00:00Z (6 h)",
+    "  relay (230)        home: unknown; copy at rouans: 2026-11-24T02:00:00Z (6 h), drill NEVER",
     "  sync pull-rouans         unknown",
     "Needs attention (2):",
     "  - rouans: web (110) has no snapshot at sthilaire",

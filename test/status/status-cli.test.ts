@@ -27,6 +27,17 @@ interface Hosts {
   run(extra?: string[]): ReturnType<typeof runScriptAsync>;
 }
 
+/** One guest's drill as restore-drill.sh records it. */
+function drillResult(vmid: number, storage: string, at: number, ok = true, reason = "") {
+  return { vmid, storage, snapshot: `${storage}:backup/ct/${vmid}/2026-11-21T01:30:00Z`, ok, reason, bytes: 6 * 1024 ** 3, restoreSeconds: 600, totalSeconds: 700, at: Math.round(at) };
+}
+
+function writeDrills(hostDir: string, drills: ReturnType<typeof drillResult>[]): void {
+  const file = join(hostDir, "var/lib/retzien/drill/results.json");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ drills })}\n`);
+}
+
 /** Both sites healthy under `root`, reached through a loopback sshd, each with its fake PBS. */
 async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Promise<Hosts> {
   const root = mkdtempSync(join(tmpdir(), "retzien-status-"));
@@ -44,6 +55,9 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
     mkdirSync(dirname(secretFile), { recursive: true });
     writeSecret(secretFile, (pbs[site.name] as FakePbs).secret);
     copyFileSync((pbs[site.name] as FakePbs).caFile, join(dir, "etc/proxmox-backup/proxy.pem"));
+    // Last Saturday's drills passed: each copy this host holds (that its scratch datastore takes), 10 min a restore.
+    const held = site.name === "rouans" ? { storage: "pbs-sthilaire", vmids: [230, 210] } : { storage: "pbs-rouans", vmids: [110] };
+    writeDrills(dir, held.vmids.map((vmid) => drillResult(vmid, held.storage, now - 2 * 86400)));
   }
   t.after(async () => {
     for (const p of Object.values(pbs)) await p.stop();
@@ -66,7 +80,9 @@ test("all well over SSH: exit 0, every guest at home and at the other site, ever
   const h = await hosts(t);
   const r = await h.run();
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /^ {2}web \(110\) +home: \S+Z \(6 h, verified\); copy at sthilaire: \S+Z \(6 h, verified\)$/m);
+  assert.match(r.stdout, /^ {2}web \(110\) +home: \S+Z \(6 h, verified\); copy at sthilaire: \S+Z \(6 h, verified\), drill ok \S+Z \(2 d, restore 10 min at 10 MiB\/s\)$/m);
+  // rouans' scratch datastore cannot take sthilaire's Nextcloud: said, and not an alarm (the plan warns).
+  assert.match(r.stdout, /^ {2}nextcloud \(220\) .*, drill not drilled$/m);
   assert.match(r.stdout, /^ {2}sync pull-sthilaire +ok, \S+Z \(4 h ago\), next \S+Z$/m);
   assert.match(r.stdout, /^ {2}gc backup +ok, \S+Z \(4 h ago\), next \S+Z$/m);
   assert.match(r.stdout, /^ {2}datastore backup: 600 of 920 GiB used, 65 % \(planner: \d+(\.\d)? GiB once the retention has filled\)$/m);
@@ -90,10 +106,13 @@ test("each problem case makes status exit 1 and names it", { skip: why ?? false 
   rouans.sync[0]!["last-run-state"] = "remote sthilaire: connection timed out";
   rouans.snapshots["sthilaire"]!.push({ "backup-type": "ct", "backup-id": "230", "backup-time": Math.round(now + 30 * 86400), size: 1, protected: false });
   (h.pbs["sthilaire"] as FakePbs).state.snapshots["rouans"] = [];
+  writeDrills(join(h.root, "rouans"), [drillResult(230, "pbs-sthilaire", now - 10 * 86400), drillResult(210, "pbs-sthilaire", now - 86400, false, "the check exited 1: plesk: not found")]);
   const r = await h.run();
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /^ {2}- rouans: web \(110\) has no snapshot at sthilaire$/m);
   assert.match(r.stdout, /^ {2}- rouans: PBS sync job pull-sthilaire failed: remote sthilaire: connection timed out$/m);
+  assert.match(r.stdout, /^ {2}- sthilaire: mail \(210\): the restore drill at rouans of \S+Z FAILED: the check exited 1: plesk: not found$/m);
+  assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\): last restore drill at rouans 10 days ago \(limit 8\): is its timer running\?$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\) at rouans: a snapshot dated \S+, 720 h after rouans's clock \(forged, or a wrong clock: never restore it; rouans must not trust it .*\)$/m);
 });
 
@@ -104,7 +123,7 @@ test("a wrong token is refused by PBS, and status says so rather than inventing 
   assert.equal(r.status, 1);
   // One line for every request refused the same way, and nothing invented from the silence.
   assert.match(r.stdout, /^Needs attention \(1\):\n {2}- sthilaire: PBS did not answer 7 requests \(GET \/admin\/datastore\/backup\/status, \.\.\.\): curl: \(22\) .*401\s*$/m);
-  assert.match(r.stdout, /^ {2}relay \(230\) +home: unknown; copy at rouans: \S+Z \(6 h, verified\)$/m);
+  assert.match(r.stdout, /^ {2}relay \(230\) +home: unknown; copy at rouans: \S+Z \(6 h, verified\), drill unknown$/m);
 });
 
 test("the probe pins the certificate: behind another one, PBS is not asked and status says why", { skip: why ?? false }, async (t) => {
@@ -114,7 +133,7 @@ test("the probe pins the certificate: behind another one, PBS is not asked and s
   const r = await h.run();
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /^ {2}- rouans: PBS did not answer 7 requests \(GET \/admin\/datastore\/backup\/status, \.\.\.\): curl: \(60\) SSL certificate problem/m);
-  assert.match(r.stdout, /^ {2}web \(110\) +home: unknown; copy at sthilaire: \S+Z \(6 h, verified\)$/m);
+  assert.match(r.stdout, /^ {2}web \(110\) +home: unknown; copy at sthilaire: \S+Z \(6 h, verified\), drill ok \S+Z \(2 d, .*\)$/m);
   assert.deepEqual((h.pbs["rouans"] as FakePbs).requests, [], "no request reached the server behind the wrong certificate");
 });
 
