@@ -147,10 +147,10 @@ export function renderSummary(stack: PlannedStack): string {
   );
 }
 
-/** The Proxmox VE tokens by role, the same on every host (made by `npm run bootstrap`). */
+/** The Proxmox VE tokens by role, the same on every host but for its PBS storages (made by `npm run bootstrap -- --site <site>`). */
 export function renderTokenRoles(): string[] {
   return [
-    "Proxmox VE API tokens by role (npm run bootstrap makes them; the program refuses any other):",
+    "Proxmox VE API tokens by role (npm run bootstrap -- --site <site> makes them; the program refuses any other):",
     ...Object.values(PVE_TOKEN_ROLES).flatMap((role) => [
       `  ${tokenId(role)}: ${role.purpose}`,
       ...role.acls.map((acl) => `    ${acl.path}: ${acl.privileges.join(", ")}`),

@@ -36,6 +36,12 @@ const sysModifyRoot: Grant = {
   why: "change cluster-level settings: backup jobs, the firewall switch and IP sets; lets the template download reach the network",
 };
 
+/**
+ * The host's PBS storages (`pbs` and `pbs-<source>` for each source it holds):
+ * an ACL path the bootstrap expands per host.
+ */
+export const PBS_STORAGES_PATH = "/storage/<PBS storages>";
+
 /** Keyed by the provider's type token, as the engine registers it. */
 export const PVE_RESOURCE_NEEDS: Readonly<Record<string, ResourceNeeds>> = {
   "proxmoxve:index/containerLegacy:ContainerLegacy": {
@@ -62,7 +68,8 @@ export const PVE_RESOURCE_NEEDS: Readonly<Record<string, ResourceNeeds>> = {
   },
   "proxmoxve:storage/pbs:Pbs": {
     write: [{ privilege: "Datastore.Allocate", path: "/storage", why: "define the PBS storages PVE backs up to" }, datastoreAudit],
-    read: [datastoreAudit],
+    // pve-storage's GET /storage/{storage} checks Datastore.Allocate: no audit privilege reads a storage's definition.
+    read: [{ privilege: "Datastore.Allocate", path: PBS_STORAGES_PATH, why: "read the PBS storages' definitions (PVE asks Allocate even to read one)" }],
   },
   "proxmoxve:backup/job:Job": {
     // The job runs as root by the scheduler: naming guests needs no VM.Backup, its storage needs Allocate.

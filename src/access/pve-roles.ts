@@ -5,7 +5,7 @@
  * cannot grant itself more. PBS's own tokens are made by the program
  * (src/backup/pbs-commands.ts).
  */
-import { grantKey } from "./pve-privileges";
+import { PBS_STORAGES_PATH, grantKey } from "./pve-privileges";
 
 export type PveRoleName = "deploy" | "preview";
 
@@ -51,6 +51,8 @@ export const PVE_TOKEN_ROLES: Readonly<Record<PveRoleName, PveTokenRole>> = {
       { path: "/nodes", label: "Nodes", privileges: ["Sys.Audit"] },
       { path: "/storage", label: "Storage", privileges: ["Datastore.Audit"] },
       { path: "/vms", label: "Guests", privileges: ["VM.Audit"] },
+      // The one privilege beyond audit: PVE reads a storage's definition only for Allocate. On the PBS storages alone.
+      { path: PBS_STORAGES_PATH, label: "PbsStorages", privileges: ["Datastore.Allocate"] },
     ],
   },
 };

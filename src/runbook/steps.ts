@@ -124,7 +124,7 @@ function installProxmox(input: RunbookInput): Step {
       ...lost.datastores.map((d) => `datastore ${d.id}: ${d.type}${d.path ? ` at ${d.path}` : ""}, ${d.sizeGiB} GiB on ${d.disk}, content ${d.content.join(",")}`),
       `the backup disk (${lost.backupServer.disk}) mounted so that ${lost.backupServer.path} is on it (ext4 or xfs, with atime); if the old disk survived, mount it: its snapshots come back as they are`,
       "root SSH access for the operators' keys",
-      `as root on the new host, the commands npm run bootstrap prints (the deploy and preview tokens); then pulumi config set --secret --stack ${lost.name} apiToken with the new deploy token, and the new preview token in CI's PROXMOX_PREVIEW_TOKENS`,
+      `as root on the new host, the commands npm run bootstrap -- --site ${lost.name} prints (the deploy and preview tokens); then pulumi config set --secret --stack ${lost.name} apiToken with the new deploy token, and the new preview token in CI's PROXMOX_PREVIEW_TOKENS`,
       ...rebuildOutside(lost, input.lostSsh, input.mode === "disk"),
     ],
   };

@@ -8,11 +8,16 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { bootstrapCommands, roleUpdateCommands } from "../../src/access/bootstrap";
-import { grantsFor } from "../../src/access/pve-privileges";
+import { bootstrapCommands, pbsStorageIdsOf, roleUpdateCommands } from "../../src/access/bootstrap";
+import { PAIRING } from "../../src/offsite/pairing";
+import { validateSiteSpecs } from "../../src/program";
+import { allSites } from "../../stacks/sites";
+import { PBS_STORAGES_PATH, grantsFor } from "../../src/access/pve-privileges";
 import { PVE_TOKEN_ROLES, roleGrants } from "../../src/access/pve-roles";
 import { parseStackConfig } from "../../src/config/stack-config";
 import { runStack } from "../helpers/stacks";
+
+const { sites } = validateSiteSpecs(allSites);
 
 /** Every Proxmox resource type either stack registers (the provider itself aside). */
 async function proxmoxTypes(): Promise<Set<string>> {
@@ -29,10 +34,11 @@ test("the deploy role grants exactly what writing the program's resources needs,
   assert.deepEqual(roleGrants(PVE_TOKEN_ROLES.deploy), grantsFor(types, "write"));
 });
 
-test("the preview role grants exactly what reading them needs, and only audit privileges", async () => {
+test("the preview role grants exactly what reading them needs: audit privileges, and Allocate on the PBS storages alone", async () => {
   const grants = roleGrants(PVE_TOKEN_ROLES.preview);
   assert.deepEqual(grants, grantsFor(await proxmoxTypes(), "read"));
-  for (const g of grants) assert.match(g, /^[A-Za-z]+\.Audit@/);
+  // pve-storage's GET /storage/{storage} checks Datastore.Allocate: the one exception, and only there.
+  assert.deepEqual(grants.filter((g) => !/^[A-Za-z]+\.Audit@/.test(g)), [`Datastore.Allocate@${PBS_STORAGES_PATH}`]);
 });
 
 test("neither token can make tokens, change ACLs, open a console or power the host off", () => {
@@ -60,20 +66,26 @@ test("the preview token is taken for a preview and refused for an update; the de
 });
 
 test("the bootstrap makes each role from the same table, one Proxmox role per ACL path, the token with its user's privileges", () => {
-  assert.deepEqual(bootstrapCommands(PVE_TOKEN_ROLES.preview), [
+  // rouans' PBS storages: its own, and the one over the copies of sthilaire it holds.
+  const storages = pbsStorageIdsOf(sites.find((s) => s.name === "rouans")!, sites, PAIRING);
+  assert.deepEqual(storages, ["pbs", "pbs-sthilaire"]);
+  assert.deepEqual(bootstrapCommands(PVE_TOKEN_ROLES.preview, storages), [
     "pveum role add RetzienPreviewCluster --privs 'Sys.Audit'",
     "pveum role add RetzienPreviewNodes --privs 'Sys.Audit'",
     "pveum role add RetzienPreviewStorage --privs 'Datastore.Audit'",
     "pveum role add RetzienPreviewGuests --privs 'VM.Audit'",
+    "pveum role add RetzienPreviewPbsStorages --privs 'Datastore.Allocate'",
     "pveum user add ci@pve --comment 'retzien preview: owns the token ci@pve!preview, cannot log in'",
     "pveum acl modify / --users ci@pve --roles RetzienPreviewCluster",
     "pveum acl modify /nodes --users ci@pve --roles RetzienPreviewNodes",
     "pveum acl modify /storage --users ci@pve --roles RetzienPreviewStorage",
     "pveum acl modify /vms --users ci@pve --roles RetzienPreviewGuests",
+    "pveum acl modify /storage/pbs --users ci@pve --roles RetzienPreviewPbsStorages",
+    "pveum acl modify /storage/pbs-sthilaire --users ci@pve --roles RetzienPreviewPbsStorages",
     "pveum user token add ci@pve preview --privsep 0 --comment 'CI'\\''s pulumi preview --refresh: reads everything the program declares, changes nothing'",
   ]);
   // Every grant of the deploy role is made by its bootstrap.
-  const made = bootstrapCommands(PVE_TOKEN_ROLES.deploy).join("\n");
+  const made = bootstrapCommands(PVE_TOKEN_ROLES.deploy, storages).join("\n");
   for (const acl of PVE_TOKEN_ROLES.deploy.acls) assert.ok(made.includes(`--privs '${acl.privileges.join(",")}'`), acl.path);
 });
 
@@ -86,14 +98,17 @@ test("docs/access.md says why for every privilege each role grants", () => {
 
 test("npm run bootstrap prints each role's commands and where its secret goes; an unknown role exits 2", () => {
   const run = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/bootstrap.ts", ...args], { cwd: join(__dirname, "../.."), encoding: "utf8" });
-  const all = run([]);
+  const all = run(["--site", "sthilaire"]);
   assert.equal(all.status, 0, all.stderr);
-  for (const role of Object.values(PVE_TOKEN_ROLES)) for (const line of bootstrapCommands(role)) assert.ok(all.stdout.includes(`${line}\n`), line);
+  for (const role of Object.values(PVE_TOKEN_ROLES)) for (const line of bootstrapCommands(role, ["pbs", "pbs-rouans"])) assert.ok(all.stdout.includes(`${line}\n`), line);
   // CI reads one line per site from this secret (.github/workflows/preview.yml).
-  assert.match(all.stdout, /^# then, in the repository's CI secret PROXMOX_PREVIEW_TOKENS, this host's line: <site> ci@pve!preview=<the secret printed above>$/m);
-  const update = run(["--role", "deploy", "--update"]);
+  assert.match(all.stdout, /^# then, in the repository's CI secret PROXMOX_PREVIEW_TOKENS, this host's line: sthilaire ci@pve!preview=<the secret printed above>$/m);
+  const noSite = run([]);
+  assert.equal(noSite.status, 2);
+  assert.match(noSite.stderr, /^--site: found nothing, expected one of rouans, sthilaire$/m);
+  const update = run(["--site", "rouans", "--role", "deploy", "--update"]);
   assert.deepEqual(update.stdout.trim().split("\n").slice(1), roleUpdateCommands(PVE_TOKEN_ROLES.deploy));
-  const bad = run(["--role", "admin"]);
+  const bad = run(["--site", "rouans", "--role", "admin"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^--role: found admin, expected one of deploy, preview$/m);
   assert.equal(bad.stdout, "");
