@@ -26,13 +26,13 @@ const hoursToRead = (gib: number) => (gib * 1024) / A.readMiBps / 3600;
 /** GiB an hour through a link at `mbps`, after protocol overhead. */
 export const gibPerHourAt = (mbps: number): number => (mbps * 1e6 * A.linkEfficiency * 3600) / 8 / GIB;
 
-function minuteOfTime(hhmm: string): number {
+export function minuteOfTime(hhmm: string): number {
   const [h = "0", m = "0"] = hhmm.split(":");
   return Number(h) * 60 + Number(m);
 }
 
 /** Minutes from `from` forward to `to` on a 24 h clock. */
-const minutesBetween = (from: number, to: number) => (((to - from) % 1440) + 1440) % 1440;
+export const minutesBetween = (from: number, to: number) => (((to - from) % 1440) + 1440) % 1440;
 
 /** A site's nightly backup to its own PBS. */
 export interface BackupNight {

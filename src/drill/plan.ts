@@ -5,7 +5,7 @@
  * scratch datastore cannot take (a warning: that copy cannot be drilled, nor
  * failed over, there). Pure.
  */
-import { backupNightOf, syncNightOf } from "../backup/night";
+import { backupNightOf, minuteOfTime, minutesBetween, syncNightOf } from "../backup/night";
 import { heldStorageOf } from "../backup/names";
 import { directionsOf } from "../offsite/directions";
 import type { PairingEntry } from "../offsite/pairing";
@@ -49,7 +49,6 @@ function timeOfDay(expression: string): number | null {
   return (hours[0] ?? 0) * 60 + (minutes[0] ?? 0);
 }
 
-const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** Space this site's own containers allocate on a datastore, GiB. */
 function allocatedGiB(site: SiteSpec, datastore: string): number {
@@ -97,8 +96,7 @@ export function drillPlanFor(holder: SiteSpec, sources: readonly SiteSpec[]): Dr
 
 /** Whether [a, a+alen) and [b, b+blen) meet on a 24 h clock. */
 function overlaps(a: number, alen: number, b: number, blen: number): boolean {
-  const after = (from: number, to: number) => (((to - from) % 1440) + 1440) % 1440;
-  return after(a, b) < alen || after(b, a) < blen;
+  return minutesBetween(a, b) < alen || minutesBetween(b, a) < blen;
 }
 
 /** What runs on a host at night: its backup, the pulls it runs, and the pulls that read it. */
@@ -145,8 +143,8 @@ export function drillProblems(sites: readonly SiteSpec[], pairing: readonly Pair
       continue;
     }
     for (const busy of busyWindows(site, sites, pairing)) {
-      const from = minuteOf(busy.start);
-      const busyLength = (((minuteOf(busy.end) - from) % 1440) + 1440) % 1440 || 1;
+      const from = minuteOfTime(busy.start);
+      const busyLength = minutesBetween(from, minuteOfTime(busy.end)) || 1;
       if (overlaps(start, length, from, busyLength)) {
         problems.push(problem(`${base}.schedule`, site.drill.schedule, `a time clear of ${busy.what} (${busy.start}-${busy.end}): ${plan.guests.length} drill(s) take up to ${plan.start}-${plan.end}`));
       }

@@ -6,7 +6,7 @@
  * after that costs the hours since the backup, and a loss just before it costs a
  * day more (the survivor still holds the night before's).
  */
-import { backupNightOf, syncNightOf } from "../backup/night";
+import { backupNightOf, minuteOfTime, minutesBetween, syncNightOf } from "../backup/night";
 import { directionOf } from "../offsite/directions";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 
@@ -24,7 +24,6 @@ export type GuestRpo =
       readonly pullEnd: string;
     };
 
-const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /**
@@ -40,7 +39,7 @@ export function rpoOf(
   const backup = backupNightOf(lost);
   const pull = syncNightOf(directionOf(survivor, lost), lost);
   // The snapshot is taken at the backup's start at the earliest: count from there.
-  const sinceBackup = ((minuteOf(pull.end) - minuteOf(backup.start) + 1440) % 1440) / 60;
+  const sinceBackup = minutesBetween(minuteOfTime(backup.start), minuteOfTime(pull.end)) / 60;
   return services.map((c) => {
     const copy = held?.get(c.vmid);
     if (copy !== undefined) return { vmid: c.vmid, name: c.name, kind: "measured", hours: copy.ageHours, snapshot: copy.snapshot };
