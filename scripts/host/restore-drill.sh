@@ -58,6 +58,9 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# bash runs no EXIT trap when a signal kills it: systemd's stop (TimeoutStartSec) sends
+# TERM to the whole unit, so turn it into an exit, and the scratch guest still goes.
+trap 'exit 143' TERM INT HUP
 
 free_scratch() {
   local id

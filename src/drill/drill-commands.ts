@@ -46,6 +46,8 @@ export function drillCommands(plan: DrillPlan, script: string): HostCommands {
     `ExecStart=${execStart}`,
     // Every guest at its longest, and a margin: a hung drill is killed, and its trap destroys the scratch guest.
     `TimeoutStartSec=${guests.length * plan.maxMinutesPerGuest + 10}min`,
+    // After that TERM, the script stops and destroys its scratch guest: give it the time.
+    "TimeoutStopSec=15min",
   ].join("\n");
   // Not Persistent: a drill missed while the host was off must not run at boot, maybe in the night.
   const timer = ["[Unit]", "Description=retzien: restore drills", "[Timer]", `OnCalendar=${plan.schedule}`, "Persistent=false", "[Install]", "WantedBy=timers.target"].join("\n");

@@ -6,7 +6,7 @@
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +66,30 @@ function sandbox(t: TestContext): Box {
       };
     },
   };
+}
+
+/**
+ * TERM to every process of a session, as systemd's stop sends it to every process
+ * of the unit's cgroup (`timeout` puts its command in a process group of its own,
+ * so a process-group kill would miss it). Read from /proc: field 6 of `stat` is the session.
+ */
+function killSession(sid: number): void {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[3]) === sid) {
+      try {
+        process.kill(Number(pid), "SIGTERM");
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
 }
 
 /** The VMIDs a call acts on as a guest (pct's second word), the lookups of copies aside. */
@@ -159,8 +183,31 @@ test("the timer installs this very script, the guests that fit with their checks
   assert.doesNotMatch(create, /\b220\t/);
   assert.match(create, /^OnCalendar=sat 13:00$/m);
   assert.match(create, /^Persistent=false$/m);
-  // Two guests at 60 min and a margin; the unit's last line, closed by the printf's quote.
-  assert.match(create, /^TimeoutStartSec=130min' > /m);
+  // Two guests at 60 min and a margin, then time for the script to destroy its scratch guest when stopped.
+  assert.match(create, /^TimeoutStartSec=130min$/m);
+  assert.match(create, /^TimeoutStopSec=15min' > /m);
   assert.match(remove, /systemctl disable --now retzien-restore-drill\.timer/);
   assert.ok(!remove.includes(DRILL_PATHS.results), "the results of past drills stay");
+});
+
+test("stopped midway (systemd's TERM to the whole unit), the scratch guest is destroyed all the same", async (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-rouans", 110, { "etc/hostname": "web\n" });
+  const guests = join(box.dir, "guests.tsv");
+  writeFileSync(guests, ["110", "pbs-rouans", "web", "sleep", "20"].join("\t") + "\n");
+  const log = join(box.dir, "calls.log");
+  writeFileSync(log, "");
+  const child = spawn("bash", [SCRIPT, "--guests", guests, "--scratch", "900:902", "--datastore", "data", "--max-minutes", "1", "--results", join(box.dir, "r.json")], {
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, STANDIN_LOG: log, DRILL_ROOT: box.root, DRILL_STORE: box.store },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal === null ? null : 128))));
+  // Wait (at most 10 s) until the check runs inside the restored guest, then stop the whole group as systemd does.
+  for (let i = 0; i < 100 && !readFileSync(log, "utf8").includes("pct exec 900"); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(readFileSync(log, "utf8").includes("pct exec 900"), "the check started");
+  killSession(child.pid as number);
+  assert.equal(await exited, 143);
+  assert.deepEqual(readdirSync(box.root), []);
+  assert.match(readFileSync(log, "utf8"), /^pct destroy 900 --purge$/m);
 });
