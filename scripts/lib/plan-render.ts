@@ -47,7 +47,7 @@ function describeCommand(r: PlannedResource): string[] {
   const settings = create
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => /^proxmox-backup-manager (datastore (create|update)|acl update|(sync|prune|verify)-job create)|^printf 'deb |MemoryHigh|^Address|^wg |^OnCalendar=|^ExecStart=/.test(l) && !l.endsWith("|| true"));
+    .filter((l) => /^proxmox-backup-manager (datastore (create|update)|acl update|(sync|prune|verify)-job create)|^printf 'deb |MemoryHigh|^Address|^wg |^OnCalendar=|^ExecStart=|notification (endpoint sendmail|matcher) create|^pvesh create \/cluster\/notifications/.test(l) && !l.endsWith("|| true"));
   if (settings.length > 0) return settings.map((l) => `runs: ${l}`);
   return [clip(`create: ${create.split("\n").filter((l) => l !== "set -eu")[0] ?? ""}`)];
 }

@@ -200,3 +200,39 @@ export function syncJobCommands(args: {
     delete: script(`${PBM} sync-job remove ${shq(args.id)}`),
   };
 }
+
+/** The operators as a notification target, and the matcher that sends them every failure, on PVE and PBS alike. */
+export const NOTIFY = { endpoint: "retzien-operators", matcher: "retzien-failures" } as const;
+
+/**
+ * PBS's notifications: a sendmail target for the operators, a matcher sending
+ * it every job that ended in a warning or an error (GC, prune, verify, sync),
+ * and the datastore switched from the legacy mail setting to them.
+ */
+export function notificationCommands(args: { store: string; mailTo: readonly string[] }): HostCommands {
+  const { endpoint, matcher } = NOTIFY;
+  return {
+    create: script(
+      `${PBM} notification matcher delete ${matcher} >/dev/null 2>&1 || true`,
+      `${PBM} notification endpoint sendmail delete ${endpoint} >/dev/null 2>&1 || true`,
+      `${PBM} notification endpoint sendmail create ${endpoint} ${args.mailTo.map((m) => `--mailto ${shq(m)}`).join(" ")} --comment 'retzien: the operators'`,
+      `${PBM} notification matcher create ${matcher} --target ${endpoint} --match-severity warning,error --mode all --comment 'retzien: every job that warns or fails'`,
+      `${PBM} datastore update ${shq(args.store)} --notification-mode notification-system`,
+    ),
+    delete: script(`${PBM} notification matcher delete ${matcher}`, `${PBM} notification endpoint sendmail delete ${endpoint}`),
+  };
+}
+
+/** Proxmox VE's notifications, the same target and matcher: the nightly job's failures reach the operators. */
+export function pveNotificationCommands(mailTo: readonly string[]): HostCommands {
+  const { endpoint, matcher } = NOTIFY;
+  return {
+    create: script(
+      `pvesh delete /cluster/notifications/matchers/${matcher} >/dev/null 2>&1 || true`,
+      `pvesh delete /cluster/notifications/endpoints/sendmail/${endpoint} >/dev/null 2>&1 || true`,
+      `pvesh create /cluster/notifications/endpoints/sendmail --name ${endpoint} ${mailTo.map((m) => `--mailto ${shq(m)}`).join(" ")} --comment 'retzien: the operators'`,
+      `pvesh create /cluster/notifications/matchers --name ${matcher} --target ${endpoint} --match-severity warning,error --mode all --comment 'retzien: every backup that warns or fails'`,
+    ),
+    delete: script(`pvesh delete /cluster/notifications/matchers/${matcher}`, `pvesh delete /cluster/notifications/endpoints/sendmail/${endpoint}`),
+  };
+}

@@ -15,6 +15,7 @@ import {
   type HostCommands,
   datastoreCommands,
   installCommands,
+  notificationCommands,
   principalCommands,
   pruneJobCommands,
   verifyJobCommands,
@@ -62,6 +63,8 @@ export class BackupServer extends pulumi.ComponentResource {
     this.fingerprint = install.stdout.apply((out) => out.trim());
     const namespaces = [site.name, ...args.holds].map(namespaceOf);
     const datastore = run("datastore", datastoreCommands({ name: store, path: pbs.path, gcSchedule: pbs.gcSchedule, namespaces }), [install]);
+    // Every PBS job that warns or fails is mailed to the operators, through PBS's notification system.
+    const notify = run("notify", notificationCommands({ store, mailTo: site.backup.mailTo }), [datastore]);
     const after = [datastore];
     const acl = (ns: string) => `/datastore/${store}/${ns}`;
 
@@ -79,7 +82,7 @@ export class BackupServer extends pulumi.ComponentResource {
       after,
       true,
     );
-    const ready: pulumi.Resource[] = [datastore, pve];
+    const ready: pulumi.Resource[] = [datastore, pve, notify];
     if (args.holds.length > 0) {
       // Owner of the pulled copies: Datastore.Backup on the held namespaces, and no token at all.
       ready.push(

@@ -1,9 +1,12 @@
 /**
  * The site's nightly vzdump job: every container of the site, to the site's own
- * PBS, reading only the files whose metadata changed.
+ * PBS, reading only the files whose metadata changed; and the notification
+ * target and matcher through which its failures reach the operators.
  */
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { pveNotificationCommands } from "../backup/pbs-commands";
 import type { SiteSpec } from "../site/schema";
 
 export interface NightlyBackupArgs {
@@ -13,6 +16,8 @@ export interface NightlyBackupArgs {
   readonly storage: string;
   /** Containers (and the PBS storage) that must exist before the job names them. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** How to reach the host's SSH, for its notification settings (no provider resource for them). */
+  readonly connection: command.types.input.remote.ConnectionArgs;
 }
 
 export class NightlyBackup extends pulumi.ComponentResource {
@@ -53,13 +58,15 @@ export class NightlyBackup extends pulumi.ComponentResource {
         // A night missed while the host was off runs at the next boot.
         repeatMissed: true,
         enabled: true,
-        mailtos: backup.mailTo,
-        // Quiet when it works, loud when it does not: nobody reads a daily success mail.
-        mailnotification: "failure",
+        // No mailto: with none, PVE's notification mode "auto" sends through its
+        // notification system, where the matcher below mails the operators every
+        // backup that warns or fails (quiet when it works: nobody reads a daily success mail).
         notesTemplate: "{{guestname}} (nightly, {{node}})",
       },
       { parent: this, dependsOn: args.dependsOn ?? [] },
     );
+    const notify = pveNotificationCommands(backup.mailTo);
+    new command.remote.Command(`${name}-notify`, { connection: args.connection, create: notify.create, delete: notify.delete }, { parent: this });
 
     this.registerOutputs({ jobId: this.jobId, schedule: this.schedule, vmids: this.vmids });
   }

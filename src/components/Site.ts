@@ -134,7 +134,7 @@ export class Site extends pulumi.ComponentResource {
 
     this.backup = new NightlyBackup(
       `${name}-nightly`,
-      { site: spec, storage: spec.backupServer.storageId, dependsOn: [...Object.values(this.containers).map((c) => c.container), this.backupServer.storage] },
+      { site: spec, storage: spec.backupServer.storageId, connection, dependsOn: [...Object.values(this.containers).map((c) => c.container), this.backupServer.storage] },
       withProvider,
     );
 

@@ -25,6 +25,7 @@ const TYPE = {
   offsiteSync: "retzien:proxmox:OffsiteSync",
   hostFirewall: "retzien:proxmox:HostFirewall",
   restoreDrill: "retzien:proxmox:RestoreDrill",
+  nightlyBackup: "retzien:proxmox:NightlyBackup",
   firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
   firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
 } as const;
@@ -102,7 +103,8 @@ export function containerTargets(resources: readonly PlanResource[], vmids: read
 
 /**
  * What follows the restore: the template (the refresh dropped it from the
- * state, and the containers depend on it), the nightly backup job, the pulls
+ * state, and the containers depend on it), the nightly backup job with its
+ * notifications, the pulls
  * of the sites this one holds, and its restore drills of their copies (a host
  * whose scratch datastore takes none has no drill).
  */
@@ -110,7 +112,7 @@ export function tailTargets(resources: readonly PlanResource[]): string[] {
   const hasDrill = resources.some((r) => r.type === TYPE.restoreDrill);
   return [
     ...urns(resources, (r) => r.type === TYPE.template, "LXC template"),
-    ...urns(resources, (r) => r.type === TYPE.job, "backup job"),
+    ...subtrees(resources, (r) => r.type === TYPE.nightlyBackup, "nightly backup"),
     ...subtrees(resources, (r) => r.type === TYPE.offsiteSync, "pull of another site"),
     ...(hasDrill ? subtrees(resources, (r) => r.type === TYPE.restoreDrill, "restore drill") : []),
   ];

@@ -59,13 +59,13 @@ test("plan prints a tree per stack and one summary line per stack", () => {
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
   assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
-  assert.match(result.stdout, /^rouans: 37 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^rouans: 39 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
   // The template's checksum, whole.
   assert.match(result.stdout, /^ {11}checksum: 50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222fdf40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597$/m);
   // The tokens by role, with their privileges.
   assert.match(result.stdout, /^ {2}ci@pve!preview: CI's pulumi preview --refresh: reads everything the program declares, changes nothing\n {4}\/: Sys\.Audit\n/m);
   assert.match(result.stdout, /^ {4}\/vms: VM\.Allocate, VM\.Audit, VM\.Config\.CPU, /m);
-  assert.match(result.stdout, /^sthilaire: 47 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^sthilaire: 49 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
 });
 
 test("plan --stack limits the plan to one stack; an unknown stack is refused", () => {
@@ -191,7 +191,7 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
     assert.deepEqual(summary.outputs, ["containers", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan"]);
-    assert.equal(summary.resources, stack === "rouans" ? 37 : 47);
+    assert.equal(summary.resources, stack === "rouans" ? 39 : 49);
   }
 });
 

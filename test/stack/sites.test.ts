@@ -23,7 +23,8 @@ test("rouans declares exactly its provider, template, web container, its PBS, on
     `${TYPES.stack} retzien-infra-rouans`,
     `${TYPES.stackReference} rouans-peer-sthilaire`,
     `${TYPES.backupServer} rouans-pbs`,
-    ...["install", "datastore", "pve-token", "offsite-owner", "status-token", "sync-token-sthilaire", "prune-rouans", "prune-sthilaire", "verify"].map((c) => `${TYPES.command} rouans-pbs-${c}`),
+    ...["install", "datastore", "notify", "pve-token", "offsite-owner", "status-token", "sync-token-sthilaire", "prune-rouans", "prune-sthilaire", "verify"].map((c) => `${TYPES.command} rouans-pbs-${c}`),
+    `${TYPES.command} rouans-nightly-notify`,
     `${TYPES.pbsStorage} rouans-pbs-storage`,
     `${TYPES.pbsStorage} rouans-pbs-storage-sthilaire`,
     `${TYPES.siteLink} rouans-link`,
@@ -57,7 +58,7 @@ test("sthilaire declares mail, nextcloud and relay, and one backup job", async (
   assert.deepEqual(ofType(run, TYPES.container).map((c) => c.name).sort(), ["sthilaire-mail", "sthilaire-nextcloud", "sthilaire-relay"]);
   assert.equal(ofType(run, TYPES.job).length, 1);
   assert.equal(ofType(run, TYPES.provider).length, 1);
-  assert.equal(run.resources.length, 47);
+  assert.equal(run.resources.length, 49);
 });
 
 test("the web container has exactly the spec's VMID, sizes, network and flags", async () => {
@@ -124,7 +125,7 @@ for (const [stack, schedule, vmids] of [
   ["rouans", "*-*-* 01:00", ["110"]],
   ["sthilaire", "*-*-* 01:30", ["210", "220", "230"]],
 ] as const) {
-  test(`${stack}: exactly one vzdump job covering every container, to the local PBS with metadata change detection, failure mail`, async () => {
+  test(`${stack}: exactly one vzdump job covering every container, to the local PBS with metadata change detection, no legacy mail`, async () => {
     const run = await planOf(stack);
     const [job, ...others] = ofType(run, TYPES.job);
     assert.equal(others.length, 0);
@@ -139,8 +140,6 @@ for (const [stack, schedule, vmids] of [
       pbsChangeDetectionMode: "metadata",
       repeatMissed: true,
       enabled: true,
-      mailtos: ["technique@retzien.fr"],
-      mailnotification: "failure",
       notesTemplate: "{{guestname}} (nightly, {{node}})",
     });
     const containerUrns = ofType(run, TYPES.container).map((c) => c.urn).sort();

@@ -21,6 +21,8 @@ import {
   shq,
   syncJobCommands,
   verifyJobCommands,
+  notificationCommands,
+  pveNotificationCommands,
 } from "../../src/backup/pbs-commands";
 
 const STANDINS = resolve(__dirname, "..", "fixtures", "standins");
@@ -223,4 +225,29 @@ test("the install pins the certificate: its stdout is the fingerprint alone, and
   assert.equal(h.run(fingerprintLine).stdout, "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff\n");
   assert.doesNotMatch(cmds.delete, /apt-get|remove proxmox-backup-server/);
   rmSync(h.dir, { recursive: true });
+});
+
+test("notifications: the operators as a sendmail target, every warning or error to them, the datastore on the notification system; delete leaves none", () => {
+  const h = host();
+  assert.equal(h.run(datastoreCommands({ name: "backup", path: "/mnt/backup/pbs", gcSchedule: "*-*-* 08:30", namespaces: [] }).create).status, 0);
+  const cmds = notificationCommands({ store: "backup", mailTo: ["technique@retzien.fr", "it's@retzien.fr"] });
+  const state = converge(h, cmds);
+  assert.deepEqual(state["notification endpoint sendmail"], { "retzien-operators": { mailto: "technique@retzien.fr,it's@retzien.fr", comment: "retzien: the operators" } });
+  assert.deepEqual(state["notification matcher"], {
+    "retzien-failures": { target: "retzien-operators", "match-severity": "warning,error", mode: "all", comment: "retzien: every job that warns or fails" },
+  });
+  assert.equal((state["datastore"]?.["backup"] as Record<string, string>)["notification-mode"], "notification-system");
+  assert.equal(h.run(cmds.delete).status, 0);
+  assert.deepEqual(h.state()["notification endpoint sendmail"], {});
+  assert.deepEqual(h.state()["notification matcher"], {});
+  rmSync(h.dir, { recursive: true });
+});
+
+test("PVE's notifications: the same target and matcher through pvesh, the nightly job's failures to the operators", () => {
+  const { create, delete: remove } = pveNotificationCommands(["technique@retzien.fr"]);
+  assert.match(create, /^pvesh create \/cluster\/notifications\/endpoints\/sendmail --name retzien-operators --mailto 'technique@retzien\.fr' --comment 'retzien: the operators'$/m);
+  assert.match(create, /^pvesh create \/cluster\/notifications\/matchers --name retzien-failures --target retzien-operators --match-severity warning,error --mode all /m);
+  // Re-runnable: each create first removes what an earlier run made.
+  assert.ok(create.indexOf("pvesh delete /cluster/notifications/matchers/retzien-failures") < create.indexOf("pvesh create"));
+  assert.match(remove, /pvesh delete \/cluster\/notifications\/endpoints\/sendmail\/retzien-operators/);
 });
