@@ -11,11 +11,14 @@ import { join } from "node:path";
 import { drillCommands } from "../drill/drill-commands";
 import type { DrillPlan } from "../drill/plan";
 
-/** The script the timer runs, as committed: the tests run this very file against stand-ins. */
+/** The scripts the units run, as committed: the tests run these very files against stand-ins. */
 const DRILL_SCRIPT = join(__dirname, "../../scripts/host/restore-drill.sh");
+const MAILER_SCRIPT = join(__dirname, "../../scripts/host/drill-failed.sh");
 
 export interface RestoreDrillArgs {
   readonly plan: DrillPlan;
+  /** Who is mailed when a drill fails or does not run. */
+  readonly mailTo: readonly string[];
   readonly connection: command.types.input.remote.ConnectionArgs;
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -25,7 +28,7 @@ export class RestoreDrill extends pulumi.ComponentResource {
 
   constructor(name: string, args: RestoreDrillArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(RestoreDrill.TYPE, name, {}, opts);
-    const cmds = drillCommands(args.plan, readFileSync(DRILL_SCRIPT, "utf8"));
+    const cmds = drillCommands(args.plan, { drill: readFileSync(DRILL_SCRIPT, "utf8"), mailer: readFileSync(MAILER_SCRIPT, "utf8") }, args.mailTo);
     new command.remote.Command(`${name}-timer`, { connection: args.connection, create: cmds.create, delete: cmds.delete }, { parent: this, dependsOn: args.dependsOn });
     this.registerOutputs({});
   }

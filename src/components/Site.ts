@@ -165,7 +165,7 @@ export class Site extends pulumi.ComponentResource {
     // Drills of the copies this host holds, when its scratch datastore can take any.
     const drill = drillPlanOf(spec, args.sites, PAIRING);
     if (drilledGuests(drill).length > 0) {
-      new RestoreDrill(`${name}-drill`, { plan: drill, connection, dependsOn: [...this.backupServer.ready, ...Object.values(this.backupServer.heldStorages)] }, withProvider);
+      new RestoreDrill(`${name}-drill`, { plan: drill, mailTo: spec.backup.mailTo, connection, dependsOn: [...this.backupServer.ready, ...Object.values(this.backupServer.heldStorages)] }, withProvider);
     }
 
     this.registerOutputs({ containers: this.containerSummaries, backupJob: this.backup.jobId, fingerprint: this.backupServer.fingerprint, linkPublicKey: this.link.publicKey });

@@ -14,6 +14,7 @@ import { join } from "node:path";
 const ROOT = join(__dirname, "../..");
 const SCRIPT = join(ROOT, "scripts/host/restore-drill.sh");
 const STANDINS = join(ROOT, "test/fixtures/drill-standins");
+const MAILER = join(ROOT, "scripts/host/drill-failed.sh");
 
 interface Box {
   readonly dir: string;
@@ -175,9 +176,14 @@ test("the timer installs this very script, the guests that fit with their checks
   const rouans = sites.find((s) => s.name === "rouans");
   assert.ok(rouans);
   const script = readFileSync(SCRIPT, "utf8");
-  const { create, delete: remove } = drillCommands(drillPlanOf(rouans, sites, PAIRING), script);
-  const between = create.slice(create.indexOf("<<'RETZIEN_DRILL_SCRIPT_END'\n") + "<<'RETZIEN_DRILL_SCRIPT_END'\n".length, create.indexOf("\nRETZIEN_DRILL_SCRIPT_END\n"));
-  assert.equal(`${between}\n`, script);
+  const mailer = readFileSync(MAILER, "utf8");
+  const { create, delete: remove } = drillCommands(drillPlanOf(rouans, sites, PAIRING), { drill: script, mailer }, ["technique@retzien.fr"]);
+  // Both scripts, exactly as committed, each between its here-document markers.
+  const bodies = create.split("<<'RETZIEN_DRILL_SCRIPT_END'\n").slice(1).map((part) => `${part.slice(0, part.indexOf("\nRETZIEN_DRILL_SCRIPT_END\n"))}\n`);
+  assert.deepEqual(bodies, [script, mailer]);
+  // A failed drill, or one that could not run, mails the operators.
+  assert.match(create, /^OnFailure=retzien-restore-drill-failed\.service$/m);
+  assert.match(create, /^ExecStart=\/usr\/local\/lib\/retzien\/drill-failed\.sh technique@retzien\.fr \/var\/lib\/retzien\/drill\/results\.json' > /m);
   // relay and mail fit rouans' scratch datastore; nextcloud does not and is left out.
   assert.ok(create.includes("'230\tpbs-sthilaire\tis running\tpostfix\tstatus' '210\tpbs-sthilaire\tPlesk\tplesk\tversion' >"));
   assert.doesNotMatch(create, /\b220\t/);
@@ -210,4 +216,19 @@ test("stopped midway (systemd's TERM to the whole unit), the scratch guest is de
   assert.equal(await exited, 143);
   assert.deepEqual(readdirSync(box.root), []);
   assert.match(readFileSync(log, "utf8"), /^pct destroy 900 --purge$/m);
+});
+
+test("a failed drill is mailed: the end of its log and its results, to every operator", (t) => {
+  const box = sandbox(t);
+  const out = join(box.dir, "mail.txt");
+  writeFileSync(join(box.dir, "results.json"), '{"drills": []}\n');
+  const r = spawnSync("sh", [MAILER, "a@retzien.fr,b@retzien.fr", join(box.dir, "results.json")], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, MAIL_OUT: out, STANDIN_LOG: join(box.dir, "calls.log") },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const mail = readFileSync(out, "utf8");
+  assert.match(mail, /^To: a@retzien\.fr,b@retzien\.fr\nSubject: retzien: restore drill FAILED on \S+\n\n/);
+  assert.match(mail, /^-- journal of retzien-restore-drill\.service --$/m);
+  assert.match(mail, /^\{"drills": \[\]\}$/m);
 });
