@@ -68,7 +68,7 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
   ];
   for (const w of warnings) await pulumi.log.warn(w);
 
-  const site = new Site(name, { spec: resolved.site, config: resolved.config, sites: resolved.sites, pulls, heldBy, peers });
+  const site = new Site(name, { spec: resolved.site, config: resolved.config, sites: resolved.sites, pulls, heldBy, peers, drill: drills });
   return {
     containers: site.containerSummaries,
     nightlyBackup: { jobId: site.backup.jobId, schedule: site.backup.schedule, vmids: site.backup.vmids, storage: resolved.site.backupServer.storageId },

@@ -5,13 +5,12 @@
  * make roles, users and tokens, which is why the deploy token never can.
  */
 import { heldStorageOf } from "../backup/names";
+import { shq } from "../backup/pbs-commands";
 import { directionsOf } from "../offsite/directions";
 import type { PairingEntry } from "../offsite/pairing";
 import type { SiteSpec } from "../site/schema";
 import { PBS_STORAGES_PATH } from "./pve-privileges";
 import { type PveTokenRole, tokenId } from "./pve-roles";
-
-const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The `pveum` commands that make one role's token on one host, in order.
@@ -20,18 +19,18 @@ const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 export function bootstrapCommands(role: PveTokenRole, pbsStorages: readonly string[]): string[] {
   const paths = (path: string) => (path === PBS_STORAGES_PATH ? pbsStorages.map((id) => `/storage/${id}`) : [path]);
   return [
-    ...role.acls.map((acl) => `pveum role add ${role.rolePrefix}${acl.label} --privs ${quote(acl.privileges.join(","))}`),
+    ...role.acls.map((acl) => `pveum role add ${role.rolePrefix}${acl.label} --privs ${shq(acl.privileges.join(","))}`),
     // No password in the pve realm: the user can never log in, it only owns the token.
-    `pveum user add ${role.user} --comment ${quote(`retzien ${role.name}: owns the token ${tokenId(role)}, cannot log in`)}`,
+    `pveum user add ${role.user} --comment ${shq(`retzien ${role.name}: owns the token ${tokenId(role)}, cannot log in`)}`,
     ...role.acls.flatMap((acl) => paths(acl.path).map((path) => `pveum acl modify ${path} --users ${role.user} --roles ${role.rolePrefix}${acl.label}`)),
     // privsep 0: the token has its user's privileges, which are exactly the ACLs above.
-    `pveum user token add ${role.user} ${role.tokenName} --privsep 0 --comment ${quote(role.purpose)}`,
+    `pveum user token add ${role.user} ${role.tokenName} --privsep 0 --comment ${shq(role.purpose)}`,
   ];
 }
 
 /** The same roles changed later (a new kind of resource needs a privilege): `role modify` replaces the list. */
 export function roleUpdateCommands(role: PveTokenRole): string[] {
-  return role.acls.map((acl) => `pveum role modify ${role.rolePrefix}${acl.label} --privs ${quote(acl.privileges.join(","))}`);
+  return role.acls.map((acl) => `pveum role modify ${role.rolePrefix}${acl.label} --privs ${shq(acl.privileges.join(","))}`);
 }
 
 /** A host's PBS storages: its own (`pbs`) and one per site whose copies it holds (`pbs-<source>`). */

@@ -12,9 +12,8 @@ import type { SyncNight } from "../backup/night";
 import type { SyncDirection } from "../offsite/directions";
 import type { PeerPublication } from "../offsite/peer-stack";
 import { drilledGuests } from "../drill/drill-commands";
-import { drillPlanOf } from "../drill/plan";
+import type { DrillPlan } from "../drill/plan";
 import { containerRules, hostRules } from "../firewall/compile";
-import { PAIRING } from "../offsite/pairing";
 import { BackupServer } from "./BackupServer";
 import { HostFirewall } from "./HostFirewall";
 import { RestoreDrill } from "./RestoreDrill";
@@ -36,6 +35,8 @@ export interface SiteArgs {
   readonly heldBy: readonly string[];
   /** What the peers published, by site name. */
   readonly peers: ReadonlyMap<string, PeerPublication>;
+  /** The restore drills this host runs on the copies it holds (planned with the rest, in the stack). */
+  readonly drill: DrillPlan;
 }
 
 /** What the stack exports about one container. */
@@ -163,9 +164,8 @@ export class Site extends pulumi.ComponentResource {
     }
 
     // Drills of the copies this host holds, when its scratch datastore can take any.
-    const drill = drillPlanOf(spec, args.sites, PAIRING);
-    if (drilledGuests(drill).length > 0) {
-      new RestoreDrill(`${name}-drill`, { plan: drill, mailTo: spec.backup.mailTo, connection, dependsOn: [...this.backupServer.ready, ...Object.values(this.backupServer.heldStorages)] }, withProvider);
+    if (drilledGuests(args.drill).length > 0) {
+      new RestoreDrill(`${name}-drill`, { plan: args.drill, mailTo: spec.backup.mailTo, connection, dependsOn: [...this.backupServer.ready, ...Object.values(this.backupServer.heldStorages)] }, withProvider);
     }
 
     this.registerOutputs({ containers: this.containerSummaries, backupJob: this.backup.jobId, fingerprint: this.backupServer.fingerprint, linkPublicKey: this.link.publicKey });

@@ -31,7 +31,7 @@ export const PBS_API_PORT = 8007;
 export const MANAGEMENT_IPSET = "management";
 
 /** The address of a container, without its prefix (a single host). */
-function hostAddress(cidr: string): string {
+export function hostAddress(cidr: string): string {
   return cidr.split("/")[0] ?? cidr;
 }
 

@@ -3,7 +3,7 @@
  * references that resolve, SSH kept to the admin path, and admin networks that
  * neither lock everyone out nor let a container or a peer host in.
  */
-import { ADMIN_PORTS } from "../firewall/compile";
+import { ADMIN_PORTS, hostAddress } from "../firewall/compile";
 import { type Problem, problem } from "../problems";
 import type { ContainerSpec, FirewallPeer, SiteSpec } from "../site/schema";
 import { inSubnet, parseCidr } from "./net";
@@ -57,7 +57,7 @@ function validateRule(site: SiteSpec, rule: RuleSpec, path: string, direction: "
 function guardedAddresses(sites: readonly SiteSpec[]): { address: string; what: string }[] {
   return sites.flatMap((s) => [
     ...s.containers.flatMap((c) =>
-      [c.network.ipv4, c.network.ipv6].flatMap((a) => (a === undefined ? [] : [{ address: a.split("/")[0] ?? a, what: `${s.name}'s container ${c.name}` }])),
+      [c.network.ipv4, c.network.ipv6].flatMap((a) => (a === undefined ? [] : [{ address: hostAddress(a), what: `${s.name}'s container ${c.name}` }])),
     ),
     { address: s.siteLink.address, what: `${s.name}'s site-link address` },
   ]);

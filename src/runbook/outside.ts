@@ -6,6 +6,7 @@
  * and where the spares, the carry disk and the contacts are.
  */
 import { namespaceOf } from "../backup/names";
+import { hostAddress } from "../firewall/compile";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 
 /** A service's openings to the Internet, as port-forward lines: `tcp 80,443`. */
@@ -22,7 +23,7 @@ function portsTaken(site: SiteSpec): Map<string, string> {
   return taken;
 }
 
-const bare = (cidr: string | undefined) => cidr?.split("/")[0] ?? "";
+const bare = (cidr: string | undefined) => (cidr === undefined ? "" : hostAddress(cidr));
 
 /**
  * The checklist of a failover of `services` from `lost` onto `survivor`, with
