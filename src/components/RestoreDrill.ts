@@ -13,7 +13,7 @@ import type { DrillPlan } from "../drill/plan";
 
 /** The scripts the units run, as committed: the tests run these very files against stand-ins. */
 const DRILL_SCRIPT = join(__dirname, "../../scripts/host/restore-drill.sh");
-const MAILER_SCRIPT = join(__dirname, "../../scripts/host/drill-failed.sh");
+const MAILER_SCRIPT = join(__dirname, "../../scripts/host/unit-failed.sh");
 
 export interface RestoreDrillArgs {
   readonly plan: DrillPlan;

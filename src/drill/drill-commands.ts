@@ -4,6 +4,7 @@
  * schedule. Pure; the script itself is scripts/host/restore-drill.sh.
  */
 import { type HostCommands, shq } from "../backup/pbs-commands";
+import { failureMailUnit, folderOf, installScript, unitText, writeLines } from "../host/host-files";
 import type { DrillPlan } from "./plan";
 
 export const DRILL_PATHS = {
@@ -16,8 +17,6 @@ export const DRILL_PATHS = {
   timer: "/etc/systemd/system/retzien-restore-drill.timer",
 } as const;
 
-const HEREDOC = "RETZIEN_DRILL_SCRIPT_END";
-
 /** One line of the guests file: VMID, storage, expected text, then the check's words, tab-separated. */
 function guestLine(g: DrillPlan["guests"][number]): string {
   return [String(g.vmid), g.storage, g.expect, ...g.command].join("\t");
@@ -28,15 +27,9 @@ export function drilledGuests(plan: DrillPlan): DrillPlan["guests"] {
   return plan.guests.filter((g) => g.fits);
 }
 
-/** A file written whole through a quoted here-document (no expansion in it). */
-function writeFile(path: string, content: string): string[] {
-  if (content.includes(HEREDOC)) throw new Error(`${path} would contain ${HEREDOC}, which ends its here-document`);
-  return [`cat > ${shq(path)} <<'${HEREDOC}'`, content.replace(/\n$/, ""), HEREDOC, `chmod 755 ${shq(path)}`];
-}
-
 /**
  * Create-or-update and delete of the drills on a holder.
- * @param scripts the drill script and the mailer of its failures, as committed.
+ * @param scripts the drill script and the mailer of its failures (scripts/host/unit-failed.sh), as committed.
  * @param mailTo who is mailed when a drill fails or does not run.
  */
 export function drillCommands(plan: DrillPlan, scripts: { drill: string; mailer: string }, mailTo: readonly string[]): HostCommands {
@@ -49,7 +42,7 @@ export function drillCommands(plan: DrillPlan, scripts: { drill: string; mailer:
     `--max-minutes ${plan.maxMinutesPerGuest}`,
     `--results ${DRILL_PATHS.results}`,
   ].join(" ");
-  const service = [
+  const service = unitText(
     "[Unit]",
     "Description=retzien: restore drills of the copies this host holds",
     // A failed drill, or one that could not run, is mailed to the operators at once.
@@ -61,21 +54,21 @@ export function drillCommands(plan: DrillPlan, scripts: { drill: string; mailer:
     `TimeoutStartSec=${guests.length * plan.maxMinutesPerGuest + 10}min`,
     // After that TERM, the script stops and destroys its scratch guest: give it the time.
     "TimeoutStopSec=15min",
-  ].join("\n");
-  const failed = ["[Unit]", "Description=retzien: mail the operators a failed restore drill", "[Service]", "Type=oneshot", `ExecStart=${DRILL_PATHS.mailer} ${mailTo.join(",")} ${DRILL_PATHS.results}`].join("\n");
+  );
+  const failed = failureMailUnit({ unit: "retzien-restore-drill.service", mailer: DRILL_PATHS.mailer, mailTo, subject: "restore drill FAILED", attach: DRILL_PATHS.results });
   // Not Persistent: a drill missed while the host was off must not run at boot, maybe in the night.
-  const timer = ["[Unit]", "Description=retzien: restore drills", "[Timer]", `OnCalendar=${plan.schedule}`, "Persistent=false", "[Install]", "WantedBy=timers.target"].join("\n");
+  const timer = unitText("[Unit]", "Description=retzien: restore drills", "[Timer]", `OnCalendar=${plan.schedule}`, "Persistent=false", "[Install]", "WantedBy=timers.target");
   return {
     create: [
       "set -eu",
-      `install -d -m 755 ${shq(DRILL_PATHS.script.replace(/\/[^/]+$/, ""))} /var/lib/retzien/drill`,
-      `install -d -m 700 ${shq(DRILL_PATHS.guests.replace(/\/[^/]+$/, ""))}`,
-      ...writeFile(DRILL_PATHS.script, scripts.drill),
-      ...writeFile(DRILL_PATHS.mailer, scripts.mailer),
-      `printf '%s\\n' ${guests.map((g) => shq(guestLine(g))).join(" ")} > ${shq(DRILL_PATHS.guests)}`,
-      `printf '%s\\n' ${shq(service)} > ${shq(DRILL_PATHS.unit)}`,
-      `printf '%s\\n' ${shq(timer)} > ${shq(DRILL_PATHS.timer)}`,
-      `printf '%s\\n' ${shq(failed)} > ${shq(DRILL_PATHS.failedUnit)}`,
+      `install -d -m 755 ${shq(folderOf(DRILL_PATHS.script))} ${shq(folderOf(DRILL_PATHS.results))}`,
+      `install -d -m 700 ${shq(folderOf(DRILL_PATHS.guests))}`,
+      ...installScript(DRILL_PATHS.script, scripts.drill),
+      ...installScript(DRILL_PATHS.mailer, scripts.mailer),
+      writeLines(DRILL_PATHS.guests, guests.map(guestLine)),
+      writeLines(DRILL_PATHS.unit, [service]),
+      writeLines(DRILL_PATHS.timer, [timer]),
+      writeLines(DRILL_PATHS.failedUnit, [failed]),
       "systemctl daemon-reload",
       "systemctl enable --now retzien-restore-drill.timer",
       "",

@@ -14,7 +14,7 @@ import { join } from "node:path";
 const ROOT = join(__dirname, "../..");
 const SCRIPT = join(ROOT, "scripts/host/restore-drill.sh");
 const STANDINS = join(ROOT, "test/fixtures/drill-standins");
-const MAILER = join(ROOT, "scripts/host/drill-failed.sh");
+const MAILER = join(ROOT, "scripts/host/unit-failed.sh");
 
 interface Box {
   readonly dir: string;
@@ -179,11 +179,11 @@ test("the timer installs this very script, the guests that fit with their checks
   const mailer = readFileSync(MAILER, "utf8");
   const { create, delete: remove } = drillCommands(drillPlanOf(rouans, sites, PAIRING), { drill: script, mailer }, ["technique@retzien.fr"]);
   // Both scripts, exactly as committed, each between its here-document markers.
-  const bodies = create.split("<<'RETZIEN_DRILL_SCRIPT_END'\n").slice(1).map((part) => `${part.slice(0, part.indexOf("\nRETZIEN_DRILL_SCRIPT_END\n"))}\n`);
+  const bodies = create.split("<<'RETZIEN_HOST_FILE_END'\n").slice(1).map((part) => `${part.slice(0, part.indexOf("\nRETZIEN_HOST_FILE_END\n"))}\n`);
   assert.deepEqual(bodies, [script, mailer]);
   // A failed drill, or one that could not run, mails the operators.
   assert.match(create, /^OnFailure=retzien-restore-drill-failed\.service$/m);
-  assert.match(create, /^ExecStart=\/usr\/local\/lib\/retzien\/drill-failed\.sh technique@retzien\.fr \/var\/lib\/retzien\/drill\/results\.json' > /m);
+  assert.match(create, /^ExecStart=\/usr\/local\/lib\/retzien\/drill-failed\.sh retzien-restore-drill\.service technique@retzien\.fr "restore drill FAILED" \/var\/lib\/retzien\/drill\/results\.json' > /m);
   // relay and mail fit rouans' scratch datastore; nextcloud does not and is left out.
   assert.ok(create.includes("'230\tpbs-sthilaire\tis running\tpostfix\tstatus' '210\tpbs-sthilaire\tPlesk\tplesk\tversion' >"));
   assert.doesNotMatch(create, /\b220\t/);
@@ -218,17 +218,32 @@ test("stopped midway (systemd's TERM to the whole unit), the scratch guest is de
   assert.match(readFileSync(log, "utf8"), /^pct destroy 900 --purge$/m);
 });
 
-test("a failed drill is mailed: the end of its log and its results, to every operator", (t) => {
+test("a failed unit is mailed: the end of its log and, when given, its results, to every operator", (t) => {
   const box = sandbox(t);
   const out = join(box.dir, "mail.txt");
   writeFileSync(join(box.dir, "results.json"), '{"drills": []}\n');
-  const r = spawnSync("sh", [MAILER, "a@retzien.fr,b@retzien.fr", join(box.dir, "results.json")], {
-    encoding: "utf8",
-    env: { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, MAIL_OUT: out, STANDIN_LOG: join(box.dir, "calls.log") },
-  });
+  const mailer = (args: string[]) =>
+    spawnSync("sh", [MAILER, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, MAIL_OUT: out, STANDIN_LOG: join(box.dir, "calls.log") },
+    });
+  let r = mailer(["retzien-restore-drill.service", "a@retzien.fr,b@retzien.fr", "restore drill FAILED", join(box.dir, "results.json")]);
   assert.equal(r.status, 0, r.stderr);
-  const mail = readFileSync(out, "utf8");
+  let mail = readFileSync(out, "utf8");
   assert.match(mail, /^To: a@retzien\.fr,b@retzien\.fr\nSubject: retzien: restore drill FAILED on \S+\n\n/);
   assert.match(mail, /^-- journal of retzien-restore-drill\.service --$/m);
   assert.match(mail, /^\{"drills": \[\]\}$/m);
+  // No file: the log alone.
+  r = mailer(["retzien-watch.service", "a@retzien.fr", "dead-man ALARM"]);
+  assert.equal(r.status, 0, r.stderr);
+  mail = readFileSync(out, "utf8");
+  assert.match(mail, /^Subject: retzien: dead-man ALARM on \S+$/m);
+  assert.match(mail, /^-- journal of retzien-watch\.service --\n$/m);
+  assert.doesNotMatch(mail, /drills/);
+  // Missing words are refused, and nothing is sent.
+  rmSync(out);
+  r = mailer(["retzien-watch.service", "a@retzien.fr"]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /needs a subject/);
+  assert.ok(!existsSync(out));
 });
