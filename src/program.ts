@@ -6,6 +6,7 @@
  */
 import { backupPlanProblems, planBackups } from "./backup/plan";
 import { drillProblems } from "./drill/plan";
+import { watchProblems } from "./watch/plan";
 import { type StackConfig, parseStackConfig } from "./config/stack-config";
 import { InvalidInfrastructureError, type Problem, problem } from "./problems";
 import { validateOffsite } from "./offsite/directions";
@@ -57,8 +58,8 @@ export function validateSiteSpecs(
   problems.push(...validateSites(sites));
   // The pairing and the plan need every site.
   if (problems.length === 0) problems.push(...validateOffsite(pairing, sites));
-  // The capacity and night plan, and the drills' schedules, need sites that passed every other rule.
-  if (problems.length === 0) problems.push(...backupPlanProblems(planBackups(sites, pairing), sites), ...drillProblems(sites, pairing));
+  // The capacity and night plan, the drills' schedules and the watches' limits need sites that passed every other rule.
+  if (problems.length === 0) problems.push(...backupPlanProblems(planBackups(sites, pairing), sites), ...drillProblems(sites, pairing), ...watchProblems(sites, pairing));
   return { sites, problems };
 }
 

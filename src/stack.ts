@@ -10,6 +10,7 @@ import { type BackupNight, type SyncNight } from "./backup/night";
 import { backupPlanWarnings, planBackups } from "./backup/plan";
 import { Site } from "./components/Site";
 import { type DrillPlan, drillPlanOf, drillWarnings } from "./drill/plan";
+import { type WatchPlan, watchPlanOf, watchWarnings } from "./watch/plan";
 import { directionsOf } from "./offsite/directions";
 import { PAIRING } from "./offsite/pairing";
 import { type PeerPublication, type Publication, peerStackName, readPeerPublication } from "./offsite/peer-stack";
@@ -31,6 +32,8 @@ export interface StackOutputs {
   readonly backupPlan: { datastore: DatastoreFootprint; backup: BackupNight; syncs: SyncNight[]; warnings: string[] };
   /** The restore drills this host runs on the copies it holds. */
   readonly drillPlan: DrillPlan;
+  /** The dead-man watch this host keeps over the sites whose copies it holds. */
+  readonly watchPlan: WatchPlan;
 }
 
 /**
@@ -62,13 +65,15 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
 
   const mine = (s: SyncNight) => s.holder === name || s.source === name;
   const drills = drillPlanOf(resolved.site, resolved.sites, PAIRING);
+  const watch = watchPlanOf(resolved.site, resolved.sites, PAIRING, drills);
   const warnings = [
     ...backupPlanWarnings({ ...plan, datastores: plan.datastores.filter((d) => d.site === name), memory: plan.memory.filter((m) => m.site === name) }),
     ...drillWarnings(drills),
+    ...watchWarnings(watch),
   ];
   for (const w of warnings) await pulumi.log.warn(w);
 
-  const site = new Site(name, { spec: resolved.site, config: resolved.config, sites: resolved.sites, pulls, heldBy, peers, drill: drills });
+  const site = new Site(name, { spec: resolved.site, config: resolved.config, sites: resolved.sites, pulls, heldBy, peers, drill: drills, watch });
   return {
     containers: site.containerSummaries,
     nightlyBackup: { jobId: site.backup.jobId, schedule: site.backup.schedule, vmids: site.backup.vmids, storage: resolved.site.backupServer.storageId },
@@ -81,5 +86,6 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
       warnings,
     },
     drillPlan: drills,
+    watchPlan: watch,
   };
 }

@@ -80,7 +80,10 @@ export const sthilaire: SiteSpecInput = {
   // The other site's copies, pulled every night by this host's PBS, kept by this host's own retention.
   offsite: {
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
-    staleAfterHours: 36,
+    // A good night leaves this site's newest copy at most ~26 h old at its holder: 30 lets
+    // the holder's 09:00 watch alarm on the first missed backup, the same morning.
+    staleAfterHours: 30,
+    watchAt: "09:00",
   },
   containers: [
     {

@@ -114,7 +114,7 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
         `first full copy ${s.seed.gib} GiB: ${s.seed.hours} h, ${s.seed.nights} night(s) (docs/backup.md: seeding)`,
     ),
   ];
-  return [...lines, ...renderDrillPlan(stack)];
+  return [...lines, ...renderDrillPlan(stack), ...renderWatchPlan(stack)];
 }
 
 /** The drills of a holder: when, where, and each guest's check; the guests it cannot take. */
@@ -128,6 +128,20 @@ function renderDrillPlan(stack: PlannedStack): string[] {
         ? `  ${g.source}'s ${g.name} (${g.vmid}) from ${g.storage}: pct exec <scratch> -- ${g.command.join(" ")}, expects "${g.expect}"`
         : `  ${g.source}'s ${g.name} (${g.vmid}): NOT DRILLED, ${g.needGiB} GiB > ${drill.freeGiB} GiB free on ${drill.datastore}`,
     ),
+  ];
+}
+
+/** The dead-man watch of a holder: when, each limit, and how soon a silent source is seen. */
+function renderWatchPlan(stack: PlannedStack): string[] {
+  const watch = stack.outputs["watchPlan"] as StackOutputs["watchPlan"] | undefined;
+  if (watch === undefined || watch.sources.length === 0) return [];
+  return [
+    `dead-man watch on ${watch.site}: daily at ${watch.at}, alarms mailed to ${watch.mailTo.join(", ")}`,
+    ...watch.sources.flatMap((s) => [
+      `  ${s.source}: newest copy of each of its ${s.guests.length} guests and the last pull ${s.pullJob} at most ${s.maxAgeHours} h old (a good night leaves ${s.goodNightHours} h: backup ${s.backupStart}, pull ${s.pullStart}-${s.pullEnd}); the last pull OK`,
+      `    ${s.source} dead or stolen: its pull fails at ${s.pullStart} (mailed by PBS), the watch says it again at ${s.deadSeenAt}; alive but not backing up: alarmed ${s.silentSeenAfterHours} h after the missed backup`,
+    ]),
+    ...(watch.drills.length > 0 ? [`  drills of ${watch.drills.map((d) => `${d.source}'s ${d.name} (${d.vmid})`).join(", ")}: the last one passed, at most ${watch.drillMaxAgeDays} days ago`] : []),
   ];
 }
 

@@ -11,11 +11,12 @@ import type { SiteSpec } from "../site/schema";
 import type { SyncNight } from "../backup/night";
 import type { SyncDirection } from "../offsite/directions";
 import type { PeerPublication } from "../offsite/peer-stack";
-import { drilledGuests } from "../drill/drill-commands";
-import type { DrillPlan } from "../drill/plan";
+import { type DrillPlan, drilledGuests } from "../drill/plan";
 import { containerRules, hostRules } from "../firewall/compile";
 import { BackupServer } from "./BackupServer";
 import { HostFirewall } from "./HostFirewall";
+import type { WatchPlan } from "../watch/plan";
+import { DeadManWatch } from "./DeadManWatch";
 import { RestoreDrill } from "./RestoreDrill";
 import { NightlyBackup } from "./NightlyBackup";
 import { OffsiteSync } from "./OffsiteSync";
@@ -37,6 +38,8 @@ export interface SiteArgs {
   readonly peers: ReadonlyMap<string, PeerPublication>;
   /** The restore drills this host runs on the copies it holds (planned with the rest, in the stack). */
   readonly drill: DrillPlan;
+  /** The dead-man watch of the copies this host holds (planned in the stack). */
+  readonly watch: WatchPlan;
 }
 
 /** What the stack exports about one container. */
@@ -166,6 +169,11 @@ export class Site extends pulumi.ComponentResource {
     // Drills of the copies this host holds, when its scratch datastore can take any.
     if (drilledGuests(args.drill).length > 0) {
       new RestoreDrill(`${name}-drill`, { plan: args.drill, mailTo: spec.backup.mailTo, connection, dependsOn: [...this.backupServer.ready, ...Object.values(this.backupServer.heldStorages)] }, withProvider);
+    }
+
+    // The watch of the sites whose copies this host holds: it reads the pulls' jobs and their copies.
+    if (args.watch.sources.length > 0) {
+      new DeadManWatch(`${name}-watch`, { plan: args.watch, connection, dependsOn: [...this.backupServer.ready, ...Object.values(this.syncs)] }, withProvider);
     }
 
     this.registerOutputs({ containers: this.containerSummaries, backupJob: this.backup.jobId, fingerprint: this.backupServer.fingerprint, linkPublicKey: this.link.publicKey });

@@ -5,7 +5,7 @@
  */
 import { type HostCommands, shq } from "../backup/pbs-commands";
 import { failureMailUnit, folderOf, installScript, unitText, writeLines } from "../host/host-files";
-import type { DrillPlan } from "./plan";
+import { type DrillPlan, drilledGuests } from "./plan";
 
 export const DRILL_PATHS = {
   script: "/usr/local/lib/retzien/restore-drill.sh",
@@ -20,11 +20,6 @@ export const DRILL_PATHS = {
 /** One line of the guests file: VMID, storage, expected text, then the check's words, tab-separated. */
 function guestLine(g: DrillPlan["guests"][number]): string {
   return [String(g.vmid), g.storage, g.expect, ...g.command].join("\t");
-}
-
-/** The guests the drill restores: those the scratch datastore can take. */
-export function drilledGuests(plan: DrillPlan): DrillPlan["guests"] {
-  return plan.guests.filter((g) => g.fits);
 }
 
 /**

@@ -13,6 +13,9 @@ import { type Problem, problem } from "../problems";
 import { formatMinuteOfDay, parseCalendarEvent } from "../rules/calendar";
 import type { SiteSpec } from "../site/schema";
 
+/** A guest's last restore drill older than this is overdue: a weekly drill, and a day's grace. */
+export const DRILL_OVERDUE_DAYS = 8;
+
 export interface DrillGuest {
   readonly source: string;
   readonly vmid: number;
@@ -38,6 +41,11 @@ export interface DrillPlan {
   readonly freeGiB: number;
   readonly maxMinutesPerGuest: number;
   readonly guests: readonly DrillGuest[];
+}
+
+/** The guests the drill restores: those the scratch datastore can take. */
+export function drilledGuests(plan: DrillPlan): DrillPlan["guests"] {
+  return plan.guests.filter((g) => g.fits);
 }
 
 /** The minute of the day an event fires at, when it fires at one time of day (on any days); `null` otherwise. */
@@ -85,7 +93,8 @@ export function drillPlanFor(holder: SiteSpec, sources: readonly SiteSpec[]): Dr
     site: holder.name,
     schedule: holder.drill.schedule,
     start: formatMinuteOfDay(start),
-    end: formatMinuteOfDay(start + guests.length * holder.drill.maxMinutesPerGuest),
+    // Only the guests that fit are drilled: the others take no time.
+    end: formatMinuteOfDay(start + guests.filter((g) => g.fits).length * holder.drill.maxMinutesPerGuest),
     scratch: holder.drill.scratchVmids,
     datastore: holder.drill.datastore,
     freeGiB,
@@ -137,16 +146,17 @@ export function drillProblems(sites: readonly SiteSpec[], pairing: readonly Pair
       continue;
     }
     const plan = drillPlanOf(site, sites, pairing);
-    const length = plan.guests.length * site.drill.maxMinutesPerGuest;
+    const drilled = drilledGuests(plan).length;
+    const length = drilled * site.drill.maxMinutesPerGuest;
     if (length >= 1440) {
-      problems.push(problem(`${base}.maxMinutesPerGuest`, site.drill.maxMinutesPerGuest, `at most ${Math.floor(1439 / plan.guests.length)} minutes: ${plan.guests.length} guests are drilled in one run, which must end within the day`));
+      problems.push(problem(`${base}.maxMinutesPerGuest`, site.drill.maxMinutesPerGuest, `at most ${Math.floor(1439 / drilled)} minutes: ${drilled} guests are drilled in one run${drilled < plan.guests.length ? " (the others do not fit its scratch datastore)" : ""}, which must end within the day`));
       continue;
     }
     for (const busy of busyWindows(site, sites, pairing)) {
       const from = minuteOfTime(busy.start);
       const busyLength = minutesBetween(from, minuteOfTime(busy.end)) || 1;
       if (overlaps(start, length, from, busyLength)) {
-        problems.push(problem(`${base}.schedule`, site.drill.schedule, `a time clear of ${busy.what} (${busy.start}-${busy.end}): ${plan.guests.length} drill(s) take up to ${plan.start}-${plan.end}`));
+        problems.push(problem(`${base}.schedule`, site.drill.schedule, `a time clear of ${busy.what} (${busy.start}-${busy.end}): ${drilled} drill(s) take up to ${plan.start}-${plan.end}`));
       }
     }
   }

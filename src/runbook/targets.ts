@@ -25,6 +25,7 @@ const TYPE = {
   offsiteSync: "retzien:proxmox:OffsiteSync",
   hostFirewall: "retzien:proxmox:HostFirewall",
   restoreDrill: "retzien:proxmox:RestoreDrill",
+  deadManWatch: "retzien:proxmox:DeadManWatch",
   nightlyBackup: "retzien:proxmox:NightlyBackup",
   firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
   firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
@@ -105,8 +106,9 @@ export function containerTargets(resources: readonly PlanResource[], vmids: read
  * What follows the restore: the template (the refresh dropped it from the
  * state, and the containers depend on it), the nightly backup job with its
  * notifications, the pulls
- * of the sites this one holds, and its restore drills of their copies (a host
- * whose scratch datastore takes none has no drill).
+ * of the sites this one holds with the dead-man watch over them, and its
+ * restore drills of their copies (a host whose scratch datastore takes none
+ * has no drill).
  */
 export function tailTargets(resources: readonly PlanResource[]): string[] {
   const hasDrill = resources.some((r) => r.type === TYPE.restoreDrill);
@@ -114,6 +116,7 @@ export function tailTargets(resources: readonly PlanResource[]): string[] {
     ...urns(resources, (r) => r.type === TYPE.template, "LXC template"),
     ...subtrees(resources, (r) => r.type === TYPE.nightlyBackup, "nightly backup"),
     ...subtrees(resources, (r) => r.type === TYPE.offsiteSync, "pull of another site"),
+    ...subtrees(resources, (r) => r.type === TYPE.deadManWatch, "dead-man watch"),
     ...(hasDrill ? subtrees(resources, (r) => r.type === TYPE.restoreDrill, "restore drill") : []),
   ];
 }

@@ -332,8 +332,19 @@ export const siteSchema = z.strictObject({
   offsite: z.strictObject({
     /** Retention of the held copies, applied by this host's own prune job (the source has no say). */
     retention: retentionSchema,
-    /** A guest whose newest copy is older than this is an alarm. @default 36 */
+    /**
+     * This site's guests: a newest snapshot, at home or at a holder, older than
+     * this is an alarm (in `npm run status`, and in each holder's dead-man watch).
+     * At least what a good night leaves (backup start to the pull's end, plus a
+     * day). @default 36
+     */
     staleAfterHours: z.number().positive().default(36),
+    /**
+     * When this host checks, every day, the copies it holds, their pulls and their
+     * drills, and mails the operators when a source has gone silent (the dead-man
+     * alarm): a time of day, after the night's pulls. @default "09:00"
+     */
+    watchAt: z.string().min(1).default("09:00"),
   }),
   containers: z.array(containerSchema).min(1),
 });

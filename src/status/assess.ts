@@ -7,7 +7,7 @@
  * PBS did not answer is "unknown", never taken for "none".
  */
 import { heldStorageOf, namespaceOf, pruneJobOf, syncJobOf, verifyJobOf } from "../backup/names";
-import { drillPlanFor } from "../drill/plan";
+import { DRILL_OVERDUE_DAYS, drillPlanFor } from "../drill/plan";
 import type { SyncDirection } from "../offsite/directions";
 import type { SiteSpec } from "../site/schema";
 import { type DrillResult, type PbsJob, type PbsReport, type PbsSnapshot, newestByGuest } from "./pbs-report";
@@ -18,8 +18,6 @@ export const FULL_SHARE = 0.9;
 export const OVER_PREDICTION = 1.25;
 /** A snapshot dated further than this after the host's clock is forged, or the clock is wrong. */
 export const FUTURE_TOLERANCE_SECONDS = 3600;
-/** A guest's last restore drill older than this is overdue: a weekly drill, and a day's grace. */
-export const DRILL_OVERDUE_DAYS = 8;
 
 /** A guest's last restore drill at a holder: its result, none yet, not drilled there (does not fit), or unknown. */
 export type DrillSeen =

@@ -30,6 +30,7 @@ export const TYPES = {
   pbsStorage: "proxmoxve:storage/pbs:Pbs",
   hostFirewall: "retzien:proxmox:HostFirewall",
   restoreDrill: "retzien:proxmox:RestoreDrill",
+  deadManWatch: "retzien:proxmox:DeadManWatch",
   firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
   firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
   ipset: "proxmoxve:firewall/ipsetLegacy:IpsetLegacy",

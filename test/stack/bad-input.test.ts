@@ -272,15 +272,21 @@ const CASES: Case[] = [
     ],
   },
   {
-    title: "drills: a scratch range over real VMIDs and the other site's scratch, a datastore without containers, a time in the night",
+    title: "drills: a scratch range over real VMIDs and the other site's scratch, a datastore without containers",
     breakSites: (s) => {
-      s.sthilaire.drill = { scratchVmids: { first: 195, last: 912 }, datastore: "local", schedule: "*-*-* 02:30", maxMinutesPerGuest: 60 };
+      s.sthilaire.drill = { scratchVmids: { first: 195, last: 912 }, datastore: "local", schedule: "sat 13:00", maxMinutesPerGuest: 60 };
     },
     expected: [
       'sites.sthilaire.drill.scratchVmids: found {"first":195,"last":912}, expected a range disjoint from sites.rouans.vmidRange 100..199 (a drill must never touch a real guest)',
       'sites.sthilaire.drill.scratchVmids: found {"first":195,"last":912}, expected a range disjoint from sites.rouans.drill.scratchVmids 900..909 (a drill must never touch a real guest)',
       'sites.sthilaire.drill.scratchVmids: found {"first":195,"last":912}, expected a range disjoint from sites.sthilaire.vmidRange 200..299 (a drill must never touch a real guest)',
       'sites.sthilaire.drill.datastore: found "local", expected a datastore of this site with content "rootdir"',
+    ],
+  },
+  {
+    title: "drills: a time in the night",
+    breakSites: (s) => void (s.sthilaire.drill.schedule = "*-*-* 02:30"),
+    expected: [
       // Just after sthilaire's backup (01:30-02:28), but into rouans' pull of it.
       'sites.sthilaire.drill.schedule: found "*-*-* 02:30", expected a time clear of the pull sthilaire -> rouans (02:45-03:47): 1 drill(s) take up to 02:30-03:30',
     ],
@@ -291,9 +297,20 @@ const CASES: Case[] = [
     expected: ['sites.rouans.drill.schedule: found "*-*-* 12,18:00", expected a calendar event at one time of day, such as "sat 13:00"'],
   },
   {
+    title: "dead-man watch: a time that is not every day, and a limit a good night already passes",
+    breakSites: (s) => {
+      (s.rouans.offsite as Mutable)["watchAt"] = "sat 09:00";
+      (s.sthilaire.offsite as Mutable)["staleAfterHours"] = 24;
+    },
+    expected: [
+      'sites.rouans.offsite.watchAt: found "sat 09:00", expected a time of day such as "09:00" (the watch runs every day)',
+      "sites.sthilaire.offsite.staleAfterHours: found 24, expected at least 26.3: on a good night the newest copy at rouans is up to 26.3 h old (backup 01:30, pull ends 03:47, then a day), so less alarms every day",
+    ],
+  },
+  {
     title: "drills: a run longer than a day",
-    breakSites: (s) => void (s.rouans.drill.maxMinutesPerGuest = 600),
-    expected: ["sites.rouans.drill.maxMinutesPerGuest: found 600, expected at most 479 minutes: 3 guests are drilled in one run, which must end within the day"],
+    breakSites: (s) => void (s.rouans.drill.maxMinutesPerGuest = 720),
+    expected: ["sites.rouans.drill.maxMinutesPerGuest: found 720, expected at most 719 minutes: 2 guests are drilled in one run (the others do not fit its scratch datastore), which must end within the day"],
   },
   {
     title: "a health check with a tab in it (the drill's list is tab-separated)",

@@ -54,18 +54,33 @@ test("plan --json holds no secret value, only [secret] markers", () => {
   }
 });
 
-test("plan prints a tree per stack and one summary line per stack", () => {
+test("plan prints a tree per stack, one summary line per stack, and each holder's drills, notifications and dead-man watch", () => {
   const result = runScript("scripts/plan.ts", []);
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
   assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
-  assert.match(result.stdout, /^rouans: 39 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^rouans: 41 resources \(\d+ custom\), 1 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
   // The template's checksum, whole.
   assert.match(result.stdout, /^ {11}checksum: 50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222fdf40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597$/m);
   // The tokens by role, with their privileges.
   assert.match(result.stdout, /^ {2}ci@pve!preview: CI's pulumi preview --refresh: reads everything the program declares, changes nothing\n {4}\/: Sys\.Audit\n/m);
   assert.match(result.stdout, /^ {4}\/vms: VM\.Allocate, VM\.Audit, VM\.Config\.CPU, /m);
-  assert.match(result.stdout, /^sthilaire: 49 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^sthilaire: 51 resources \(\d+ custom\), 2 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  // Each holder's drills: when, the scratch range, each guest's check, and what it cannot take.
+  assert.match(result.stdout, /^drills on rouans: sat 13:00, done by 15:00 at the latest \(60 min a guest\), scratch VMIDs 900\.\.909 on data \(160 GiB free\)$/m);
+  assert.match(result.stdout, /^ {2}sthilaire's relay \(230\) from pbs-sthilaire: pct exec <scratch> -- postfix status, expects "is running"$/m);
+  assert.match(result.stdout, /^ {2}sthilaire's nextcloud \(220\): NOT DRILLED, 400 GiB > 160 GiB free on data$/m);
+  assert.match(result.stdout, /^drills on sthilaire: sat 13:00, .* scratch VMIDs 910\.\.919 on tank/m);
+  // The notification targets and matchers, on PBS and on PVE.
+  assert.match(result.stdout, /runs: proxmox-backup-manager notification endpoint sendmail create retzien-operators --mailto 'technique@retzien\.fr'/);
+  assert.match(result.stdout, /runs: proxmox-backup-manager notification matcher create retzien-failures --target retzien-operators --match-severity warning,error/);
+  assert.match(result.stdout, /runs: pvesh create \/cluster\/notifications\/matchers --name retzien-failures --target retzien-operators --match-severity warning,error/);
+  // The dead-man watch of each holder, with its limits and how soon silence is seen.
+  assert.match(result.stdout, /^dead-man watch on rouans: daily at 09:00, alarms mailed to technique@retzien\.fr$/m);
+  assert.match(result.stdout, /^ {2}sthilaire: newest copy of each of its 3 guests and the last pull pull-sthilaire at most 30 h old \(a good night leaves 26\.3 h: backup 01:30, pull 02:45-03:47\); the last pull OK$/m);
+  assert.match(result.stdout, /^ {4}sthilaire dead or stolen: its pull fails at 02:45 \(mailed by PBS\), the watch says it again at 09:00; alive but not backing up: alarmed 7\.5 h after the missed backup$/m);
+  assert.match(result.stdout, /^ {2}drills of sthilaire's relay \(230\), sthilaire's mail \(210\): the last one passed, at most 8 days ago$/m);
+  assert.match(result.stdout, /^dead-man watch on sthilaire: daily at 09:00/m);
 });
 
 test("plan --stack limits the plan to one stack; an unknown stack is refused", () => {
@@ -190,8 +205,8 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     });
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
-    assert.deepEqual(summary.outputs, ["containers", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan"]);
-    assert.equal(summary.resources, stack === "rouans" ? 39 : 49);
+    assert.deepEqual(summary.outputs, ["containers", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan", "watchPlan"]);
+    assert.equal(summary.resources, stack === "rouans" ? 41 : 51);
   }
 });
 

@@ -193,7 +193,7 @@ test("bad input gets a clear error and runs nothing", (t) => {
     [["--mode", "rebuild"], 2, /^--lost: found nothing, expected the site that was lost$/m],
     [["--lost", "rouans", "--mode", "rebuild", "--only", "mail"], 2, /^--only: found "mail", expected a service of rouans: web$/m],
     [["--lost", "rouans", "--mode", "disk", "--disk-path", "/media/carry", "--dry-run"], 2, /^--disk-path: found "\/media\/carry", expected a directory relative to the carry disk's root, such as retzien-carry$/m],
-    [["--lost", "rouans", "--mode", "rebuild", "--status", stale.status, "--yes"], 1, /^.*status\.json: rouans\/ct\/110: found "a copy 72 h old", expected one within 36 h/m],
+    [["--lost", "rouans", "--mode", "rebuild", "--status", stale.status, "--yes"], 1, /^.*status\.json: rouans\/ct\/110: found "a copy 72 h old", expected one within 30 h/m],
     [["--lost", "rouans", "--mode", "rebuild", "--status", join(stale.dir, "nope.json")], 1, /^--status: found ".*nope\.json", expected a readable answer of the status probe \(ENOENT\)$/m],
     [["--lost", "sthilaire", "--mode", "failover", "--only", "nextcloud", "--dry-run"], 1, /^failover of nextcloud onto rouans: disk: found "1032 GiB of volumes"/m],
     [["--lost", "rouans", "--mode", "rebuild", "--dry-run", "--from", "99"], 2, /^--from: found "99", expected a step number from 1 to 13$/m],

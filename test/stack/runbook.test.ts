@@ -133,6 +133,7 @@ test("rouans rebuild: the exact steps, in order", async () => {
     "rouans-pbs-verify",
     "rouans-pull-sthilaire-remote",
     "rouans-pull-sthilaire-job",
+    "rouans-watch-timer",
     "rouans-drill-timer",
     "rouans-firewall-rules",
     "rouans-firewall-management",
@@ -191,6 +192,8 @@ test("rouans rebuild: the exact steps, in order", async () => {
     "rouans-pull-sthilaire",
     "rouans-pull-sthilaire-remote",
     "rouans-pull-sthilaire-job",
+    "rouans-watch",
+    "rouans-watch-timer",
     "rouans-drill",
     "rouans-drill-timer",
   ]);
@@ -365,7 +368,7 @@ test("bad requests and bad PBS listings are refused with every reason", async ()
     ["refused"],
   );
   assert.deepEqual(refused(request("rouans", "disk"), reportOf("rouans", [{ vmid: 110, bytes: 1, hoursAgo: 50 }])), [
-    'sthilaire\'s PBS: rouans/ct/110: found "a copy 50 h old", expected one within 36 h (or --allow-stale, knowing 50 h of data would be lost)',
+    'sthilaire\'s PBS: rouans/ct/110: found "a copy 50 h old", expected one within 30 h (or --allow-stale, knowing 50 h of data would be lost)',
   ]);
   assert.deepEqual(refused(request("rouans", "disk"), reportOf("rouans", [{ vmid: 110, bytes: 1, hoursAgo: -48 }])), [
     'sthilaire\'s PBS: rouans/ct/110: found "only snapshots dated after the survivor\'s clock", expected a copy of every guest to restore',

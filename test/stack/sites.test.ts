@@ -50,6 +50,8 @@ test("rouans declares exactly its provider, template, web container, its PBS, on
     `${TYPES.clusterFirewall} rouans-firewall-enabled`,
     `${TYPES.restoreDrill} rouans-drill`,
     `${TYPES.command} rouans-drill-timer`,
+    `${TYPES.deadManWatch} rouans-watch`,
+    `${TYPES.command} rouans-watch-timer`,
   ].sort());
 });
 
@@ -58,7 +60,7 @@ test("sthilaire declares mail, nextcloud and relay, and one backup job", async (
   assert.deepEqual(ofType(run, TYPES.container).map((c) => c.name).sort(), ["sthilaire-mail", "sthilaire-nextcloud", "sthilaire-relay"]);
   assert.equal(ofType(run, TYPES.job).length, 1);
   assert.equal(ofType(run, TYPES.provider).length, 1);
-  assert.equal(run.resources.length, 49);
+  assert.equal(run.resources.length, 51);
 });
 
 test("the web container has exactly the spec's VMID, sizes, network and flags", async () => {
@@ -197,9 +199,10 @@ for (const [stack, schedule, vmids] of [
 
 test("stack outputs: every container, the backup job, what the peers read, and the plan", async () => {
   const run = await planOf("sthilaire");
-  const { backupPlan, drillPlan, ...rest } = run.outputs as {
+  const { backupPlan, drillPlan, watchPlan, ...rest } = run.outputs as {
     backupPlan: { datastore: { totalGiB: number }; syncs: { schedule: string }[]; warnings: string[] };
     drillPlan: { scratch: unknown; guests: { vmid: number; fits: boolean }[] };
+    watchPlan: { at: string; sources: { source: string; maxAgeHours: number }[]; drills: { vmid: number }[] };
   };
   assert.deepEqual(rest, {
     containers: {
@@ -218,6 +221,8 @@ test("stack outputs: every container, the backup job, what the peers read, and t
   // sthilaire drills the copy it holds of rouans' web in its own scratch range.
   assert.deepEqual(drillPlan.scratch, { first: 910, last: 919 });
   assert.deepEqual(drillPlan.guests.map((g) => [g.vmid, g.fits]), [[110, true]]);
+  // and watches rouans' copies every morning (the figures are test/watch's).
+  assert.deepEqual([watchPlan.at, watchPlan.sources.map((s) => [s.source, s.maxAgeHours]), watchPlan.drills.map((d) => d.vmid)], ["09:00", [["rouans", 30]], [110]]);
 });
 
 test("a container marked adopt is imported as <node>/<vmid>, the others are created", async () => {

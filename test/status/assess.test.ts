@@ -116,7 +116,7 @@ const CASES: [string, (s: States) => void, string[]][] = [
   [
     "a guest whose nightly backup stopped",
     (s) => void (s.sthilaire.snapshots["sthilaire"] = s.sthilaire.snapshots["sthilaire"]!.filter((x) => x["backup-id"] !== "220" || x["backup-time"] < NOW - 40 * 3600)),
-    ["sthilaire: nextcloud (220) at sthilaire: newest snapshot 54 h old (limit 36 h)"],
+    ["sthilaire: nextcloud (220) at sthilaire: newest snapshot 54 h old (limit 30 h)"],
   ],
   [
     "a guest with no copy at the holder",

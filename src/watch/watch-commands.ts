@@ -1,0 +1,82 @@
+/**
+ * The shell that installs a holder's dead-man watch: the status probe and the
+ * watch's judge (scripts/host/status-probe.sh, scripts/host/watch-copies.pl),
+ * the list of what to check with its limits, a daily systemd timer, and the
+ * mail to the operators when the watch alarms or cannot run. Pure.
+ */
+import type { HostCommands } from "../backup/pbs-commands";
+import { shq } from "../backup/pbs-commands";
+import { failureMailUnit, folderOf, installScript, unitText, writeLines } from "../host/host-files";
+import type { WatchPlan } from "./plan";
+
+export const WATCH_PATHS = {
+  probe: "/usr/local/lib/retzien/status-probe.sh",
+  judge: "/usr/local/lib/retzien/watch-copies.pl",
+  mailer: "/usr/local/lib/retzien/watch-failed.sh",
+  checks: "/etc/retzien/watch/checks.tsv",
+  unit: "/etc/systemd/system/retzien-watch.service",
+  timer: "/etc/systemd/system/retzien-watch.timer",
+  failedUnit: "/etc/systemd/system/retzien-watch-failed.service",
+} as const;
+
+/** The watch's checks, one a line, as scripts/host/watch-copies.pl reads them. */
+export function watchChecks(plan: WatchPlan): string[] {
+  const label = (source: string, g: { vmid: number; name: string }) => `${source}: ${g.name} (${g.vmid})`;
+  return [
+    ["datastore", plan.datastore],
+    ...plan.sources.flatMap((s) => [
+      ["pull", s.pullJob, s.source, String(s.maxAgeHours)],
+      ...s.guests.map((g) => ["copy", s.namespace, String(g.vmid), label(s.source, g), String(s.maxAgeHours)]),
+    ]),
+    ...plan.drills.map((d) => ["drill", d.storage, String(d.vmid), label(d.source, d), String(plan.drillMaxAgeDays)]),
+  ].map((fields) => {
+    if (fields.some((f) => /[\t\n]/.test(f))) throw new Error(`a watch check would break its line: ${JSON.stringify(fields)}`);
+    return fields.join("\t");
+  });
+}
+
+/**
+ * Create-or-update and delete of a holder's watch.
+ * @param scripts the probe, the judge and the failure mailer (scripts/host/unit-failed.sh), as committed.
+ */
+export function watchCommands(plan: WatchPlan, scripts: { probe: string; judge: string; mailer: string }): HostCommands {
+  const probe = [WATCH_PATHS.probe, "--datastore", plan.datastore, ...plan.sources.flatMap((s) => ["--ns", s.namespace])].join(" ");
+  const service = unitText(
+    "[Unit]",
+    "Description=retzien: dead-man watch of the copies this host holds",
+    // An alarm, or a watch that could not run, is mailed to the operators with these lines.
+    "OnFailure=retzien-watch-failed.service",
+    "[Service]",
+    "Type=oneshot",
+    // pipefail: a probe that fails fails the watch, and is mailed too.
+    `ExecStart=/bin/bash -c 'set -o pipefail; ${probe} | ${WATCH_PATHS.judge} --watch ${WATCH_PATHS.checks}'`,
+    "TimeoutStartSec=10min",
+  );
+  const failed = failureMailUnit({ unit: "retzien-watch.service", mailer: WATCH_PATHS.mailer, mailTo: plan.mailTo, subject: "dead-man ALARM" });
+  // Persistent: a watch missed while this host was off runs when it is back; it only reads.
+  const timer = unitText("[Unit]", "Description=retzien: dead-man watch", "[Timer]", `OnCalendar=*-*-* ${plan.at}`, "Persistent=true", "[Install]", "WantedBy=timers.target");
+  return {
+    create: [
+      "set -eu",
+      `install -d -m 755 ${shq(folderOf(WATCH_PATHS.probe))}`,
+      `install -d -m 700 ${shq(folderOf(WATCH_PATHS.checks))}`,
+      ...installScript(WATCH_PATHS.probe, scripts.probe),
+      ...installScript(WATCH_PATHS.judge, scripts.judge),
+      ...installScript(WATCH_PATHS.mailer, scripts.mailer),
+      writeLines(WATCH_PATHS.checks, watchChecks(plan)),
+      writeLines(WATCH_PATHS.unit, [service]),
+      writeLines(WATCH_PATHS.timer, [timer]),
+      writeLines(WATCH_PATHS.failedUnit, [failed]),
+      "systemctl daemon-reload",
+      "systemctl enable --now retzien-watch.timer",
+      "",
+    ].join("\n"),
+    delete: [
+      "set -eu",
+      "systemctl disable --now retzien-watch.timer || true",
+      `rm -f ${[WATCH_PATHS.timer, WATCH_PATHS.unit, WATCH_PATHS.failedUnit, WATCH_PATHS.probe, WATCH_PATHS.judge, WATCH_PATHS.mailer, WATCH_PATHS.checks].map(shq).join(" ")}`,
+      "systemctl daemon-reload",
+      "",
+    ].join("\n"),
+  };
+}
