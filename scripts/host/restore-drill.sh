@@ -3,7 +3,7 @@
 # copy of each guest it holds into a free scratch VMID, with no network, starts
 # it, runs the guest's health check inside it, times it all, then destroys the
 # scratch guest whatever happened. Never touches a VMID outside the scratch range,
-# nor one in it that was in use before; refuses to start while vzdump runs.
+# nor one in it that was in use before; refuses to start while vzdump or a pull runs.
 #
 #   --guests FILE      one guest per line, tab-separated: VMID, STORAGE (pbs-<source>),
 #                      EXPECT (text the check's output must contain), then the check's words
@@ -13,7 +13,7 @@
 #   --results FILE     where the JSON results are written (replaced atomically)
 #
 # Exit 0 when every drill passed, 1 when one failed, 2 on bad arguments,
-# 3 when it did not start (a backup is running).
+# 3 when it did not start (a backup or a pull is running, or PBS does not answer).
 set -euo pipefail
 export LC_ALL=C
 
@@ -41,6 +41,16 @@ first=${BASH_REMATCH[1]} last=${BASH_REMATCH[2]}
 # -f: a scheduled backup runs as a worker named "task UPID:...:vzdump:...", not "vzdump".
 if pgrep -f vzdump > /dev/null; then
   printf 'restore-drill: a backup (vzdump) is running: no drill now\n' >&2
+  exit 3
+fi
+# Nor while this host's PBS pulls a copy (a task whose UPID names a syncjob): the
+# restore would read the datastore the pull writes. PBS not answering: no drill either.
+if ! tasks=$(proxmox-backup-manager task list --output-format json 2> /dev/null); then
+  printf 'restore-drill: PBS does not list its running tasks: no drill now\n' >&2
+  exit 3
+fi
+if [[ $tasks == *:syncjob:* ]]; then
+  printf 'restore-drill: a pull (PBS sync job) is running: no drill now\n' >&2
   exit 3
 fi
 

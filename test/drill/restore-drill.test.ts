@@ -2,7 +2,7 @@
  * scripts/host/restore-drill.sh against stand-ins for pct and pvesm that really
  * extract a small archive into a directory and run the declared check in it:
  * a passing and a failing check, scratch guests destroyed whatever happened, a
- * VMID already in use left alone, no copy, a backup running, bad arguments.
+ * VMID already in use left alone, no copy, a backup or a pull running, bad arguments.
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -153,14 +153,24 @@ test("no copy to restore is a failed drill that restores nothing", (t) => {
   assert.equal(r.calls.filter((c) => c.startsWith("pct restore")).length, 0);
 });
 
-test("while a backup runs it does not start; bad arguments exit 2", (t) => {
+test("while a backup or a pull runs, or PBS does not answer, it does not start; bad arguments exit 2", (t) => {
   const box = sandbox(t);
   box.copy("pbs-rouans", 110, { "etc/hostname": "web\n" });
-  const busy = box.run([["110", "pbs-rouans", "web", "cat", "/etc/hostname"]], { DRILL_VZDUMP_RUNNING: "1" });
+  const guest = [["110", "pbs-rouans", "web", "cat", "/etc/hostname"]];
+  const busy = box.run(guest, { DRILL_VZDUMP_RUNNING: "1" });
   assert.equal(busy.status, 3);
   assert.match(busy.stderr, /a backup \(vzdump\) is running: no drill now/);
   assert.equal(busy.results, undefined);
   assert.deepEqual(busy.calls, ["pgrep -f vzdump"]);
+  const pulling = box.run(guest, { DRILL_PULL_RUNNING: "1" });
+  assert.equal(pulling.status, 3);
+  assert.match(pulling.stderr, /a pull \(PBS sync job\) is running: no drill now/);
+  assert.equal(pulling.results, undefined);
+  assert.deepEqual(pulling.calls, ["pgrep -f vzdump", "proxmox-backup-manager task list --output-format json"]);
+  const down = box.run(guest, { DRILL_PBS_DOWN: "1" });
+  assert.equal(down.status, 3);
+  assert.match(down.stderr, /PBS does not list its running tasks: no drill now/);
+  assert.equal(down.calls.filter((c) => c.startsWith("pct ")).length, 0);
   const bad = box.run([], {}, ["--guests", join(box.dir, "guests.tsv"), "--scratch", "902:900", "--datastore", "data", "--max-minutes", "1", "--results", join(box.dir, "r.json")]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^restore-drill: --scratch: found '902:900', expected 100 <= FIRST <= LAST$/m);
