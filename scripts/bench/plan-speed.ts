@@ -1,5 +1,5 @@
 /**
- * Plan speed: each measurement is a fresh `node -r ts-node/register/transpile-only
+ * Plan speed: each measurement is a fresh `node -r ./scripts/lib/load-typescript.js
  * plan-child.ts ...` process, as `npm run plan` starts one, so no run inherits
  * another's warm module cache. Two times per run: the process's wall time
  * (what a person waits for) and the plan's own time inside it (the program's
@@ -41,7 +41,7 @@ export function median(xs: readonly number[]): number {
 
 function runChild(args: readonly string[], nodeArgs: readonly string[]): { planMs: number; wallMs: number; resources: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [...nodeArgs, "-r", "ts-node/register/transpile-only", CHILD, ...args], {
+  const r = spawnSync(process.execPath, [...nodeArgs, "-r", "./scripts/lib/load-typescript.js", CHILD, ...args], {
     cwd: join(__dirname, "..", ".."),
     encoding: "utf8",
     timeout: 180_000,

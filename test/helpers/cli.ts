@@ -14,9 +14,12 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** `node -r ts-node/register/transpile-only <script> ...args` in `root`, as the package scripts run them. */
+/** How the package scripts load TypeScript: the same loader, from `root`. */
+const loader = (root: string): string[] => ["-r", join(root, "scripts/lib/load-typescript.js")];
+
+/** `node -r ./scripts/lib/load-typescript.js <script> ...args` in `root`, as the package scripts run them. */
 export function runScript(script: string, args: string[], root = PROJECT_ROOT, env: NodeJS.ProcessEnv = {}): CliResult {
-  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], {
+  const result = spawnSync(process.execPath, [...loader(root), script, ...args], {
     cwd: root,
     encoding: "utf8",
     timeout: 120_000,
@@ -30,7 +33,7 @@ export function runScript(script: string, args: string[], root = PROJECT_ROOT, e
  * server this test process runs (a fake API), which must go on answering.
  */
 export function runScriptAsync(script: string, args: string[], root = PROJECT_ROOT, timeoutMs = 120_000): Promise<CliResult> {
-  return runAsync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], root, timeoutMs);
+  return runAsync(process.execPath, [...loader(root), script, ...args], root, timeoutMs);
 }
 
 /** Any command, not blocking this process, killed after `timeoutMs`. */

@@ -97,7 +97,7 @@ test("docs/access.md says why for every privilege each role grants", () => {
 });
 
 test("npm run bootstrap prints each role's commands and where its secret goes; an unknown role exits 2", () => {
-  const run = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/bootstrap.ts", ...args], { cwd: join(__dirname, "../.."), encoding: "utf8" });
+  const run = (args: string[]) => spawnSync(process.execPath, ["-r", "./scripts/lib/load-typescript.js", "scripts/bootstrap.ts", ...args], { cwd: join(__dirname, "../.."), encoding: "utf8" });
   const all = run(["--site", "sthilaire"]);
   assert.equal(all.status, 0, all.stderr);
   for (const role of Object.values(PVE_TOKEN_ROLES)) for (const line of bootstrapCommands(role, ["pbs", "pbs-rouans"])) assert.ok(all.stdout.includes(`${line}\n`), line);
