@@ -7,7 +7,7 @@
  * PBS did not answer is "unknown", never taken for "none".
  */
 import { heldStorageOf, namespaceOf, pruneJobOf, syncJobOf, verifyJobOf } from "../backup/names";
-import { DRILL_OVERDUE_DAYS, drillPlanFor } from "../drill/plan";
+import { DRILL_OVERDUE_DAYS, drillPlanFor, drilledGuests } from "../drill/plan";
 import type { SyncDirection } from "../offsite/directions";
 import type { SiteSpec } from "../site/schema";
 import { type DrillResult, type PbsJob, type PbsReport, type PbsSnapshot, newestByGuest } from "./pbs-report";
@@ -168,11 +168,15 @@ export function assess(
     return { time: iso(newest.time), ageHours, verified: newest.verified };
   };
 
-  /** The last drill of a guest's copy at a holder, judged: failed, never run, or overdue is a problem. */
-  const judgeDrill = (holder: string, source: SiteSpec, vmid: number, label: string): DrillSeen => {
+  /** The VMIDs of `source` whose copies `holder` drills (its scratch datastore takes them), or undefined for an unknown holder. */
+  const drilledAt = (holder: string, source: SiteSpec): ReadonlySet<number> | undefined => {
     const holderSpec = sites.find((s) => s.name === holder);
-    if (holderSpec === undefined) return "unknown";
-    if (!drillPlanFor(holderSpec, [source]).guests.some((g) => g.vmid === vmid && g.fits)) return "not drilled";
+    return holderSpec === undefined ? undefined : new Set(drilledGuests(drillPlanFor(holderSpec, [source])).map((g) => g.vmid));
+  };
+  /** The last drill of a guest's copy at a holder, judged: failed, never run, or overdue is a problem. */
+  const judgeDrill = (holder: string, drilled: ReadonlySet<number> | undefined, source: SiteSpec, vmid: number, label: string): DrillSeen => {
+    if (drilled === undefined) return "unknown";
+    if (!drilled.has(vmid)) return "not drilled";
     const report = reportOf(holder);
     if (report?.drills === undefined) return "unknown";
     const last: DrillResult | undefined = (report.drills ?? []).filter((d) => d.vmid === vmid && d.storage === heldStorageOf(source.name)).sort((a, b) => b.at - a.at)[0];
@@ -195,12 +199,13 @@ export function assess(
     const holds = directions.filter((d) => d.holder === site.name).map((d) => d.source);
     const limit = site.offsite.staleAfterHours;
 
+    const drilledBy = new Map(holders.map((holder) => [holder, drilledAt(holder, site)]));
     const guests = site.containers.map((c): GuestGlance => {
       const label = `${site.name}: ${c.name} (${c.vmid})`;
       const ns = namespaceOf(site.name);
       const home = judge(site.name, site.name, label, ns, c.vmid, limit);
       const copies = Object.fromEntries(holders.map((holder) => [holder, judge(holder, site.name, label, ns, c.vmid, limit)]));
-      const drills = Object.fromEntries(holders.map((holder) => [holder, judgeDrill(holder, site, c.vmid, label)]));
+      const drills = Object.fromEntries(holders.map((holder) => [holder, judgeDrill(holder, drilledBy.get(holder), site, c.vmid, label)]));
       return { vmid: c.vmid, name: c.name, home, copies, drills };
     });
 
