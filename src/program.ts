@@ -76,6 +76,18 @@ export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInp
   if (!names.includes(engine.stack)) {
     problems.push(problem("stack", engine.stack, `one of the sites: ${names.join(", ")}`));
   }
+  if (site !== undefined && config.ok) problems.push(...gotifyConfigProblems(site, config.value));
   if (problems.length > 0 || site === undefined || !config.ok) throw new InvalidInfrastructureError(problems);
   return { site, sites, config: config.value };
+}
+
+/** A Gotify server needs this host's token, and a token no server. */
+function gotifyConfigProblems(site: SiteSpec, config: StackConfig): Problem[] {
+  if (site.backup.gotify !== undefined && config.gotifyToken === undefined) {
+    return [{ path: `config[${site.name}].gotifyToken`, found: "no value", expected: `a secure: value (pulumi config set --secret gotifyToken): sites.${site.name}.backup.gotify names a Gotify server` }];
+  }
+  if (site.backup.gotify === undefined && config.gotifyToken !== undefined) {
+    return [{ path: `config[${site.name}].gotifyToken`, found: "a token", expected: `none, or a Gotify server in sites.${site.name}.backup.gotify to push to` }];
+  }
+  return [];
 }

@@ -136,7 +136,7 @@ function renderWatchPlan(stack: PlannedStack): string[] {
   const watch = stack.outputs["watchPlan"] as StackOutputs["watchPlan"] | undefined;
   if (watch === undefined || watch.sources.length === 0) return [];
   return [
-    `dead-man watch on ${watch.site}: daily at ${watch.at}, alarms mailed to ${watch.mailTo.join(", ")}`,
+    `dead-man watch on ${watch.site}: daily at ${watch.at}, alarms mailed to ${watch.mailTo.join(", ")}${watch.gotify === null ? "" : ` and pushed to ${watch.gotify}`}`,
     ...watch.sources.flatMap((s) => [
       `  ${s.source}: newest copy of each of its ${s.guests.length} guests and the last pull ${s.pullJob} at most ${s.maxAgeHours} h old (a good night leaves ${s.goodNightHours} h: backup ${s.backupStart}, pull ${s.pullStart}-${s.pullEnd}); the last pull OK`,
       `    ${s.source} dead or stolen: its pull fails at ${s.pullStart} (mailed by PBS), the watch says it again at ${s.deadSeenAt}; alive but not backing up: alarmed ${s.silentSeenAfterHours} h after the missed backup`,

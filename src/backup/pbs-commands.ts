@@ -202,21 +202,57 @@ export function syncJobCommands(args: {
 }
 
 /** The operators as a notification target, and the matcher that sends them every failure, on PVE and PBS alike. */
-export const NOTIFY = { endpoint: "retzien-operators", matcher: "retzien-failures" } as const;
+export const NOTIFY = { endpoint: "retzien-operators", matcher: "retzien-failures", gotify: "retzien-gotify" } as const;
+
+/** Where the host keeps the Gotify server and token (root only) for retzien's own units' alarms (scripts/host/unit-failed.sh). */
+export const GOTIFY_FILE = "/etc/retzien/notify/gotify";
+
+/** The matcher's targets: the operators' mail, and their Gotify server when the site has one. */
+const targets = (gotify: boolean) => `--target ${NOTIFY.endpoint}${gotify ? ` --target ${NOTIFY.gotify}` : ""}`;
+
+/**
+ * The Gotify server as a PBS notification target, and the same server and token
+ * in GOTIFY_FILE for the host's own alarms. Secret (the token is in it): kept
+ * apart from the notifications' settings, which the plan shows.
+ */
+export function gotifyCommands(args: { server: string; token: string; file?: string }): HostCommands {
+  const file = args.file ?? GOTIFY_FILE;
+  return {
+    create: script(
+      "umask 077",
+      `${PBM} notification endpoint gotify delete ${NOTIFY.gotify} >/dev/null 2>&1 || true`,
+      `${PBM} notification endpoint gotify create ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`,
+      `install -d -m 700 ${shq(file.replace(/\/[^/]+$/, ""))}`,
+      `printf '%s\\n' ${shq(args.server)} ${shq(args.token)} > ${shq(file)}`,
+    ),
+    delete: script(`${PBM} notification endpoint gotify delete ${NOTIFY.gotify}`, `rm -f ${shq(file)}`),
+  };
+}
+
+/** The Gotify server as a PVE notification target (secret, as on PBS). */
+export function pveGotifyCommands(args: { server: string; token: string }): HostCommands {
+  return {
+    create: script(
+      `pvesh delete /cluster/notifications/endpoints/gotify/${NOTIFY.gotify} >/dev/null 2>&1 || true`,
+      `pvesh create /cluster/notifications/endpoints/gotify --name ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`,
+    ),
+    delete: script(`pvesh delete /cluster/notifications/endpoints/gotify/${NOTIFY.gotify}`),
+  };
+}
 
 /**
  * PBS's notifications: a sendmail target for the operators, a matcher sending
  * it every job that ended in a warning or an error (GC, prune, verify, sync),
  * and the datastore switched from the legacy mail setting to them.
  */
-export function notificationCommands(args: { store: string; mailTo: readonly string[] }): HostCommands {
+export function notificationCommands(args: { store: string; mailTo: readonly string[]; gotify?: boolean }): HostCommands {
   const { endpoint, matcher } = NOTIFY;
   return {
     create: script(
       `${PBM} notification matcher delete ${matcher} >/dev/null 2>&1 || true`,
       `${PBM} notification endpoint sendmail delete ${endpoint} >/dev/null 2>&1 || true`,
       `${PBM} notification endpoint sendmail create ${endpoint} ${args.mailTo.map((m) => `--mailto ${shq(m)}`).join(" ")} --comment 'retzien: the operators'`,
-      `${PBM} notification matcher create ${matcher} --target ${endpoint} --match-severity warning,error --mode all --comment 'retzien: every job that warns or fails'`,
+      `${PBM} notification matcher create ${matcher} ${targets(args.gotify ?? false)} --match-severity warning,error --mode all --comment 'retzien: every job that warns or fails'`,
       `${PBM} datastore update ${shq(args.store)} --notification-mode notification-system`,
     ),
     delete: script(`${PBM} notification matcher delete ${matcher}`, `${PBM} notification endpoint sendmail delete ${endpoint}`),
@@ -224,14 +260,14 @@ export function notificationCommands(args: { store: string; mailTo: readonly str
 }
 
 /** Proxmox VE's notifications, the same target and matcher: the nightly job's failures reach the operators. */
-export function pveNotificationCommands(mailTo: readonly string[]): HostCommands {
+export function pveNotificationCommands(mailTo: readonly string[], gotify = false): HostCommands {
   const { endpoint, matcher } = NOTIFY;
   return {
     create: script(
       `pvesh delete /cluster/notifications/matchers/${matcher} >/dev/null 2>&1 || true`,
       `pvesh delete /cluster/notifications/endpoints/sendmail/${endpoint} >/dev/null 2>&1 || true`,
       `pvesh create /cluster/notifications/endpoints/sendmail --name ${endpoint} ${mailTo.map((m) => `--mailto ${shq(m)}`).join(" ")} --comment 'retzien: the operators'`,
-      `pvesh create /cluster/notifications/matchers --name ${matcher} --target ${endpoint} --match-severity warning,error --mode all --comment 'retzien: every backup that warns or fails'`,
+      `pvesh create /cluster/notifications/matchers --name ${matcher} ${targets(gotify)} --match-severity warning,error --mode all --comment 'retzien: every backup that warns or fails'`,
     ),
     delete: script(`pvesh delete /cluster/notifications/matchers/${matcher}`, `pvesh delete /cluster/notifications/endpoints/sendmail/${endpoint}`),
   };

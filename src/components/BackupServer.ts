@@ -14,6 +14,7 @@ import { PBS_IDS, heldStorageOf, namespaceOf, pruneJobOf, syncUserOf, verifyJobO
 import {
   type HostCommands,
   datastoreCommands,
+  gotifyCommands,
   installCommands,
   notificationCommands,
   principalCommands,
@@ -31,6 +32,14 @@ export interface BackupServerArgs {
   readonly holds: readonly string[];
   /** Sites that hold this one's copies (each gets a read-only token here). */
   readonly heldBy: readonly string[];
+  /** The operators' Gotify server and this host's token (a secret), when the site has one. */
+  readonly gotify?: GotifyTarget;
+}
+
+/** A Gotify server, and the token (secret) with which a host pushes to it. */
+export interface GotifyTarget {
+  readonly server: string;
+  readonly token: pulumi.Output<string>;
 }
 
 export class BackupServer extends pulumi.ComponentResource {
@@ -63,8 +72,15 @@ export class BackupServer extends pulumi.ComponentResource {
     this.fingerprint = install.stdout.apply((out) => out.trim());
     const namespaces = [site.name, ...args.holds].map(namespaceOf);
     const datastore = run("datastore", datastoreCommands({ name: store, path: pbs.path, gcSchedule: pbs.gcSchedule, namespaces }), [install]);
-    // Every PBS job that warns or fails is mailed to the operators, through PBS's notification system.
-    const notify = run("notify", notificationCommands({ store, mailTo: site.backup.mailTo }), [datastore]);
+    // The operators' Gotify server: a target of its own, secret for its token, made before the matcher names it.
+    const gotify: pulumi.Resource[] = [];
+    if (args.gotify !== undefined) {
+      const { server } = args.gotify;
+      const cmds = args.gotify.token.apply((token) => gotifyCommands({ server, token }));
+      gotify.push(new command.remote.Command(`${name}-gotify`, { connection, create: cmds.create, delete: cmds.delete }, { parent: this, dependsOn: [install] }));
+    }
+    // Every PBS job that warns or fails is mailed (and pushed) to the operators, through PBS's notification system.
+    const notify = run("notify", notificationCommands({ store, mailTo: site.backup.mailTo, gotify: args.gotify !== undefined }), [datastore, ...gotify]);
     const after = [datastore];
     const acl = (ns: string) => `/datastore/${store}/${ns}`;
 
@@ -82,7 +98,7 @@ export class BackupServer extends pulumi.ComponentResource {
       after,
       true,
     );
-    const ready: pulumi.Resource[] = [datastore, pve, notify];
+    const ready: pulumi.Resource[] = [datastore, pve, notify, ...gotify];
     if (args.holds.length > 0) {
       // Owner of the pulled copies: Datastore.Backup on the held namespaces, and no token at all.
       ready.push(

@@ -6,7 +6,8 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { pveNotificationCommands } from "../backup/pbs-commands";
+import { pveGotifyCommands, pveNotificationCommands } from "../backup/pbs-commands";
+import type { GotifyTarget } from "./BackupServer";
 import type { SiteSpec } from "../site/schema";
 
 export interface NightlyBackupArgs {
@@ -18,6 +19,8 @@ export interface NightlyBackupArgs {
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** How to reach the host's SSH, for its notification settings (no provider resource for them). */
   readonly connection: command.types.input.remote.ConnectionArgs;
+  /** The operators' Gotify server and this host's token (a secret), when the site has one. */
+  readonly gotify?: GotifyTarget;
 }
 
 export class NightlyBackup extends pulumi.ComponentResource {
@@ -65,8 +68,15 @@ export class NightlyBackup extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn ?? [] },
     );
-    const notify = pveNotificationCommands(backup.mailTo);
-    new command.remote.Command(`${name}-notify`, { connection: args.connection, create: notify.create, delete: notify.delete }, { parent: this });
+    // The Gotify target first (secret for its token): the matcher names it.
+    const gotify: pulumi.Resource[] = [];
+    if (args.gotify !== undefined) {
+      const { server } = args.gotify;
+      const cmds = args.gotify.token.apply((token) => pveGotifyCommands({ server, token }));
+      gotify.push(new command.remote.Command(`${name}-gotify`, { connection: args.connection, create: cmds.create, delete: cmds.delete }, { parent: this }));
+    }
+    const notify = pveNotificationCommands(backup.mailTo, args.gotify !== undefined);
+    new command.remote.Command(`${name}-notify`, { connection: args.connection, create: notify.create, delete: notify.delete }, { parent: this, dependsOn: gotify });
 
     this.registerOutputs({ jobId: this.jobId, schedule: this.schedule, vmids: this.vmids });
   }

@@ -134,11 +134,13 @@ export class Site extends pulumi.ComponentResource {
       ...(config.sshPrivateKey === undefined ? {} : { privateKey: pulumi.secret(config.sshPrivateKey) }),
     };
     const holds = args.pulls.map((p) => p.direction.source);
-    this.backupServer = new BackupServer(`${name}-pbs`, { site: spec, connection, holds, heldBy: args.heldBy }, withProvider);
+    // The operators' Gotify server, when the site has one (the program refused a server without a token).
+    const gotify = spec.backup.gotify === undefined || args.config.gotifyToken === undefined ? undefined : { server: spec.backup.gotify.server, token: pulumi.secret(args.config.gotifyToken) };
+    this.backupServer = new BackupServer(`${name}-pbs`, { site: spec, connection, holds, heldBy: args.heldBy, ...(gotify === undefined ? {} : { gotify }) }, withProvider);
 
     this.backup = new NightlyBackup(
       `${name}-nightly`,
-      { site: spec, storage: spec.backupServer.storageId, connection, dependsOn: [...Object.values(this.containers).map((c) => c.container), this.backupServer.storage] },
+      { site: spec, storage: spec.backupServer.storageId, connection, dependsOn: [...Object.values(this.containers).map((c) => c.container), this.backupServer.storage], ...(gotify === undefined ? {} : { gotify }) },
       withProvider,
     );
 

@@ -8,7 +8,7 @@ import { parseWithProblems } from "../rules/schema-problems";
 import { PVE_TOKEN_ROLES, roleOfToken, tokenId } from "../access/pve-roles";
 
 /** Keys whose values must be `secure:` in the stack file and are never shown. */
-export const SECRET_CONFIG_KEYS = ["apiToken", "sshPrivateKey"] as const;
+export const SECRET_CONFIG_KEYS = ["apiToken", "sshPrivateKey", "gotifyToken"] as const;
 
 export const stackConfigSchema = z.strictObject({
   /** Proxmox API, e.g. `https://192.168.10.2:8006/`. */
@@ -42,6 +42,11 @@ export const stackConfigSchema = z.strictObject({
   sshPort: z.coerce.number({ error: "a port number" }).int().min(1).max(65535).default(22),
   /** Private key for SSH; secret. Without it, the SSH agent (`SSH_AUTH_SOCK`) is used. */
   sshPrivateKey: z.string().regex(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/, "an OpenSSH private key").optional(),
+  /**
+   * The token of this host's application on the site's Gotify server
+   * (`backup.gotify` in its spec); secret. Set with `pulumi config set --secret gotifyToken`.
+   */
+  gotifyToken: z.string().regex(/^[A-Za-z0-9._-]{8,128}$/, "a Gotify application token (letters, digits, . _ -)").optional(),
 });
 
 /** The validated config of one stack. Secret fields are still plain strings here: wrap them before use. */

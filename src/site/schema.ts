@@ -278,6 +278,17 @@ export const siteSchema = z.strictObject({
     retention: retentionSchema,
     /** Operators mailed when a backup fails. */
     mailTo: z.array(email).min(1),
+    /**
+     * A Gotify server outside both sites, pushed every alarm beside the mail (PVE's and
+     * PBS's failures, drills, the dead-man watch). The association's mail is at one
+     * site: an alarm about that site, mailed there, is read only once it is back. The
+     * host's application token is the stack config's secret `gotifyToken`.
+     */
+    gotify: z
+      .strictObject({
+        server: z.url({ protocol: /^https$/, error: "the https URL of a Gotify server, such as https://push.example.org" }),
+      })
+      .optional(),
   }),
   /**
    * The Proxmox Backup Server installed on this host beside Proxmox VE: one

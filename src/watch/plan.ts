@@ -45,6 +45,8 @@ export interface WatchPlan {
   /** The holder's datastore, where the copies are. */
   readonly datastore: string;
   readonly mailTo: readonly string[];
+  /** The Gotify server its alarms are pushed to as well, or null (mail only). */
+  readonly gotify: string | null;
   readonly sources: readonly WatchedSource[];
   /** The drilled copies: the last drill of each must have passed, within `drillMaxAgeDays`. */
   readonly drills: readonly { readonly source: string; readonly vmid: number; readonly name: string; readonly storage: string }[];
@@ -86,6 +88,7 @@ export function watchPlanOf(holder: SiteSpec, sites: readonly SiteSpec[], pairin
     at: formatMinuteOfDay(at),
     datastore: holder.backupServer.datastore,
     mailTo: holder.backup.mailTo,
+    gotify: holder.backup.gotify?.server ?? null,
     sources,
     drills: drilledGuests(drill).map((g) => ({ source: g.source, vmid: g.vmid, name: g.name, storage: g.storage })),
     drillMaxAgeDays: DRILL_OVERDUE_DAYS,
@@ -124,12 +127,24 @@ export function watchProblems(sites: readonly SiteSpec[], pairing: readonly Pair
   return problems;
 }
 
-/** A source that stops backing up but still answers is seen more than a day later: the limit is too loose. */
+/**
+ * What would keep an alarm from being read in time: a limit so loose that a
+ * source that stops backing up but still answers is seen more than a day later,
+ * and alarms that go by mail only (the association's mailbox may be served
+ * from the very site that fell silent).
+ */
 export function watchWarnings(plan: WatchPlan): string[] {
-  return plan.sources
+  const late = plan.sources
     .filter((s) => s.silentSeenAfterHours > 24)
     .map(
       (s) =>
         `dead-man watch of ${s.source} on ${plan.site}: a missed backup is alarmed only ${s.silentSeenAfterHours} h later; lower sites.${s.source}.offsite.staleAfterHours (${s.maxAgeHours}) towards ${s.goodNightHours}`,
     );
+  const mailOnly =
+    plan.gotify === null && plan.sources.length > 0
+      ? [
+          `dead-man watch on ${plan.site}: its alarms go by mail only, to ${plan.mailTo.join(", ")}; if that mailbox is served from ${plan.sources.map((s) => s.source).join(" or ")}, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.${plan.site}.backup.gotify) or an address outside the association`,
+        ]
+      : [];
+  return [...late, ...mailOnly];
 }

@@ -228,32 +228,3 @@ test("stopped midway (systemd's TERM to the whole unit), the scratch guest is de
   assert.match(readFileSync(log, "utf8"), /^pct destroy 900 --purge$/m);
 });
 
-test("a failed unit is mailed: the end of its log and, when given, its results, to every operator", (t) => {
-  const box = sandbox(t);
-  const out = join(box.dir, "mail.txt");
-  writeFileSync(join(box.dir, "results.json"), '{"drills": []}\n');
-  const mailer = (args: string[]) =>
-    spawnSync("sh", [MAILER, ...args], {
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, MAIL_OUT: out, STANDIN_LOG: join(box.dir, "calls.log") },
-    });
-  let r = mailer(["retzien-restore-drill.service", "a@retzien.fr,b@retzien.fr", "restore drill FAILED", join(box.dir, "results.json")]);
-  assert.equal(r.status, 0, r.stderr);
-  let mail = readFileSync(out, "utf8");
-  assert.match(mail, /^To: a@retzien\.fr,b@retzien\.fr\nSubject: retzien: restore drill FAILED on \S+\n\n/);
-  assert.match(mail, /^-- journal of retzien-restore-drill\.service --$/m);
-  assert.match(mail, /^\{"drills": \[\]\}$/m);
-  // No file: the log alone.
-  r = mailer(["retzien-watch.service", "a@retzien.fr", "dead-man ALARM"]);
-  assert.equal(r.status, 0, r.stderr);
-  mail = readFileSync(out, "utf8");
-  assert.match(mail, /^Subject: retzien: dead-man ALARM on \S+$/m);
-  assert.match(mail, /^-- journal of retzien-watch\.service --\n$/m);
-  assert.doesNotMatch(mail, /drills/);
-  // Missing words are refused, and nothing is sent.
-  rmSync(out);
-  r = mailer(["retzien-watch.service", "a@retzien.fr"]);
-  assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /needs a subject/);
-  assert.ok(!existsSync(out));
-});

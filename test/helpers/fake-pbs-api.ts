@@ -62,8 +62,8 @@ export interface FakePbs {
   stop(): Promise<void>;
 }
 
-/** A self-signed certificate for localhost and 127.0.0.1 in `dir`. */
-function makeCertificate(dir: string): { key: string; cert: string } {
+/** A self-signed certificate for localhost and 127.0.0.1 in `dir` (curl trusts it through --cacert or CURL_CA_BUNDLE). */
+export function makeCertificate(dir: string): { key: string; cert: string } {
   const key = join(dir, "pbs-key.pem");
   const cert = join(dir, "pbs-cert.pem");
   const r = spawnSync(

@@ -308,6 +308,25 @@ const CASES: Case[] = [
     ],
   },
   {
+    title: "a Gotify server without its token",
+    breakSites: (s) => {
+      (s.rouans.backup as Mutable)["gotify"] = { server: "https://push.example.org" };
+    },
+    expected: ["config[rouans].gotifyToken: found no value, expected a secure: value (pulumi config set --secret gotifyToken): sites.rouans.backup.gotify names a Gotify server"],
+  },
+  {
+    title: "a Gotify server over plain HTTP",
+    breakSites: (s) => void ((s.sthilaire.backup as Mutable)["gotify"] = { server: "http://push.example.org" }),
+    expected: ['sites.sthilaire.backup.gotify.server: found "http://push.example.org", expected the https URL of a Gotify server, such as https://push.example.org'],
+  },
+  {
+    title: "a Gotify token with no server, in plain text",
+    breakConfig: (c) => void (c["retzien-infra:gotifyToken"] = "AbCdEfGh12345"),
+    expected: [
+      "config[rouans].gotifyToken: found a plain-text value, expected a secure: value (pulumi config set --secret gotifyToken)",
+    ],
+  },
+  {
     title: "drills: a run longer than a day",
     breakSites: (s) => void (s.rouans.drill.maxMinutesPerGuest = 720),
     expected: ["sites.rouans.drill.maxMinutesPerGuest: found 720, expected at most 719 minutes: 2 guests are drilled in one run (the others do not fit its scratch datastore), which must end within the day"],

@@ -128,9 +128,10 @@ test("plan shows each datastore's footprint and each night, and warns above 80 %
     "  pull sthilaire -> rouans: *-*-* 02:45, 5.25 GiB of new chunks at 13.6 Mbit/s, 02:45-03:47 (window to 07:00); first full copy 431 GiB: 84 h, 20 night(s) (docs/backup.md: seeding)",
     "  pull rouans -> sthilaire: *-*-* 01:30, 1.44 GiB of new chunks at 40 Mbit/s, 01:30-01:36 (window to 07:00); first full copy 72 GiB: 4.8 h, 1 night(s) (docs/backup.md: seeding)",
   ]);
-  // The one warning: rouans' scratch datastore cannot take sthilaire's Nextcloud for a drill.
+  // The warnings: rouans' scratch datastore cannot take sthilaire's Nextcloud for a drill, and its alarms go by mail only.
   assert.deepEqual(normal.stdout.split("\n").filter((l) => l.startsWith("warning:")), [
     "warning: drill of sthilaire's nextcloud (220) on rouans: its 400 GiB do not fit the 160 GiB left on data, so it is not drilled there (nor could it fail over there)",
+    "warning: dead-man watch on rouans: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from sthilaire, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.rouans.backup.gotify) or an address outside the association",
   ]);
   const copy = projectCopy();
   try {

@@ -217,7 +217,10 @@ test("stack outputs: every container, the backup job, what the peers read, and t
   // The numbers themselves are the planner's tests' (test/unit/backup-plan.test.ts).
   assert.equal(backupPlan.datastore.totalGiB, 702.1);
   assert.deepEqual(backupPlan.syncs.map((s) => s.schedule), ["*-*-* 02:45", "*-*-* 01:30"]);
-  assert.deepEqual(backupPlan.warnings, ["PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower"]);
+  assert.deepEqual(backupPlan.warnings, [
+    "PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower",
+    "dead-man watch on sthilaire: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from rouans, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.sthilaire.backup.gotify) or an address outside the association",
+  ]);
   // sthilaire drills the copy it holds of rouans' web in its own scratch range.
   assert.deepEqual(drillPlan.scratch, { first: 910, last: 919 });
   assert.deepEqual(drillPlan.guests.map((g) => [g.vmid, g.fits]), [[110, true]]);

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,6 +24,8 @@ import {
   verifyJobCommands,
   notificationCommands,
   pveNotificationCommands,
+  gotifyCommands,
+  pveGotifyCommands,
 } from "../../src/backup/pbs-commands";
 
 const STANDINS = resolve(__dirname, "..", "fixtures", "standins");
@@ -241,6 +244,38 @@ test("notifications: the operators as a sendmail target, every warning or error 
   assert.deepEqual(h.state()["notification endpoint sendmail"], {});
   assert.deepEqual(h.state()["notification matcher"], {});
   rmSync(h.dir, { recursive: true });
+});
+
+test("a Gotify server: its PBS target, the matcher sending to both, its server and token for the host's own alarms; delete leaves none", () => {
+  const h = host();
+  assert.equal(h.run(datastoreCommands({ name: "backup", path: "/mnt/backup/pbs", gcSchedule: "*-*-* 08:30", namespaces: [] }).create).status, 0);
+  const token = `A${randomUUID().replace(/-/g, "").slice(0, 14)}`;
+  const file = join(h.dir, "notify", "gotify");
+  const gotify = gotifyCommands({ server: "https://push.example.org", token, file });
+  const notify = notificationCommands({ store: "backup", mailTo: ["technique@retzien.fr"], gotify: true });
+  // The matcher names the Gotify target: without it, PBS refuses the matcher.
+  assert.notEqual(h.run(notify.create).status, 0);
+  converge(h, gotify);
+  const state = converge(h, notify);
+  assert.deepEqual(state["notification endpoint gotify"], { "retzien-gotify": { server: "https://push.example.org", token, comment: "retzien: the operators, pushed" } });
+  assert.equal((state["notification matcher"]?.["retzien-failures"] as Record<string, string>)["target"], "retzien-operators,retzien-gotify");
+  assert.equal(readFileSync(file, "utf8"), `https://push.example.org\n${token}\n`);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  // Deleted in the engine's order: the matcher's command first, then the target's.
+  assert.equal(h.run(notify.delete).status, 0);
+  assert.equal(h.run(gotify.delete).status, 0);
+  assert.deepEqual(h.state()["notification endpoint gotify"], {});
+  assert.ok(!existsSync(file));
+  rmSync(h.dir, { recursive: true });
+});
+
+test("PVE's Gotify target through pvesh, before the matcher that names it; the token only in the create", () => {
+  const token = `A${randomUUID().replace(/-/g, "").slice(0, 14)}`;
+  const gotify = pveGotifyCommands({ server: "https://push.example.org", token });
+  assert.match(gotify.create, new RegExp(`^pvesh create /cluster/notifications/endpoints/gotify --name retzien-gotify --server 'https://push\\.example\\.org' --token '${token}' --comment 'retzien: the operators, pushed'$`, "m"));
+  assert.doesNotMatch(gotify.delete, new RegExp(token));
+  assert.match(gotify.delete, /^pvesh delete \/cluster\/notifications\/endpoints\/gotify\/retzien-gotify$/m);
+  assert.match(pveNotificationCommands(["technique@retzien.fr"], true).create, /--name retzien-failures --target retzien-operators --target retzien-gotify --match-severity/);
 });
 
 test("PVE's notifications: the same target and matcher through pvesh, the nightly job's failures to the operators", () => {
