@@ -14,9 +14,12 @@
 #   --token-id ID      (default status@pbs!probe)
 #   --drill-results F  the restore drills' last results (default /var/lib/retzien/drill/results.json;
 #                      absent until the first drill ran)
+#   --watch-results F  the dead-man watch's last run (default /var/lib/retzien/watch/last.json;
+#                      absent until its first run)
 #
 # Output: {"now": <epoch s>, "responses": {"<api path>": <the API's JSON or null>},
-#          "drills": <the drills' results file, or null>, "errors": ["..."]}
+#          "drills": <the drills' results file, or null>, "watch": <the watch's, or null>,
+#          "errors": ["..."]}
 # Exit 0 whenever that document is printed (what PBS did not answer is in
 # "errors"); 2 on bad arguments.
 set -euo pipefail
@@ -26,7 +29,7 @@ die() { printf 'status-probe: %s\n' "$*" >&2; exit 2; }
 
 api=https://127.0.0.1:8007 cacert=/etc/proxmox-backup/proxy.pem
 token_file=/etc/retzien/pbs/status_pbs_probe.secret token_id='status@pbs!probe'
-drill_results=/var/lib/retzien/drill/results.json
+drill_results=/var/lib/retzien/drill/results.json watch_results=/var/lib/retzien/watch/last.json
 datastore='' namespaces=()
 while (($#)); do
   case $1 in
@@ -37,6 +40,7 @@ while (($#)); do
     --token-file) token_file=${2:?--token-file needs a file}; shift 2 ;;
     --token-id) token_id=${2:?--token-id needs an id}; shift 2 ;;
     --drill-results) drill_results=${2:?--drill-results needs a file}; shift 2 ;;
+    --watch-results) watch_results=${2:?--watch-results needs a file}; shift 2 ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -103,13 +107,20 @@ for path in "${paths[@]}"; do
   out+="$sep$(json_string "$path"):$body"
   sep=','
 done
-# The drills' results as written by restore-drill.sh (one JSON object), or null before the first.
-drills=null
-if [[ -e $drill_results ]]; then
-  content=$(<"$drill_results") || content=''
-  if [[ $content == \{* ]]; then drills=$content; else errors+=("$drill_results is not the drills' JSON"); fi
-fi
+# A results file as one of retzien's units writes it (one JSON object) into $json,
+# or null before its first run.
+results_of() {
+  local file=$1 what=$2 content
+  json=null
+  [[ -e $file ]] || return 0
+  content=$(<"$file") || content=''
+  if [[ $content == \{* ]]; then json=$content; else errors+=("$file is not $what"); fi
+}
+results_of "$drill_results" "the drills' JSON"
+drills=$json
+results_of "$watch_results" "the dead-man watch's JSON"
+watch=$json
 
 errs='' sep=''
 for e in "${errors[@]}"; do errs+="$sep$(json_string "$e")"; sep=','; done
-printf '{"now":%s,"responses":{%s},"drills":%s,"errors":[%s]}\n' "$(date +%s)" "$out" "$drills" "$errs"
+printf '{"now":%s,"responses":{%s},"drills":%s,"watch":%s,"errors":[%s]}\n' "$(date +%s)" "$out" "$drills" "$watch" "$errs"

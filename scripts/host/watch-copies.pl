@@ -6,7 +6,11 @@
 # of a copy that failed or is overdue, a PBS that could not be read. A dead or
 # stolen host sends nothing: the host that holds its copies is the one to notice.
 #
-#   watch-copies.pl --watch FILE [--probe-output FILE]   (default: stdin)
+#   watch-copies.pl --watch FILE [--probe-output FILE] [--results FILE]
+#
+# --probe-output is the probe's answer (default: stdin); --results, where this run
+# is recorded for `npm run status` ({"at", "ok", "alarms"}, replaced whole), so
+# that a watch that stopped running is seen too.
 #
 # The watch file (written by the program, tab-separated, one check a line):
 #   datastore NAME
@@ -27,11 +31,12 @@ my $FUTURE_TOLERANCE_SECONDS = 3600;
 
 sub bad { print STDERR "watch-copies: $_[0]\n"; exit 2; }
 
-my ($watch_file, $input) = (undef, '-');
+my ($watch_file, $input, $results) = (undef, '-', undef);
 while (@ARGV) {
   my $option = shift @ARGV;
   if ($option eq '--watch') { $watch_file = shift(@ARGV) // bad('--watch needs a file'); }
   elsif ($option eq '--probe-output') { $input = shift(@ARGV) // bad('--probe-output needs a file'); }
+  elsif ($option eq '--results') { $results = shift(@ARGV) // bad('--results needs a file'); }
   else { bad("unknown option $option"); }
 }
 bad("--watch: found '" . ($watch_file // '') . "', expected a readable file") unless defined $watch_file && -r $watch_file;
@@ -54,6 +59,18 @@ close $wf;
 bad("$watch_file: no datastore line") unless defined $datastore;
 
 my @alarms;
+
+# This run, for `npm run status`: written whole through a temporary file, never half.
+sub record {
+  my ($at, $ok, $lines) = @_;
+  return unless defined $results;
+  my $tmp = "$results.tmp$$";
+  open(my $fh, '>', $tmp) or die "watch-copies: cannot write $tmp: $!\n";
+  print $fh JSON::PP->new->canonical->encode({ at => $at + 0, ok => $ok ? JSON::PP::true : JSON::PP::false, alarms => $lines }), "\n";
+  close($fh) or die "watch-copies: cannot write $tmp: $!\n";
+  rename($tmp, $results) or die "watch-copies: cannot replace $results: $!\n";
+}
+
 my $text = do {
   local $/;
   my $fh;
@@ -63,7 +80,9 @@ my $text = do {
 my $doc = eval { JSON::PP->new->decode($text) };
 if (ref $doc ne 'HASH' || !defined $doc->{now} || $doc->{now} !~ /^[0-9]+$/) {
   # Nothing can be judged: that is itself the alarm, never "all is well".
-  print "dead-man watch: ALARM: the status probe gave no answer to judge (" . length($text) . " bytes)\n";
+  my $alarm = 'the status probe gave no answer to judge (' . length($text) . ' bytes)';
+  record(time, 0, [$alarm]);
+  print "dead-man watch: ALARM: $alarm\n";
   exit 1;
 }
 my $now = $doc->{now};
@@ -123,6 +142,7 @@ for my $d (@{ $checks{drill} }) {
 }
 
 my $checked = sprintf('%d copies, %d pulls, %d drills checked', scalar @{ $checks{copy} }, scalar @{ $checks{pull} }, scalar @{ $checks{drill} });
+record($now, !@alarms, \@alarms);
 if (!@alarms) { print "dead-man watch: all well ($checked)\n"; exit 0; }
 print "dead-man watch: ALARM: $_\n" for @alarms;
 print 'dead-man watch: ' . scalar(@alarms) . " alarm(s) ($checked)\n";

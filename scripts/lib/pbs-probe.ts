@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PBS_IDS, tokenSecretFile } from "../../src/backup/names";
 import { DRILL_PATHS } from "../../src/drill/drill-commands";
+import { WATCH_PATHS } from "../../src/watch/watch-commands";
 import { formatProblem } from "../../src/problems";
 import { reportFromText } from "../../src/status/pbs-api";
 import type { PbsReport } from "../../src/status/pbs-report";
@@ -39,6 +40,8 @@ export function probeHost(t: ProbeTarget): PbsReport | { error: string } {
     at(tokenSecretFile(PBS_IDS.statusToken)),
     "--drill-results",
     at(DRILL_PATHS.results),
+    "--watch-results",
+    at(WATCH_PATHS.results),
     ...(t.api === undefined ? [] : ["--api", t.api]),
   ];
   const ssh = [...(t.sshConfig ? ["-F", t.sshConfig] : []), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", t.dest, "bash", "-s", "--", ...args];

@@ -16,6 +16,8 @@ import { type DrillResult, type PbsJob, type PbsReport, type PbsSnapshot, newest
 export const FULL_SHARE = 0.9;
 /** Used bytes above the planner's prediction by this factor: the plan is wrong, or something grew. */
 export const OVER_PREDICTION = 1.25;
+/** A dead-man watch that has not run for longer than this has stopped: a daily run, and two hours' grace. */
+export const WATCH_OVERDUE_HOURS = 26;
 /** A snapshot dated further than this after the host's clock is forged, or the clock is wrong. */
 export const FUTURE_TOLERANCE_SECONDS = 3600;
 
@@ -24,6 +26,13 @@ export type DrillSeen =
   | { readonly at: string; readonly ageDays: number; readonly ok: boolean; readonly reason: string; readonly restoreSeconds: number; readonly bytes: number }
   | "never"
   | "not drilled"
+  | "unknown";
+
+/** The dead-man watch on a holder: its last run, none yet, not kept (the host holds nothing), or unknown. */
+export type WatchSeen =
+  | { readonly at: string; readonly ageHours: number; readonly ok: boolean; readonly alarms: readonly string[] }
+  | "never"
+  | "not kept"
   | "unknown";
 
 export interface SnapshotGlance {
@@ -65,6 +74,8 @@ export interface SiteGlance {
   readonly reachable: boolean;
   readonly guests: GuestGlance[];
   readonly jobs: JobGlance[];
+  /** Its dead-man watch over the sites whose copies it holds. */
+  readonly watch: WatchSeen;
   /** Null when the host or its PBS gave no usage. */
   readonly datastore: { name: string; usedGiB: number; totalGiB: number; usedPercent: number; predictedGiB: number | null } | null;
 }
@@ -190,6 +201,19 @@ export function assess(
     return { at: iso(last.at), ageDays, ok: last.ok, reason: last.reason, restoreSeconds: last.restoreSeconds, bytes: last.bytes };
   };
 
+  /** A holder's watch, judged: never run, or not run for a day and more, is a problem (its alarms are the others' problems). */
+  const judgeWatch = (name: string, keeps: boolean, report: PbsReport | undefined): WatchSeen => {
+    if (!keeps) return "not kept";
+    if (report?.watch === undefined) return "unknown";
+    if (report.watch === null) {
+      problems.push(`${name}: its dead-man watch has never run (is retzien-watch.timer enabled?)`);
+      return "never";
+    }
+    const ageHours = hours(report.now - report.watch.at);
+    if (ageHours > WATCH_OVERDUE_HOURS) problems.push(`${name}: its dead-man watch last ran ${ageHours} h ago (limit ${WATCH_OVERDUE_HOURS} h): is retzien-watch.timer running?`);
+    return { at: iso(report.watch.at), ageHours, ok: report.watch.ok, alarms: report.watch.alarms };
+  };
+
   for (const [name, r] of reports) if ("error" in r) problems.push(`${name}: unreachable (${r.error})`);
   const glances = sites.map((site): SiteGlance => {
     const here = reportOf(site.name);
@@ -227,6 +251,8 @@ export function assess(
       };
     });
 
+    const watch = judgeWatch(site.name, holds.length > 0, here);
+
     let datastore: SiteGlance["datastore"] = null;
     if (here?.datastore) {
       const d = here.datastore;
@@ -245,7 +271,7 @@ export function assess(
       // With errors, the PBS line above already says why there is no usage.
       problems.push(`${site.name}: PBS datastore ${site.backupServer.datastore} gave no usage (missing? disk not mounted?)`);
     }
-    return { site: site.name, reachable: here !== undefined, guests, jobs, datastore };
+    return { site: site.name, reachable: here !== undefined, guests, jobs, watch, datastore };
   });
   return { sites: glances, problems };
 }

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Problem } from "../problems";
 import { parseWithProblems } from "../rules/schema-problems";
-import { type PbsJob, type PbsReport, type PbsSnapshot, drillResultSchema } from "./pbs-report";
+import { type PbsJob, type PbsReport, type PbsSnapshot, drillResultSchema, watchRunSchema } from "./pbs-report";
 
 /** What `scripts/host/status-probe.sh` prints. */
 export const probeAnswerSchema = z.object({
@@ -14,6 +14,8 @@ export const probeAnswerSchema = z.object({
   responses: z.record(z.string(), z.unknown()),
   /** The drills' results file (restore-drill.sh), null before the first drill; absent from an older probe. */
   drills: z.unknown().optional(),
+  /** The dead-man watch's last run (watch-copies.pl), null before the first; absent from an older probe. */
+  watch: z.unknown().optional(),
   errors: z.array(z.string()),
 });
 
@@ -103,6 +105,13 @@ export function reportFromProbe(
     if (parsedDrills.success) drills = parsedDrills.data.drills;
     else errors.push(`the drills' results are not what restore-drill.sh writes (${parsedDrills.error.issues[0]?.message ?? "unexpected shape"})`);
   }
+  let watch: PbsReport["watch"];
+  if (answer.watch === null) watch = null;
+  else if (answer.watch !== undefined) {
+    const parsedWatch = watchRunSchema.safeParse(answer.watch);
+    if (parsedWatch.success) watch = parsedWatch.data;
+    else errors.push(`the dead-man watch's last run is not what watch-copies.pl writes (${parsedWatch.error.issues[0]?.message ?? "unexpected shape"})`);
+  }
   return {
     ok: true,
     report: {
@@ -114,6 +123,7 @@ export function reportFromProbe(
       jobKindsRead,
       errors,
       ...(drills === undefined ? {} : { drills }),
+      ...(watch === undefined ? {} : { watch }),
     },
   };
 }

@@ -55,6 +55,15 @@ export const drillResultSchema = z.object({
   at: z.number().int(),
 });
 
+/** The dead-man watch's last run, as scripts/host/watch-copies.pl records it. */
+export const watchRunSchema = z.object({
+  /** When it judged, epoch seconds (the host's clock). */
+  at: z.number().int(),
+  ok: z.boolean(),
+  /** What it alarmed on, one line each; empty when all was well. */
+  alarms: z.array(z.string()),
+});
+
 export const pbsReportSchema = z.object({
   version: z.literal(2),
   /** The host's clock when it answered, epoch seconds (ages are computed against it). */
@@ -78,12 +87,15 @@ export const pbsReportSchema = z.object({
   errors: z.array(z.string()),
   /** The last run of the restore drills on this host; null before the first, absent when not read. */
   drills: z.array(drillResultSchema).nullable().optional(),
+  /** The dead-man watch's last run on this host; null before the first, absent when not read. */
+  watch: watchRunSchema.nullable().optional(),
 });
 
 export type PbsReport = z.output<typeof pbsReportSchema>;
 export type PbsSnapshot = PbsReport["namespaces"][string][number];
 export type PbsJob = PbsReport["jobs"][number];
 export type DrillResult = z.output<typeof drillResultSchema>;
+export type WatchRun = z.output<typeof watchRunSchema>;
 
 /** The newest snapshot of each guest (VMID) of one namespace. */
 export function newestByGuest(snapshots: readonly PbsSnapshot[] | undefined): Map<number, PbsSnapshot> {

@@ -3,7 +3,7 @@
  * snapshot at home, newest copy at each holder), per PBS job and for the
  * datastore, then the problems. Upper case marks what needs a person.
  */
-import type { DrillSeen, Glance, JobGlance, JobStatus, SnapshotSeen } from "./assess";
+import type { DrillSeen, Glance, JobGlance, JobStatus, SnapshotSeen, WatchSeen } from "./assess";
 
 function snap(g: SnapshotSeen): string {
   if (g === "none") return "NONE";
@@ -16,6 +16,11 @@ function drill(d: DrillSeen): string {
   if (typeof d === "string") return d === "never" ? "NEVER" : d;
   const speed = d.restoreSeconds > 0 ? `, restore ${Math.round(d.restoreSeconds / 60)} min at ${Math.round(d.bytes / 1024 ** 2 / d.restoreSeconds)} MiB/s` : "";
   return `${d.ok ? "ok" : "FAILED"} ${d.at} (${d.ageDays} d${speed})`;
+}
+
+function watch(w: WatchSeen): string {
+  if (typeof w === "string") return w === "never" ? "NEVER RAN" : w;
+  return `${w.ok ? "all well" : `ALARMED (${w.alarms.length})`} ${w.at} (${w.ageHours} h ago)`;
 }
 
 const JOB_WORDS: Record<JobStatus, (j: JobGlance) => string> = {
@@ -42,6 +47,7 @@ export function renderGlance(glance: Glance): string[] {
       const next = j.nextRun === null ? "" : `, next ${j.nextRun}`;
       lines.push(`  ${`${j.kind} ${j.id}`.padEnd(24)} ${JOB_WORDS[j.status](j)}${ended}${next}`);
     }
+    if (s.watch !== "not kept") lines.push(`  ${"dead-man watch".padEnd(24)} ${watch(s.watch)}`);
     const d = s.datastore;
     if (d !== null) {
       const planner = d.predictedGiB === null ? "" : ` (planner: ${d.predictedGiB} GiB once the retention has filled)`;

@@ -14,6 +14,8 @@ export const WATCH_PATHS = {
   judge: "/usr/local/lib/retzien/watch-copies.pl",
   mailer: "/usr/local/lib/retzien/watch-failed.sh",
   checks: "/etc/retzien/watch/checks.tsv",
+  /** Its last run, for `npm run status` (the probe reads it). */
+  results: "/var/lib/retzien/watch/last.json",
   unit: "/etc/systemd/system/retzien-watch.service",
   timer: "/etc/systemd/system/retzien-watch.timer",
   failedUnit: "/etc/systemd/system/retzien-watch-failed.service",
@@ -49,7 +51,7 @@ export function watchCommands(plan: WatchPlan, scripts: { probe: string; judge: 
     "[Service]",
     "Type=oneshot",
     // pipefail: a probe that fails fails the watch, and is mailed too.
-    `ExecStart=/bin/bash -c 'set -o pipefail; ${probe} | ${WATCH_PATHS.judge} --watch ${WATCH_PATHS.checks}'`,
+    `ExecStart=/bin/bash -c 'set -o pipefail; ${probe} | ${WATCH_PATHS.judge} --watch ${WATCH_PATHS.checks} --results ${WATCH_PATHS.results}'`,
     "TimeoutStartSec=10min",
   );
   const failed = failureMailUnit({ unit: "retzien-watch.service", mailer: WATCH_PATHS.mailer, mailTo: plan.mailTo, subject: "dead-man ALARM" });
@@ -58,7 +60,7 @@ export function watchCommands(plan: WatchPlan, scripts: { probe: string; judge: 
   return {
     create: [
       "set -eu",
-      `install -d -m 755 ${shq(folderOf(WATCH_PATHS.probe))}`,
+      `install -d -m 755 ${shq(folderOf(WATCH_PATHS.probe))} ${shq(folderOf(WATCH_PATHS.results))}`,
       `install -d -m 700 ${shq(folderOf(WATCH_PATHS.checks))}`,
       ...installScript(WATCH_PATHS.probe, scripts.probe),
       ...installScript(WATCH_PATHS.judge, scripts.judge),
@@ -71,6 +73,7 @@ export function watchCommands(plan: WatchPlan, scripts: { probe: string; judge: 
       "systemctl enable --now retzien-watch.timer",
       "",
     ].join("\n"),
+    // Its last run stays: the record of what it said.
     delete: [
       "set -eu",
       "systemctl disable --now retzien-watch.timer || true",

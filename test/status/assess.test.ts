@@ -112,6 +112,32 @@ for (const [title, drills, expected] of DRILL_CASES) {
   });
 }
 
+/** The glance with rouans' report carrying this watch run (undefined: not read). */
+function watchGlance(watch: PbsReport["watch"]) {
+  const states = { rouans: healthyPbs(sites[0]!, sites, NOW), sthilaire: healthyPbs(sites[1]!, sites, NOW) };
+  const rouans = { ...reportOf(states.rouans, "rouans"), ...(watch === undefined ? {} : { watch }) };
+  const reports = new Map<string, PbsReport | { error: string }>([["rouans", rouans], ["sthilaire", reportOf(states.sthilaire, "sthilaire")]]);
+  return assess(sites, directions, reports, PREDICTED);
+}
+
+const WATCH_CASES: [string, PbsReport["watch"], string, string[]][] = [
+  ["ran 3 h ago, all well", { at: NOW - 3 * 3600, ok: true, alarms: [] }, '{"at":"2026-11-24T05:00:00Z","ageHours":3,"ok":true,"alarms":[]}', []],
+  // Its alarms are not repeated: the glance finds the same things itself.
+  ["ran and alarmed", { at: NOW - 3600, ok: false, alarms: ["the pull of sthilaire (pull-sthilaire) has never ended"] }, '{"at":"2026-11-24T07:00:00Z","ageHours":1,"ok":false,"alarms":["the pull of sthilaire (pull-sthilaire) has never ended"]}', []],
+  ["26 h ago is the limit, not beyond it", { at: NOW - 26 * 3600, ok: true, alarms: [] }, '{"at":"2026-11-23T06:00:00Z","ageHours":26,"ok":true,"alarms":[]}', []],
+  ["27 h ago: stopped", { at: NOW - 27 * 3600, ok: true, alarms: [] }, '{"at":"2026-11-23T05:00:00Z","ageHours":27,"ok":true,"alarms":[]}', ["rouans: its dead-man watch last ran 27 h ago (limit 26 h): is retzien-watch.timer running?"]],
+  ["never ran", null, '"never"', ["rouans: its dead-man watch has never run (is retzien-watch.timer enabled?)"]],
+  ["not read (an older probe)", undefined, '"unknown"', []],
+];
+
+for (const [title, watch, seen, expected] of WATCH_CASES) {
+  test(`watch alarms: ${title}`, () => {
+    const g = watchGlance(watch);
+    assert.equal(JSON.stringify(g.sites[0]?.watch), seen);
+    assert.deepEqual(g.problems, expected);
+  });
+}
+
 const CASES: [string, (s: States) => void, string[]][] = [
   [
     "a guest whose nightly backup stopped",

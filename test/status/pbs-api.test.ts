@@ -101,3 +101,19 @@ test("an answer that is not the probe's is refused, saying where it came from", 
   const shape = reportFromProbe({ now: "soon", responses: {}, errors: [] }, "backup", [], "the answer of root@rouans");
   assert.equal(shape.ok, false);
 });
+
+test("the units' results: the drills' and the watch's as written, null before their first run, an error when damaged", () => {
+  const answer = probeAnswerOf(healthyPbs(sites[0]!, sites, NOW), NOW, ["rouans"]) as Record<string, unknown>;
+  const run = { at: NOW - 3600, ok: false, alarms: ["the pull of sthilaire (pull-sthilaire) has never ended"] };
+  const read = (extra: Record<string, unknown>) => {
+    const r = reportFromProbe({ ...answer, ...extra }, "backup", ["rouans"], "rouans");
+    assert.ok(r.ok);
+    return r.report;
+  };
+  assert.deepEqual(read({ watch: run }).watch, run);
+  assert.equal(read({ watch: null }).watch, null);
+  assert.ok(!("watch" in read({})), "an older probe: not read, not none");
+  const damaged = read({ watch: { at: "yesterday", ok: true, alarms: [] } });
+  assert.ok(!("watch" in damaged));
+  assert.deepEqual(damaged.errors, ["the dead-man watch's last run is not what watch-copies.pl writes (Invalid input: expected number, received string)"]);
+});

@@ -64,7 +64,9 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }): Pr
   const log = join(dir, "curl-args.log");
   writeFileSync(join(bin, "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realCurl}' "$@"\n`);
   chmodSync(join(bin, "curl"), 0o755);
-  const args = (extra: string[] = []) => ["--datastore", "backup", "--ns", "rouans", "--ns", "sthilaire", "--api", pbs.url, "--cacert", pbs.caFile, "--token-file", tokenFile, ...extra];
+  // The units' results files in the test's own folder (absent unless a test writes them), never the machine's.
+  const units = ["--drill-results", join(dir, "drill-results.json"), "--watch-results", join(dir, "watch-last.json")];
+  const args = (extra: string[] = []) => ["--datastore", "backup", "--ns", "rouans", "--ns", "sthilaire", "--api", pbs.url, "--cacert", pbs.caFile, "--token-file", tokenFile, ...units, ...extra];
   const probe = async (probeArgs: string[], viaStdin = false) => {
     writeFileSync(log, "");
     const env = ["env", `PATH=${bin}:${process.env["PATH"] ?? ""}`, "bash"];
@@ -211,4 +213,18 @@ test("the drills' results come along as the drill wrote them; none yet is null; 
   const damaged = parse((await s.probe(s.args(["--drill-results", file]))).stdout) as Answer & { drills: unknown };
   assert.equal(damaged.drills, null);
   assert.deepEqual(damaged.errors, [`${file} is not the drills' JSON`]);
+});
+
+test("the dead-man watch's last run comes along as it wrote it; none yet is null; a damaged file is an error", { skip }, async (t) => {
+  const s = await setup(t);
+  const file = join(s.dir, "watch-last.json");
+  type WithWatch = Answer & { watch: unknown };
+  assert.equal((parse((await s.probe(s.args())).stdout) as WithWatch).watch, null);
+  const run = { alarms: ["the pull of sthilaire (pull-sthilaire) has never ended"], at: 1764000000, ok: false };
+  writeFileSync(file, `${JSON.stringify(run)}\n`);
+  const read = parse((await s.probe(s.args())).stdout) as WithWatch;
+  assert.deepEqual([read.watch, read.errors], [run, []]);
+  writeFileSync(file, "");
+  const damaged = parse((await s.probe(s.args())).stdout) as WithWatch;
+  assert.deepEqual([damaged.watch, damaged.errors], [null, [`${file} is not the dead-man watch's JSON`]]);
 });

@@ -31,6 +31,7 @@ test("a morning with trouble, rendered", () => {
           { kind: "verify", id: "verify-backup", status: "running", state: null, endedAt: null, ageHours: null, nextRun: null },
           { kind: "gc", id: "backup", status: "warnings", state: "WARNINGS: 3", ...job },
         ],
+        watch: { at: "2026-11-24T09:00:00Z", ageHours: 0.5, ok: false, alarms: ["the last pull of sthilaire (pull-sthilaire) ended: connection refused"] },
         datastore: { name: "backup", usedGiB: 600, totalGiB: 920, usedPercent: 65, predictedGiB: 610.1 },
       },
       {
@@ -38,6 +39,7 @@ test("a morning with trouble, rendered", () => {
         reachable: false,
         guests: [{ vmid: 230, name: "relay", home: "unknown", copies: { rouans: { ...ok, verified: null } }, drills: { rouans: "never" } }],
         jobs: [{ kind: "sync", id: "pull-rouans", status: "unknown", state: null, endedAt: null, ageHours: null, nextRun: null }],
+        watch: "unknown",
         datastore: null,
       },
     ],
@@ -50,10 +52,12 @@ test("a morning with trouble, rendered", () => {
     "  prune prune-rouans       ok, 2026-11-24T04:00:00Z (4 h ago), next 2026-11-25T04:00:00Z",
     "  verify verify-backup     running",
     "  gc backup                WARNINGS: 3, 2026-11-24T04:00:00Z (4 h ago), next 2026-11-25T04:00:00Z",
+    "  dead-man watch           ALARMED (1) 2026-11-24T09:00:00Z (0.5 h ago)",
     "  datastore backup: 600 of 920 GiB used, 65 % (planner: 610.1 GiB once the retention has filled)",
     "sthilaire (UNREACHABLE)",
     "  relay (230)        home: unknown; copy at rouans: 2026-11-24T02:00:00Z (6 h), drill NEVER",
     "  sync pull-rouans         unknown",
+    "  dead-man watch           unknown",
     "Needs attention (2):",
     "  - rouans: web (110) has no snapshot at sthilaire",
     "  - sthilaire: unreachable (ssh root@sthilaire: Connection refused)",
@@ -62,8 +66,11 @@ test("a morning with trouble, rendered", () => {
 
 test("all well, and a reachable host whose PBS gave no usage", () => {
   const glance: Glance = {
-    sites: [{ site: "rouans", reachable: true, guests: [], jobs: [{ kind: "gc", id: "backup", status: "never ran", state: null, endedAt: null, ageHours: null, nextRun: null }], datastore: null }],
+    sites: [
+      { site: "rouans", reachable: true, guests: [], jobs: [{ kind: "gc", id: "backup", status: "never ran", state: null, endedAt: null, ageHours: null, nextRun: null }], watch: "never", datastore: null },
+      { site: "nantes", reachable: true, guests: [], jobs: [], watch: "not kept", datastore: null },
+    ],
     problems: [],
   };
-  assert.deepEqual(renderGlance(glance), ["rouans", "  gc backup                NEVER RAN", "  datastore: unknown", "All well."]);
+  assert.deepEqual(renderGlance(glance), ["rouans", "  gc backup                NEVER RAN", "  dead-man watch           NEVER RAN", "  datastore: unknown", "nantes", "  datastore: unknown", "All well."]);
 });

@@ -38,6 +38,13 @@ function writeDrills(hostDir: string, drills: ReturnType<typeof drillResult>[]):
   writeFileSync(file, `${JSON.stringify({ drills })}\n`);
 }
 
+/** The dead-man watch's last run as watch-copies.pl records it. */
+function writeWatch(hostDir: string, at: number, alarms: string[] = []): void {
+  const file = join(hostDir, "var/lib/retzien/watch/last.json");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ at: Math.round(at), ok: alarms.length === 0, alarms })}\n`);
+}
+
 /** Both sites healthy under `root`, reached through a loopback sshd, each with its fake PBS. */
 async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Promise<Hosts> {
   const root = mkdtempSync(join(tmpdir(), "retzien-status-"));
@@ -58,6 +65,8 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
     // Last Saturday's drills passed: each copy this host holds (that its scratch datastore takes), 10 min a restore.
     const held = site.name === "rouans" ? { storage: "pbs-sthilaire", vmids: [230, 210] } : { storage: "pbs-rouans", vmids: [110] };
     writeDrills(dir, held.vmids.map((vmid) => drillResult(vmid, held.storage, now - 2 * 86400)));
+    // This morning's watch found all well.
+    writeWatch(dir, now - 3 * 3600);
   }
   t.after(async () => {
     for (const p of Object.values(pbs)) await p.stop();
@@ -85,6 +94,7 @@ test("all well over SSH: exit 0, every guest at home and at the other site, ever
   assert.match(r.stdout, /^ {2}nextcloud \(220\) .*, drill not drilled$/m);
   assert.match(r.stdout, /^ {2}sync pull-sthilaire +ok, \S+Z \(4 h ago\), next \S+Z$/m);
   assert.match(r.stdout, /^ {2}gc backup +ok, \S+Z \(4 h ago\), next \S+Z$/m);
+  assert.match(r.stdout, /^ {2}dead-man watch +all well \S+Z \(3 h ago\)$/m);
   assert.match(r.stdout, /^ {2}datastore backup: 600 of 920 GiB used, 65 % \(planner: \d+(\.\d)? GiB once the retention has filled\)$/m);
   assert.match(r.stdout, /^All well\.$/m);
   // The probe only ever read: every request it made was a GET of the admin API.
@@ -107,12 +117,15 @@ test("each problem case makes status exit 1 and names it", { skip: why ?? false 
   rouans.snapshots["sthilaire"]!.push({ "backup-type": "ct", "backup-id": "230", "backup-time": Math.round(now + 30 * 86400), size: 1, protected: false });
   (h.pbs["sthilaire"] as FakePbs).state.snapshots["rouans"] = [];
   writeDrills(join(h.root, "rouans"), [drillResult(230, "pbs-sthilaire", now - 10 * 86400), drillResult(210, "pbs-sthilaire", now - 86400, false, "the check exited 1: plesk: not found")]);
+  // sthilaire's watch stopped two days ago.
+  writeWatch(join(h.root, "sthilaire"), now - 50 * 3600);
   const r = await h.run();
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /^ {2}- rouans: web \(110\) has no snapshot at sthilaire$/m);
   assert.match(r.stdout, /^ {2}- rouans: PBS sync job pull-sthilaire failed: remote sthilaire: connection timed out$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: mail \(210\): the restore drill at rouans of \S+Z FAILED: the check exited 1: plesk: not found$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\): last restore drill at rouans 10 days ago \(limit 8\): is its timer running\?$/m);
+  assert.match(r.stdout, /^ {2}- sthilaire: its dead-man watch last ran 50 h ago \(limit 26 h\): is retzien-watch\.timer running\?$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\) at rouans: a snapshot dated \S+, 720 h after rouans's clock \(forged, or a wrong clock: never restore it; rouans must not trust it .*\)$/m);
 });
 

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drillPlanOf } from "../../src/drill/plan";
@@ -76,7 +76,7 @@ test("the watch is installed as committed: probe, judge and mailer, its checks, 
   const { create, delete: remove } = watchCommands(plan, scripts);
   const bodies = create.split("<<'RETZIEN_HOST_FILE_END'\n").slice(1).map((part) => `${part.slice(0, part.indexOf("\nRETZIEN_HOST_FILE_END\n"))}\n`);
   assert.deepEqual(bodies, [scripts.probe, scripts.judge, scripts.mailer]);
-  assert.match(create, /^ExecStart=\/bin\/bash -c '\\''set -o pipefail; \/usr\/local\/lib\/retzien\/status-probe\.sh --datastore backup --ns sthilaire \| \/usr\/local\/lib\/retzien\/watch-copies\.pl --watch \/etc\/retzien\/watch\/checks\.tsv'\\''$/m);
+  assert.match(create, /^ExecStart=\/bin\/bash -c '\\''set -o pipefail; \/usr\/local\/lib\/retzien\/status-probe\.sh --datastore backup --ns sthilaire \| \/usr\/local\/lib\/retzien\/watch-copies\.pl --watch \/etc\/retzien\/watch\/checks\.tsv --results \/var\/lib\/retzien\/watch\/last\.json'\\''$/m);
   assert.match(create, /^OnFailure=retzien-watch-failed\.service$/m);
   assert.match(create, /^ExecStart=\/usr\/local\/lib\/retzien\/watch-failed\.sh retzien-watch\.service technique@retzien\.fr "dead-man ALARM"' > /m);
   assert.match(create, /^OnCalendar=\*-\*-\* 09:00$/m);
@@ -84,7 +84,8 @@ test("the watch is installed as committed: probe, judge and mailer, its checks, 
   assert.match(create, /^systemctl enable --now retzien-watch\.timer$/m);
   assert.ok(create.includes(`'pull\tpull-sthilaire\tsthilaire\t30' 'copy\tsthilaire\t230\tsthilaire: relay (230)\t30'`));
   assert.ok(create.includes(`'drill\tpbs-sthilaire\t210\tsthilaire: mail (210)\t8'`));
-  for (const path of Object.values(WATCH_PATHS)) assert.ok(remove.includes(`'${path}'`), `delete removes ${path}`);
+  for (const path of Object.values(WATCH_PATHS).filter((p) => p !== WATCH_PATHS.results)) assert.ok(remove.includes(`'${path}'`), `delete removes ${path}`);
+  assert.ok(!remove.includes(WATCH_PATHS.results), "its last run stays");
 });
 
 interface Judged {
@@ -196,6 +197,30 @@ for (const c of CASES) {
     assert.equal(r.lines.at(-1), `dead-man watch: ${c.alarms.length} alarm(s) (3 copies, 1 pulls, 2 drills checked)`);
   });
 }
+
+test("judge: each run is recorded whole for npm run status, all well or not, and replaces the last", () => {
+  const dir = mkdtempSync(join(tmpdir(), "retzien-watch-results-"));
+  try {
+    const results = join(dir, "last.json");
+    assert.equal(judge(morning(), watchChecks(plan), ["--results", results]).status, 0);
+    assert.deepEqual(JSON.parse(readFileSync(results, "utf8")), { at: NOW, ok: true, alarms: [] });
+    const dead = morning((s) => void (pull(s)["last-run-state"] = "connection error: No route to host (os error 113)"));
+    assert.equal(judge(dead, watchChecks(plan), ["--results", results]).status, 1);
+    assert.deepEqual(JSON.parse(readFileSync(results, "utf8")), {
+      at: NOW,
+      ok: false,
+      alarms: ["the last pull of sthilaire (pull-sthilaire) ended: connection error: No route to host (os error 113) (is sthilaire down, or unreachable?)"],
+    });
+    // Nothing to judge: recorded as an alarm at the host's own time.
+    assert.equal(judge("", watchChecks(plan), ["--results", results]).status, 1);
+    const blank = JSON.parse(readFileSync(results, "utf8")) as { at: number; ok: boolean; alarms: string[] };
+    assert.deepEqual([blank.ok, blank.alarms], [false, ["the status probe gave no answer to judge (0 bytes)"]]);
+    assert.ok(Math.abs(blank.at - Date.now() / 1000) < 60);
+    assert.deepEqual(readdirSync(dir), ["last.json"], "no temporary file left");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("judge: nothing to judge is an alarm, never all well; bad arguments and a bad checks file are refused", () => {
   for (const answer of ["", "<html>", '{"responses":{}}']) {
