@@ -3,18 +3,15 @@
  * of guests with their checks, and a systemd service and timer at the drill's
  * schedule. Pure; the script itself is scripts/host/restore-drill.sh.
  */
-import { type HostCommands, shq } from "../backup/pbs-commands";
-import { failureMailUnit, folderOf, installScript, unitText, writeLines } from "../host/host-files";
+import type { HostCommands } from "../backup/pbs-commands";
+import { failureMailUnit, folderOf, timedUnitCommands, unitText } from "../host/host-files";
 import { type DrillPlan, drilledGuests } from "./plan";
 
 export const DRILL_PATHS = {
   script: "/usr/local/lib/retzien/restore-drill.sh",
   mailer: "/usr/local/lib/retzien/drill-failed.sh",
-  failedUnit: "/etc/systemd/system/retzien-restore-drill-failed.service",
   guests: "/etc/retzien/drill/guests.tsv",
   results: "/var/lib/retzien/drill/results.json",
-  unit: "/etc/systemd/system/retzien-restore-drill.service",
-  timer: "/etc/systemd/system/retzien-restore-drill.timer",
 } as const;
 
 /** One line of the guests file: VMID, storage, expected text, then the check's words, tab-separated. */
@@ -53,28 +50,17 @@ export function drillCommands(plan: DrillPlan, scripts: { drill: string; mailer:
   const failed = failureMailUnit({ unit: "retzien-restore-drill.service", mailer: DRILL_PATHS.mailer, mailTo, subject: "restore drill FAILED", attach: DRILL_PATHS.results });
   // Not Persistent: a drill missed while the host was off must not run at boot, maybe in the night.
   const timer = unitText("[Unit]", "Description=retzien: restore drills", "[Timer]", `OnCalendar=${plan.schedule}`, "Persistent=false", "[Install]", "WantedBy=timers.target");
-  return {
-    create: [
-      "set -eu",
-      `install -d -m 755 ${shq(folderOf(DRILL_PATHS.script))} ${shq(folderOf(DRILL_PATHS.results))}`,
-      `install -d -m 700 ${shq(folderOf(DRILL_PATHS.guests))}`,
-      ...installScript(DRILL_PATHS.script, scripts.drill),
-      ...installScript(DRILL_PATHS.mailer, scripts.mailer),
-      writeLines(DRILL_PATHS.guests, guests.map(guestLine)),
-      writeLines(DRILL_PATHS.unit, [service]),
-      writeLines(DRILL_PATHS.timer, [timer]),
-      writeLines(DRILL_PATHS.failedUnit, [failed]),
-      "systemctl daemon-reload",
-      "systemctl enable --now retzien-restore-drill.timer",
-      "",
-    ].join("\n"),
+  return timedUnitCommands({
+    name: "retzien-restore-drill",
+    scripts: [
+      { path: DRILL_PATHS.script, content: scripts.drill },
+      { path: DRILL_PATHS.mailer, content: scripts.mailer },
+    ],
+    files: [{ path: DRILL_PATHS.guests, lines: guests.map(guestLine) }],
     // The results stay: they are the record of the drills that ran.
-    delete: [
-      "set -eu",
-      "systemctl disable --now retzien-restore-drill.timer || true",
-      `rm -f ${[DRILL_PATHS.timer, DRILL_PATHS.unit, DRILL_PATHS.failedUnit, DRILL_PATHS.script, DRILL_PATHS.mailer, DRILL_PATHS.guests].map(shq).join(" ")}`,
-      "systemctl daemon-reload",
-      "",
-    ].join("\n"),
-  };
+    stateDirs: [folderOf(DRILL_PATHS.results)],
+    service,
+    timer,
+    failed,
+  });
 }

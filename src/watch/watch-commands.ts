@@ -5,8 +5,7 @@
  * mail to the operators when the watch alarms or cannot run. Pure.
  */
 import type { HostCommands } from "../backup/pbs-commands";
-import { shq } from "../backup/pbs-commands";
-import { failureMailUnit, folderOf, installScript, unitText, writeLines } from "../host/host-files";
+import { failureMailUnit, folderOf, timedUnitCommands, unitText } from "../host/host-files";
 import type { WatchPlan } from "./plan";
 
 export const WATCH_PATHS = {
@@ -16,9 +15,6 @@ export const WATCH_PATHS = {
   checks: "/etc/retzien/watch/checks.tsv",
   /** Its last run, for `npm run status` (the probe reads it). */
   results: "/var/lib/retzien/watch/last.json",
-  unit: "/etc/systemd/system/retzien-watch.service",
-  timer: "/etc/systemd/system/retzien-watch.timer",
-  failedUnit: "/etc/systemd/system/retzien-watch-failed.service",
 } as const;
 
 /** The watch's checks, one a line, as scripts/host/watch-copies.pl reads them. */
@@ -57,29 +53,18 @@ export function watchCommands(plan: WatchPlan, scripts: { probe: string; judge: 
   const failed = failureMailUnit({ unit: "retzien-watch.service", mailer: WATCH_PATHS.mailer, mailTo: plan.mailTo, subject: "dead-man ALARM" });
   // Persistent: a watch missed while this host was off runs when it is back; it only reads.
   const timer = unitText("[Unit]", "Description=retzien: dead-man watch", "[Timer]", `OnCalendar=*-*-* ${plan.at}`, "Persistent=true", "[Install]", "WantedBy=timers.target");
-  return {
-    create: [
-      "set -eu",
-      `install -d -m 755 ${shq(folderOf(WATCH_PATHS.probe))} ${shq(folderOf(WATCH_PATHS.results))}`,
-      `install -d -m 700 ${shq(folderOf(WATCH_PATHS.checks))}`,
-      ...installScript(WATCH_PATHS.probe, scripts.probe),
-      ...installScript(WATCH_PATHS.judge, scripts.judge),
-      ...installScript(WATCH_PATHS.mailer, scripts.mailer),
-      writeLines(WATCH_PATHS.checks, watchChecks(plan)),
-      writeLines(WATCH_PATHS.unit, [service]),
-      writeLines(WATCH_PATHS.timer, [timer]),
-      writeLines(WATCH_PATHS.failedUnit, [failed]),
-      "systemctl daemon-reload",
-      "systemctl enable --now retzien-watch.timer",
-      "",
-    ].join("\n"),
+  return timedUnitCommands({
+    name: "retzien-watch",
+    scripts: [
+      { path: WATCH_PATHS.probe, content: scripts.probe },
+      { path: WATCH_PATHS.judge, content: scripts.judge },
+      { path: WATCH_PATHS.mailer, content: scripts.mailer },
+    ],
+    files: [{ path: WATCH_PATHS.checks, lines: watchChecks(plan) }],
     // Its last run stays: the record of what it said.
-    delete: [
-      "set -eu",
-      "systemctl disable --now retzien-watch.timer || true",
-      `rm -f ${[WATCH_PATHS.timer, WATCH_PATHS.unit, WATCH_PATHS.failedUnit, WATCH_PATHS.probe, WATCH_PATHS.judge, WATCH_PATHS.mailer, WATCH_PATHS.checks].map(shq).join(" ")}`,
-      "systemctl daemon-reload",
-      "",
-    ].join("\n"),
-  };
+    stateDirs: [folderOf(WATCH_PATHS.results)],
+    service,
+    timer,
+    failed,
+  });
 }

@@ -84,7 +84,10 @@ test("the watch is installed as committed: probe, judge and mailer, its checks, 
   assert.match(create, /^systemctl enable --now retzien-watch\.timer$/m);
   assert.ok(create.includes(`'pull\tpull-sthilaire\tsthilaire\t30' 'copy\tsthilaire\t230\tsthilaire: relay (230)\t30'`));
   assert.ok(create.includes(`'drill\tpbs-sthilaire\t210\tsthilaire: mail (210)\t8'`));
-  for (const path of Object.values(WATCH_PATHS).filter((p) => p !== WATCH_PATHS.results)) assert.ok(remove.includes(`'${path}'`), `delete removes ${path}`);
+  const units = ["retzien-watch.service", "retzien-watch.timer", "retzien-watch-failed.service"].map((u) => `/etc/systemd/system/${u}`);
+  for (const path of [...units, ...Object.values(WATCH_PATHS).filter((p) => p !== WATCH_PATHS.results)]) assert.ok(remove.includes(`'${path}'`), `delete removes ${path}`);
+  assert.match(create, /^printf '%s\\n' '\[Unit\]\nDescription=retzien: dead-man watch\n\[Timer\]/m);
+  assert.ok(create.includes("> '/etc/systemd/system/retzien-watch.timer'"));
   assert.ok(!remove.includes(WATCH_PATHS.results), "its last run stays");
 });
 
