@@ -175,7 +175,8 @@ export function assess(
       return "none";
     }
     const ageHours = hours(report.now - newest.time);
-    if (ageHours > limit) problems.push(`${label} at ${where}: newest snapshot ${ageHours} h old (limit ${limit} h)`);
+    // Compared unrounded, as the holder's watch compares: 30.02 h is over a 30 h limit even if shown as 30.
+    if (report.now - newest.time > limit * 3600) problems.push(`${label} at ${where}: newest snapshot ${ageHours} h old (limit ${limit} h)`);
     return { time: iso(newest.time), ageHours, verified: newest.verified };
   };
 
@@ -197,7 +198,7 @@ export function assess(
     }
     const ageDays = Math.round(((report.now - last.at) / 86_400) * 10) / 10;
     if (!last.ok) problems.push(`${label}: the restore drill at ${holder} of ${iso(last.at)} FAILED: ${last.reason}`);
-    if (ageDays > DRILL_OVERDUE_DAYS) problems.push(`${label}: last restore drill at ${holder} ${ageDays} days ago (limit ${DRILL_OVERDUE_DAYS}): is its timer running?`);
+    if (report.now - last.at > DRILL_OVERDUE_DAYS * 86_400) problems.push(`${label}: last restore drill at ${holder} ${ageDays} days ago (limit ${DRILL_OVERDUE_DAYS}): is its timer running?`);
     return { at: iso(last.at), ageDays, ok: last.ok, reason: last.reason, restoreSeconds: last.restoreSeconds, bytes: last.bytes };
   };
 
@@ -210,7 +211,7 @@ export function assess(
       return "never";
     }
     const ageHours = hours(report.now - report.watch.at);
-    if (ageHours > WATCH_OVERDUE_HOURS) problems.push(`${name}: its dead-man watch last ran ${ageHours} h ago (limit ${WATCH_OVERDUE_HOURS} h): is retzien-watch.timer running?`);
+    if (report.now - report.watch.at > WATCH_OVERDUE_HOURS * 3600) problems.push(`${name}: its dead-man watch last ran ${ageHours} h ago (limit ${WATCH_OVERDUE_HOURS} h): is retzien-watch.timer running?`);
     return { at: iso(report.watch.at), ageHours, ok: report.watch.ok, alarms: report.watch.alarms };
   };
 
@@ -239,6 +240,12 @@ export function assess(
       const { status, problem } = judgeJob(site.name, kind, id, found, read);
       if (problem !== undefined) problems.push(problem);
       const ended = found?.lastRunEndtime ?? null;
+      // A pull is held to its source's limit, as the holder's dead-man watch holds it: one that
+      // stopped running leaves the copies to age unseen until they pass that limit too.
+      const source = kind === "sync" ? sites.find((s) => syncJobOf(s.name) === id) : undefined;
+      if (source !== undefined && ended !== null && here !== undefined && here.now - ended > source.offsite.staleAfterHours * 3600) {
+        problems.push(`${site.name}: PBS sync job ${id} last ended ${hours(here.now - ended)} h ago (limit ${source.offsite.staleAfterHours} h): is it still scheduled?`);
+      }
       const next = found?.nextRun ?? null;
       return {
         kind,

@@ -203,6 +203,14 @@ const CASES: [string, (s: States) => void, string[]][] = [
     ],
   ],
   [
+    "a pull that has not ended for longer than its source's limit (30 h), and one just within it",
+    (s) => {
+      s.rouans.sync[0]!["last-run-endtime"] = NOW - 31 * 3600;
+      s.sthilaire.sync[0]!["last-run-endtime"] = NOW - 30 * 3600;
+    },
+    ["rouans: PBS sync job pull-sthilaire last ended 31 h ago (limit 30 h): is it still scheduled?"],
+  ],
+  [
     "a first pull still running (a task, no finished run): not a fault by itself",
     (s) => void delete s.rouans.sync[0]!["last-run-state"],
     [],

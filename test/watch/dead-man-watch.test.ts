@@ -13,6 +13,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drillPlanOf } from "../../src/drill/plan";
+import { directionsOf } from "../../src/offsite/directions";
+import { assess } from "../../src/status/assess";
+import { reportFromProbe } from "../../src/status/pbs-api";
 import { PAIRING } from "../../src/offsite/pairing";
 import { validateSiteSpecs } from "../../src/program";
 import type { SiteSpec } from "../../src/site/schema";
@@ -198,6 +201,28 @@ for (const c of CASES) {
     assert.equal(r.status, 1, r.stderr);
     assert.deepEqual(r.lines.slice(0, -1).sort(), c.alarms.map((a) => `dead-man watch: ALARM: ${a}`).sort());
     assert.equal(r.lines.at(-1), `dead-man watch: ${c.alarms.length} alarm(s) (3 copies, 1 pulls, 2 drills checked)`);
+  });
+}
+
+/** The guests (VMIDs) and jobs a text names, in the forms both the judge and status use: `name (230)`, `pull-sthilaire`. */
+function named(lines: readonly string[]): string[] {
+  return [...new Set(lines.flatMap((l) => [...l.matchAll(/\((\d+)\)|\b(pull-[a-z]+)\b/g)].map((m) => m[1] ?? m[2] ?? "")))].sort();
+}
+
+// The watch on the host and `npm run status` judge the same facts with the same limits: what
+// one flags at rouans, the other flags too. Not compared: a listing PBS refused, which status
+// leaves "unknown" with one line for PBS, and the judge names guest by guest.
+for (const c of CASES.filter((x) => x.title !== "PBS refusing the listing of the copies")) {
+  test(`judge and status agree: ${c.title}`, () => {
+    const answer = c.answer as Record<string, unknown>;
+    const report = reportFromProbe(answer, "backup", ["rouans", "sthilaire"], "rouans");
+    assert.ok(report.ok);
+    const sthilaire = reportFromProbe(probeAnswerOf(healthyPbs(site("sthilaire"), sites, NOW), NOW, ["sthilaire", "rouans"]), "backup", ["sthilaire", "rouans"], "sthilaire");
+    assert.ok(sthilaire.ok);
+    const glance = assess(sites, directionsOf(PAIRING, sites), new Map([["rouans", report.report], ["sthilaire", { ...sthilaire.report, drills: [{ vmid: 110, storage: "pbs-rouans", snapshot: "x", ok: true, reason: "", bytes: 1, restoreSeconds: 1, totalSeconds: 1, at: NOW - 3600 }] }]]), new Map());
+    // What status says about the copies rouans holds, its pull of them, and their drills there.
+    const atRouans = glance.problems.filter((p) => p.startsWith("sthilaire: ") || p.includes("pull-sthilaire"));
+    assert.deepEqual(named(atRouans), named(c.alarms));
   });
 }
 
