@@ -34,12 +34,14 @@ interface Host {
   readonly dir: string;
   run(script: string): { status: number | null; stdout: string; stderr: string };
   state(): Record<string, Record<string, unknown>>;
+  /** What the pvesh stand-in keeps: PVE's notification objects. */
+  pveState(): Record<string, Record<string, unknown>>;
   calls(): string[];
 }
 
 function host(): Host {
   const dir = mkdtempSync(join(tmpdir(), "retzien-pbs-"));
-  const env = { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, PBS_STATE: join(dir, "state.json"), STANDIN_LOG: join(dir, "calls.log") };
+  const env = { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, PBS_STATE: join(dir, "state.json"), PVE_STATE: join(dir, "pve.json"), STANDIN_LOG: join(dir, "calls.log") };
   return {
     dir,
     run: (script) => {
@@ -47,6 +49,7 @@ function host(): Host {
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     state: () => (existsSync(env.PBS_STATE) ? JSON.parse(readFileSync(env.PBS_STATE, "utf8")) : {}),
+    pveState: () => (existsSync(env.PVE_STATE) ? JSON.parse(readFileSync(env.PVE_STATE, "utf8")) : {}),
     calls: () => (existsSync(env.STANDIN_LOG) ? readFileSync(env.STANDIN_LOG, "utf8").trim().split("\n") : []),
   };
 }
@@ -269,20 +272,44 @@ test("a Gotify server: its PBS target, the matcher sending to both, its server a
   rmSync(h.dir, { recursive: true });
 });
 
-test("PVE's Gotify target through pvesh, before the matcher that names it; the token only in the create", () => {
+test("PVE's notifications through pvesh, as pve-manager's API takes them: the operators' target, the matcher, and the Gotify target before it; delete leaves none", () => {
+  const h = host();
+  const plain = pveNotificationCommands(["technique@retzien.fr", "it's@retzien.fr"]);
+  /** Runs create twice (PVE's objects must not change the second time) and returns them. */
+  const pveConverge = (cmds: HostCommands) => {
+    for (let i = 0; i < 2; i++) {
+      const r = h.run(cmds.create);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    return h.pveState();
+  };
+  let state = pveConverge(plain);
+  assert.deepEqual(state["endpoints/sendmail"], { "retzien-operators": { mailto: "technique@retzien.fr,it's@retzien.fr", comment: "retzien: the operators" } });
+  assert.deepEqual(state["matchers"], {
+    "retzien-failures": { target: "retzien-operators", "match-severity": "warning,error", mode: "all", comment: "retzien: every backup that warns or fails" },
+  });
+  assert.equal(h.run(plain.delete).status, 0);
+  assert.deepEqual([h.pveState()["endpoints/sendmail"], h.pveState()["matchers"]], [{}, {}]);
+
+  // With a Gotify server: its target must exist before the matcher that names it.
   const token = `A${randomUUID().replace(/-/g, "").slice(0, 14)}`;
   const gotify = pveGotifyCommands({ server: "https://push.example.org", token });
-  assert.match(gotify.create, new RegExp(`^pvesh create /cluster/notifications/endpoints/gotify --name retzien-gotify --server 'https://push\\.example\\.org' --token '${token}' --comment 'retzien: the operators, pushed'$`, "m"));
+  const both = pveNotificationCommands(["technique@retzien.fr"], true);
+  const refused = h.run(both.create);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /target 'retzien-gotify' does not exist/);
+  pveConverge(gotify);
+  state = pveConverge(both);
+  assert.deepEqual(state["endpoints/gotify"], { "retzien-gotify": { server: "https://push.example.org", token, comment: "retzien: the operators, pushed" } });
+  assert.equal((state["matchers"]?.["retzien-failures"] as Record<string, string>)["target"], "retzien-operators,retzien-gotify");
   assert.doesNotMatch(gotify.delete, new RegExp(token));
-  assert.match(gotify.delete, /^pvesh delete \/cluster\/notifications\/endpoints\/gotify\/retzien-gotify$/m);
-  assert.match(pveNotificationCommands(["technique@retzien.fr"], true).create, /--name retzien-failures --target retzien-operators --target retzien-gotify --match-severity/);
-});
-
-test("PVE's notifications: the same target and matcher through pvesh, the nightly job's failures to the operators", () => {
-  const { create, delete: remove } = pveNotificationCommands(["technique@retzien.fr"]);
-  assert.match(create, /^pvesh create \/cluster\/notifications\/endpoints\/sendmail --name retzien-operators --mailto 'technique@retzien\.fr' --comment 'retzien: the operators'$/m);
-  assert.match(create, /^pvesh create \/cluster\/notifications\/matchers --name retzien-failures --target retzien-operators --match-severity warning,error --mode all /m);
-  // Re-runnable: each create first removes what an earlier run made.
-  assert.ok(create.indexOf("pvesh delete /cluster/notifications/matchers/retzien-failures") < create.indexOf("pvesh create"));
-  assert.match(remove, /pvesh delete \/cluster\/notifications\/endpoints\/sendmail\/retzien-operators/);
+  // The engine deletes the matcher's command first, then the target's.
+  assert.equal(h.run(both.delete).status, 0);
+  assert.equal(h.run(gotify.delete).status, 0);
+  assert.deepEqual([h.pveState()["endpoints/gotify"], h.pveState()["matchers"]], [{}, {}]);
+  // A misspelt parameter is refused as PVE refuses it.
+  const typo = h.run("pvesh create /cluster/notifications/matchers --name x --target retzien-operators --severity error");
+  assert.equal(typo.status, 255);
+  assert.match(typo.stderr, /severity: property is not defined in schema/);
+  rmSync(h.dir, { recursive: true });
 });
