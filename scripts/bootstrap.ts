@@ -2,27 +2,54 @@
  * `npm run bootstrap -- --site NAME [--role deploy|preview]... [--update]`: the
  * commands that make the Proxmox VE tokens the program and CI use, to run once
  * as root on that site's host; with `--update`, those that bring existing roles
- * to the table after a change. Prints them; runs nothing.
+ * to the table after a change; with `--status-key FILE`, those that let that
+ * public key run the status probe and nothing else. Prints them; runs nothing.
  */
-import { bootstrapCommands, pbsStorageIdsOf, roleUpdateCommands } from "../src/access/bootstrap";
+import { readFileSync } from "node:fs";
+import { bootstrapCommands, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands, statusKeyLine } from "../src/access/bootstrap";
 import { PVE_TOKEN_ROLES, type PveRoleName, tokenId } from "../src/access/pve-roles";
 import { PAIRING } from "../src/offsite/pairing";
 import { validateSiteSpecs } from "../src/program";
+import { WATCH_PATHS } from "../src/watch/watch-commands";
 import { allSites } from "../stacks/sites";
 import { parseCommandLine } from "./lib/command-line";
 import { exitAfterFlush } from "./lib/exit";
 
 const USAGE =
-  "usage: npm run bootstrap -- --site NAME [--role deploy|preview]... [--update]\nPrints the pveum commands that make the Proxmox VE tokens by role (all roles by default), to run once as root on that site's host;\n--update prints those that bring the existing roles to the program's table instead.";
+  "usage: npm run bootstrap -- --site NAME [--role deploy|preview]... [--update] [--status-key FILE]\nPrints the pveum commands that make the Proxmox VE tokens by role (all roles by default), to run once as root on that site's host;\n--update prints those that bring the existing roles to the program's table instead;\n--status-key FILE (an OpenSSH public key) prints those that let that key run the status probe on the host, and nothing else.";
 
 function main(): number {
-  const values = parseCommandLine({ site: { type: "string" }, role: { type: "string", multiple: true }, update: { type: "boolean" } }, USAGE);
+  const values = parseCommandLine({ site: { type: "string" }, role: { type: "string", multiple: true }, update: { type: "boolean" }, "status-key": { type: "string" } }, USAGE);
   if (typeof values === "number") return values;
   const { sites } = validateSiteSpecs(allSites);
   const site = sites.find((s) => s.name === values.site);
   if (site === undefined) {
     process.stderr.write(`--site: found ${values.site ?? "nothing"}, expected one of ${sites.map((s) => s.name).join(", ")}\n${USAGE}\n`);
     return 2;
+  }
+  const keyFile = values["status-key"];
+  if (keyFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(keyFile, "utf8");
+    } catch (error) {
+      process.stderr.write(`--status-key: cannot read ${keyFile} (${(error as NodeJS.ErrnoException).code ?? String(error)}), expected an OpenSSH public key file\n`);
+      return 2;
+    }
+    const status = statusKeyLine(text, WATCH_PATHS.probe);
+    if (!status.ok) {
+      process.stderr.write(`--status-key: found ${keyFile} without one, expected ${status.reason}\n`);
+      return 2;
+    }
+    process.stdout.write(
+      [
+        `# Run as root on ${site.name}'s host, once: this key may run the status probe (installed by the dead-man watch) as root, and nothing else.`,
+        ...statusKeyCommands(status.line),
+        `# then, on the machine that runs npm run status (a cron job, say), a Host entry for ${site.name} with that key, and: npm run status -- --ssh ${site.name}=<that Host>`,
+        "",
+      ].join("\n"),
+    );
+    return 0;
   }
   const names = (values.role ?? Object.keys(PVE_TOKEN_ROLES)) as string[];
   const unknown = names.filter((n) => !(n in PVE_TOKEN_ROLES));

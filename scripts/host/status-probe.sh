@@ -27,6 +27,22 @@ export LC_ALL=C
 
 die() { printf 'status-probe: %s\n' "$*" >&2; exit 2; }
 
+# Under a key restricted to this script (authorized_keys: restrict,command="<this
+# script>", as `npm run bootstrap -- --status-key` prints), sshd runs it with the
+# client's command in SSH_ORIGINAL_COMMAND: `npm run status` sends `bash -s -- ARGS`
+# (the script on stdin, unread here). Only --datastore and --ns are taken from it:
+# no path and no API, so such a key reads nothing but what the defaults name.
+if (($# == 0)) && [[ -n ${SSH_ORIGINAL_COMMAND:-} ]]; then
+  read -r -a words <<< "$SSH_ORIGINAL_COMMAND"
+  [[ "${words[*]:0:3}" == "bash -s --" ]] && words=("${words[@]:3}")
+  for ((i = 0; i < ${#words[@]}; i += 2)); do
+    case ${words[i]} in
+      --datastore | --ns) set -- "$@" "${words[i]}" "${words[i + 1]:-}" ;;
+      *) die "under a restricted key only --datastore and --ns are taken: found '${words[i]}'" ;;
+    esac
+  done
+fi
+
 api=https://127.0.0.1:8007 cacert=/etc/proxmox-backup/proxy.pem
 token_file=/etc/retzien/pbs/status_pbs_probe.secret token_id='status@pbs!probe'
 drill_results=/var/lib/retzien/drill/results.json watch_results=/var/lib/retzien/watch/last.json

@@ -30,20 +30,13 @@ export interface ProbeTarget {
 /** The host's report, or why it could not be read (one line). */
 export function probeHost(t: ProbeTarget): PbsReport | { error: string } {
   const at = (path: string) => `${t.prefix ?? ""}${path}`;
-  const args = [
-    "--datastore",
-    t.datastore,
-    ...t.namespaces.flatMap((ns) => ["--ns", ns]),
-    "--cacert",
-    at("/etc/proxmox-backup/proxy.pem"),
-    "--token-file",
-    at(tokenSecretFile(PBS_IDS.statusToken)),
-    "--drill-results",
-    at(DRILL_PATHS.results),
-    "--watch-results",
-    at(WATCH_PATHS.results),
-    ...(t.api === undefined ? [] : ["--api", t.api]),
-  ];
+  // The paths are the probe's own defaults on a host: sent only for a rescue mount or a
+  // test's fake host, so that a key restricted to the probe (which takes no path) answers too.
+  const paths =
+    t.prefix === undefined || t.prefix === ""
+      ? []
+      : ["--cacert", at("/etc/proxmox-backup/proxy.pem"), "--token-file", at(tokenSecretFile(PBS_IDS.statusToken)), "--drill-results", at(DRILL_PATHS.results), "--watch-results", at(WATCH_PATHS.results)];
+  const args = ["--datastore", t.datastore, ...t.namespaces.flatMap((ns) => ["--ns", ns]), ...paths, ...(t.api === undefined ? [] : ["--api", t.api])];
   const ssh = [...(t.sshConfig ? ["-F", t.sshConfig] : []), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", t.dest, "bash", "-s", "--", ...args];
   const run = spawnSync("ssh", ssh, { input: readFileSync(PROBE, "utf8"), encoding: "utf8", timeout: 120_000 });
   if (run.status !== 0) return { error: `ssh ${t.dest}: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").pop()}` };

@@ -38,3 +38,24 @@ export function pbsStorageIdsOf(site: SiteSpec, sites: readonly SiteSpec[], pair
   const held = directionsOf(pairing, sites).filter((d) => d.holder === site.name).map((d) => heldStorageOf(d.source));
   return [site.backupServer.storageId, ...held];
 }
+
+/** An OpenSSH public key line: its type, its key, and maybe a comment. */
+const PUBLIC_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}( [^\n"]*)?$/;
+
+/**
+ * The authorized_keys line that lets a key run the status probe on a host as
+ * root, and nothing else: `restrict` (no shell, no forwarding, no terminal) and
+ * a forced command, the probe the dead-man watch installs. For `npm run status`
+ * from a cron job, whose key would otherwise be a root shell on both hosts.
+ * @returns the line, or why the key is refused.
+ */
+export function statusKeyLine(publicKey: string, probe: string): { ok: true; line: string } | { ok: false; reason: string } {
+  const key = publicKey.trim();
+  if (!PUBLIC_KEY.test(key)) return { ok: false, reason: "an OpenSSH public key line, such as ssh-ed25519 AAAA... retzien-status" };
+  return { ok: true, line: `restrict,command="${probe}" ${key}` };
+}
+
+/** The commands that add that line to root's authorized_keys, once. */
+export function statusKeyCommands(line: string): string[] {
+  return ["install -d -m 700 /root/.ssh", `grep -qxF ${shq(line)} /root/.ssh/authorized_keys 2>/dev/null || printf '%s\\n' ${shq(line)} >> /root/.ssh/authorized_keys`];
+}

@@ -5,10 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { bootstrapCommands, pbsStorageIdsOf, roleUpdateCommands } from "../../src/access/bootstrap";
+import { bootstrapCommands, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands } from "../../src/access/bootstrap";
 import { PAIRING } from "../../src/offsite/pairing";
 import { validateSiteSpecs } from "../../src/program";
 import { allSites } from "../../stacks/sites";
@@ -112,4 +113,36 @@ test("npm run bootstrap prints each role's commands and where its secret goes; a
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^--role: found admin, expected one of deploy, preview$/m);
   assert.equal(bad.stdout, "");
+});
+
+test("npm run bootstrap --status-key prints the line that lets that key run the status probe as root and nothing else, added once; no key, no line", () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ["-r", "./scripts/lib/load-typescript.js", "scripts/bootstrap.ts", ...args], { cwd: join(__dirname, "../.."), encoding: "utf8" });
+  const dir = mkdtempSync(join(tmpdir(), "retzien-status-key-"));
+  try {
+    const key = join(dir, "status");
+    const made = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "retzien-status", "-f", key], { encoding: "utf8" });
+    assert.equal(made.status, 0, made.stderr);
+    const pub = readFileSync(`${key}.pub`, "utf8").trim();
+    const r = run(["--site", "rouans", "--status-key", `${key}.pub`]);
+    assert.equal(r.status, 0, r.stderr);
+    const line = `restrict,command="/usr/local/lib/retzien/status-probe.sh" ${pub}`;
+    assert.deepEqual(r.stdout.split("\n").filter((l) => !l.startsWith("#") && l !== ""), statusKeyCommands(line));
+    // Run against a stand-in home: the line is added once, however often the commands run.
+    const home = join(dir, "home-of-root");
+    const script = statusKeyCommands(line).join("\n").replaceAll("/root/.ssh", `${home}/.ssh`);
+    assert.ok(!script.includes("/root"), script);
+    for (let i = 0; i < 2; i++) assert.equal(spawnSync("sh", ["-c", script]).status, 0);
+    assert.equal(readFileSync(join(home, ".ssh", "authorized_keys"), "utf8"), `${line}\n`);
+    // The private key, or anything but a public key line, is refused without being shown.
+    const secret = run(["--site", "rouans", "--status-key", key]);
+    assert.equal(secret.status, 2);
+    assert.equal(secret.stdout, "");
+    assert.equal(secret.stderr, `--status-key: found ${key} without one, expected an OpenSSH public key line, such as ssh-ed25519 AAAA... retzien-status\n`);
+    assert.ok(!secret.stderr.includes(readFileSync(key, "utf8").split("\n")[1] ?? "-"), "nothing of the private key is shown");
+    const missing = run(["--site", "rouans", "--status-key", join(dir, "none.pub")]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^--status-key: cannot read .*none\.pub \(ENOENT\), expected an OpenSSH public key file$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
