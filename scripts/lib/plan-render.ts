@@ -139,7 +139,7 @@ function renderWatchPlan(stack: PlannedStack): string[] {
     `dead-man watch on ${watch.site}: daily at ${watch.at}, alarms mailed to ${watch.mailTo.join(", ")}${watch.gotify === null ? "" : ` and pushed to ${watch.gotify}`}`,
     ...watch.sources.flatMap((s) => [
       `  ${s.source}: newest copy of each of its ${s.guests.length} guests and the last pull ${s.pullJob} at most ${s.maxAgeHours} h old (a good night leaves ${s.goodNightHours} h: backup ${s.backupStart}, pull ${s.pullStart}-${s.pullEnd}); the last pull OK`,
-      `    ${s.source} dead or stolen: its pull fails at ${s.pullStart} (mailed by PBS), the watch says it again at ${s.deadSeenAt}; alive but not backing up: alarmed ${s.silentSeenAfterHours} h after the missed backup`,
+      `    ${s.source} dead or stolen: its pull fails at ${s.pullStart} (mailed by PBS), the watch says it again at ${watch.at}; alive but not backing up: alarmed ${s.silentSeenAfterHours} h after the missed backup`,
     ]),
     ...(watch.drills.length > 0 ? [`  drills of ${watch.drills.map((d) => `${d.source}'s ${d.name} (${d.vmid})`).join(", ")}: the last one passed, at most ${watch.drillMaxAgeDays} days ago`] : []),
   ];

@@ -7,7 +7,7 @@
  * or is as old, or when a drill of its copies failed or is overdue. Pure: the
  * thresholds and what they catch, in hours, for the plan and the host's watch.
  */
-import { backupNightOf, minuteOfTime, minutesBetween, syncNightOf } from "../backup/night";
+import { type SyncNight, backupNightOf, minuteOfTime, minutesBetween, syncNightOf } from "../backup/night";
 import { namespaceOf, syncJobOf } from "../backup/names";
 import { DRILL_OVERDUE_DAYS, type DrillPlan, drilledGuests } from "../drill/plan";
 import { directionsOf } from "../offsite/directions";
@@ -31,8 +31,6 @@ export interface WatchedSource {
   readonly backupStart: string;
   readonly pullStart: string;
   readonly pullEnd: string;
-  /** A dead source: its next pull fails (mailed then by PBS), and the watch says it again at this time. */
-  readonly deadSeenAt: string;
   /** A source alive but not backing up: the watch alarms this many hours after the backup it missed. */
   readonly silentSeenAfterHours: number;
   readonly guests: readonly { readonly vmid: number; readonly name: string }[];
@@ -55,6 +53,11 @@ export interface WatchPlan {
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
+/** The oldest the newest copy is at the holder on a good night: from the source's backup start to the pull's end, plus a day. */
+function goodNightHours(source: SiteSpec, pull: SyncNight): number {
+  return round1(24 + minutesBetween(minuteOfTime(backupNightOf(source).start), minuteOfTime(pull.end)) / 60);
+}
+
 /** The watch of one holder. Assumes validated specs and pairing (watchProblems). */
 export function watchPlanOf(holder: SiteSpec, sites: readonly SiteSpec[], pairing: readonly PairingEntry[], drill: DrillPlan): WatchPlan {
   const at = dailyMinuteOf(holder.offsite.watchAt) ?? 0;
@@ -74,11 +77,10 @@ export function watchPlanOf(holder: SiteSpec, sites: readonly SiteSpec[], pairin
         namespace: namespaceOf(source.name),
         pullJob: syncJobOf(source.name),
         maxAgeHours,
-        goodNightHours: round1(24 + minutesBetween(backupStart, minuteOfTime(pull.end)) / 60),
+        goodNightHours: goodNightHours(source, pull),
         backupStart: formatMinuteOfDay(backupStart),
         pullStart: pull.start,
         pullEnd: pull.end,
-        deadSeenAt: formatMinuteOfDay(at),
         silentSeenAfterHours: round1(seenAfter / 60),
         guests: source.containers.map((c) => ({ vmid: c.vmid, name: c.name })),
       };
@@ -109,17 +111,16 @@ export function watchProblems(sites: readonly SiteSpec[], pairing: readonly Pair
   }
   for (const d of directionsOf(pairing, sites)) {
     const source = sites.find((s) => s.name === d.source) as SiteSpec;
-    const backup = backupNightOf(source);
     const pull = syncNightOf(d, source);
     // A pull that does not fit its night is refused by the planner already: fix that first.
     if (!pull.fits) continue;
-    const goodNight = round1(24 + minutesBetween(minuteOfTime(backup.start), minuteOfTime(pull.end)) / 60);
+    const goodNight = goodNightHours(source, pull);
     if (source.offsite.staleAfterHours < goodNight) {
       problems.push(
         problem(
           `sites.${source.name}.offsite.staleAfterHours`,
           source.offsite.staleAfterHours,
-          `at least ${goodNight}: on a good night the newest copy at ${d.holder} is up to ${goodNight} h old (backup ${backup.start}, pull ends ${pull.end}, then a day), so less alarms every day`,
+          `at least ${goodNight}: on a good night the newest copy at ${d.holder} is up to ${goodNight} h old (backup ${backupNightOf(source).start}, pull ends ${pull.end}, then a day), so less alarms every day`,
         ),
       );
     }
