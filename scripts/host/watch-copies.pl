@@ -95,6 +95,8 @@ sub data_of {
   return ref $answer eq 'HASH' && ref $answer->{data} eq 'ARRAY' ? $answer->{data} : undef;
 }
 sub hours { return sprintf('%.1f', $_[0] / 3600); }
+# An age over its limit, shown so that it reads as over it: 30.02 h, not 30.0 h against 30.
+sub over { my ($seconds, $limit) = @_; my $shown = hours($seconds); return $shown > $limit ? $shown : sprintf('%.2f', $seconds / 3600); }
 sub iso { my @t = gmtime($_[0]); return sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]); }
 
 for my $c (@{ $checks{copy} }) {
@@ -113,7 +115,7 @@ for my $c (@{ $checks{copy} }) {
   if (!@sane) { push @alarms, "$label: no copy here (never pulled, or all pruned)"; next; }
   my ($newest) = sort { $b <=> $a } @sane;
   my $age = $now - $newest;
-  push @alarms, "$label: newest copy here is " . hours($age) . " h old (limit $max h): has its site stopped backing up, or its pull stopped?" if $age > $max * 3600;
+  push @alarms, "$label: newest copy here is " . over($age, $max) . " h old (limit $max h): has its site stopped backing up, or its pull stopped?" if $age > $max * 3600;
 }
 
 my $syncs = data_of('/admin/sync');
@@ -127,7 +129,7 @@ for my $p (@{ $checks{pull} }) {
   if (!defined $ended) {
     push @alarms, "the pull of $source ($id) has never ended" unless defined $job->{'last-run-upid'} && !defined $state;
   } elsif ($now - $ended > $max * 3600) {
-    push @alarms, "the last pull of $source ($id) ended " . hours($now - $ended) . " h ago (limit $max h)";
+    push @alarms, "the last pull of $source ($id) ended " . over($now - $ended, $max) . " h ago (limit $max h)";
   }
 }
 

@@ -86,6 +86,8 @@ export interface Glance {
 }
 
 const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;
+/** An age over its limit, shown so that it reads as over it: 30.02 h, not 30 h against 30. */
+const hoursOver = (seconds: number, limit: number) => (hours(seconds) > limit ? hours(seconds) : Math.round((seconds / 3600) * 100) / 100);
 const gib = (bytes: number) => Math.round((bytes / 1024 ** 3) * 10) / 10;
 const iso = (epoch: number) => new Date(epoch * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -176,7 +178,7 @@ export function assess(
     }
     const ageHours = hours(report.now - newest.time);
     // Compared unrounded, as the holder's watch compares: 30.02 h is over a 30 h limit even if shown as 30.
-    if (report.now - newest.time > limit * 3600) problems.push(`${label} at ${where}: newest snapshot ${ageHours} h old (limit ${limit} h)`);
+    if (report.now - newest.time > limit * 3600) problems.push(`${label} at ${where}: newest snapshot ${hoursOver(report.now - newest.time, limit)} h old (limit ${limit} h)`);
     return { time: iso(newest.time), ageHours, verified: newest.verified };
   };
 
@@ -244,7 +246,7 @@ export function assess(
       // stopped running leaves the copies to age unseen until they pass that limit too.
       const source = kind === "sync" ? sites.find((s) => syncJobOf(s.name) === id) : undefined;
       if (source !== undefined && ended !== null && here !== undefined && here.now - ended > source.offsite.staleAfterHours * 3600) {
-        problems.push(`${site.name}: PBS sync job ${id} last ended ${hours(here.now - ended)} h ago (limit ${source.offsite.staleAfterHours} h): is it still scheduled?`);
+        problems.push(`${site.name}: PBS sync job ${id} last ended ${hoursOver(here.now - ended, source.offsite.staleAfterHours)} h ago (limit ${source.offsite.staleAfterHours} h): is it still scheduled?`);
       }
       const next = found?.nextRun ?? null;
       return {

@@ -145,6 +145,11 @@ const CASES: [string, (s: States) => void, string[]][] = [
     ["sthilaire: nextcloud (220) at sthilaire: newest snapshot 54 h old (limit 30 h)"],
   ],
   [
+    "a copy just over the limit reads as over it (30.02 h, not 30)",
+    (s) => void (s.rouans.snapshots["sthilaire"] = [...s.rouans.snapshots["sthilaire"]!.filter((x) => x["backup-id"] !== "230"), snapshot("230", NOW - 30 * 3600 - 72)]),
+    ["sthilaire: relay (230) at rouans: newest snapshot 30.02 h old (limit 30 h)"],
+  ],
+  [
     "a guest with no copy at the holder",
     (s) => void (s.rouans.snapshots["sthilaire"] = s.rouans.snapshots["sthilaire"]!.filter((x) => x["backup-id"] !== "210")),
     ["sthilaire: mail (210) has no snapshot at rouans"],

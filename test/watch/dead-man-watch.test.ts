@@ -134,7 +134,7 @@ const CASES: { title: string; answer: unknown; alarms: string[] }[] = [
     title: "sthilaire stopped backing up: its copies a day older, just over the limit",
     answer: morning((s) => aged(s, 24 + 1 / 60)),
     alarms: [230, 210, 220].map(
-      (vmid) => `${vmid === 230 ? "sthilaire: relay (230)" : vmid === 210 ? "sthilaire: mail (210)" : "sthilaire: nextcloud (220)"}: newest copy here is 30.0 h old (limit 30 h): has its site stopped backing up, or its pull stopped?`,
+      (vmid) => `${vmid === 230 ? "sthilaire: relay (230)" : vmid === 210 ? "sthilaire: mail (210)" : "sthilaire: nextcloud (220)"}: newest copy here is 30.02 h old (limit 30 h): has its site stopped backing up, or its pull stopped?`,
     ),
   },
   {
