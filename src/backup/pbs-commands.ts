@@ -13,6 +13,9 @@ const PBM = "proxmox-backup-manager";
 /** `'it'\''s'`: one shell word, whatever the text. */
 export const shq = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
+/** The folder a path is in. */
+export const folderOf = (path: string): string => path.replace(/\/[^/]+$/, "");
+
 /** A create and its delete. */
 export interface HostCommands {
   readonly create: string;
@@ -49,7 +52,7 @@ export function installCommands(memoryGiB: number): HostCommands {
       "  apt-get update -q >&2",
       "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q proxmox-backup-server >&2",
       "fi",
-      `install -d -m 755 ${shq(dropIn.replace(/\/[^/]+$/, ""))}`,
+      `install -d -m 755 ${shq(folderOf(dropIn))}`,
       // MemoryHigh throttles before the kernel would kill: GC slows, backups go on.
       `printf '[Service]\\nMemoryHigh=${memoryGiB}G\\n' > ${shq(dropIn)}`,
       "systemctl daemon-reload",
@@ -106,7 +109,7 @@ export function principalCommands(args: {
     file === undefined || tokenName === undefined
       ? []
       : [
-          `install -d -m 700 ${shq(file.replace(/\/[^/]+$/, ""))}`,
+          `install -d -m 700 ${shq(folderOf(file))}`,
           `if [ ! -s ${shq(file)} ]; then`,
           // A token whose secret file is gone cannot be read again: make it anew.
           `  ${PBM} user delete-token ${shq(args.user)} ${shq(tokenName)} >/dev/null 2>&1 || true`,
@@ -222,7 +225,7 @@ export function gotifyCommands(args: { server: string; token: string; file?: str
       "umask 077",
       `${PBM} notification endpoint gotify delete ${NOTIFY.gotify} >/dev/null 2>&1 || true`,
       `${PBM} notification endpoint gotify create ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`,
-      `install -d -m 700 ${shq(file.replace(/\/[^/]+$/, ""))}`,
+      `install -d -m 700 ${shq(folderOf(file))}`,
       `printf '%s\\n' ${shq(args.server)} ${shq(args.token)} > ${shq(file)}`,
     ),
     delete: script(`${PBM} notification endpoint gotify delete ${NOTIFY.gotify}`, `rm -f ${shq(file)}`),

@@ -3,8 +3,8 @@
  * of guests with their checks, and a systemd service and timer at the drill's
  * schedule. Pure; the script itself is scripts/host/restore-drill.sh.
  */
-import type { HostCommands } from "../backup/pbs-commands";
-import { failureMailUnit, folderOf, timedUnitCommands, unitText } from "../host/host-files";
+import { type HostCommands, folderOf } from "../backup/pbs-commands";
+import { failureMailUnit, timedUnitCommands, unitText } from "../host/host-files";
 import { type DrillPlan, drilledGuests } from "./plan";
 
 export const DRILL_PATHS = {

@@ -3,12 +3,9 @@
  * units), for the components that install them over SSH. Pure text, so the exact
  * lines are tested; every file is written whole, so running them again converges.
  */
-import { type HostCommands, shq } from "../backup/pbs-commands";
+import { type HostCommands, folderOf, shq } from "../backup/pbs-commands";
 
 const HEREDOC = "RETZIEN_HOST_FILE_END";
-
-/** The folder a path is in. */
-export const folderOf = (path: string): string => path.replace(/\/[^/]+$/, "");
 
 /** A script written whole through a quoted here-document (nothing expanded in it), then made executable. */
 export function installScript(path: string, content: string): string[] {

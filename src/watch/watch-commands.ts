@@ -4,8 +4,8 @@
  * the list of what to check with its limits, a daily systemd timer, and the
  * mail to the operators when the watch alarms or cannot run. Pure.
  */
-import type { HostCommands } from "../backup/pbs-commands";
-import { failureMailUnit, folderOf, timedUnitCommands, unitText } from "../host/host-files";
+import { type HostCommands, folderOf } from "../backup/pbs-commands";
+import { failureMailUnit, timedUnitCommands, unitText } from "../host/host-files";
 import type { WatchPlan } from "./plan";
 
 export const WATCH_PATHS = {
