@@ -10,7 +10,8 @@ import { watchProblems } from "./watch/plan";
 import { type StackConfig, parseStackConfig } from "./config/stack-config";
 import { InvalidInfrastructureError, type Problem, problem } from "./problems";
 import { validateOffsite } from "./offsite/directions";
-import { PAIRING, type PairingEntry } from "./offsite/pairing";
+import { PAIRING, type PairingEntry, validatePairing } from "./offsite/pairing";
+import { dailyMinuteOf } from "./rules/calendar";
 import { validateSites } from "./rules/site-rules";
 import { parseWithProblems } from "./rules/schema-problems";
 import { type SiteSpec, type SiteSpecInput, siteSchema } from "./site/schema";
@@ -53,14 +54,36 @@ export function validateSiteSpecs(
     if (parsed.ok) sites.push(parsed.value);
     else problems.push(...parsed.problems);
   }
-  // Cross-field rules run on every site that is well-formed, so a shape slip in one
-  // site does not hide the other problems: a volunteer fixes them all in one run.
+  // Every check runs on the inputs it needs that are well-formed, whatever else is
+  // wrong, so a volunteer fixes every problem in one run, not one stage per run.
   problems.push(...validateSites(sites));
-  // The pairing and the plan need every site.
-  if (problems.length === 0) problems.push(...validateOffsite(pairing, sites));
-  // The capacity and night plan, the drills' schedules and the watches' limits need sites that passed every other rule.
-  if (problems.length === 0) problems.push(...backupPlanProblems(planBackups(sites, pairing), sites), ...drillProblems(sites, pairing), ...watchProblems(sites, pairing));
+  const names = inputs.map((s) => s?.name).filter((n): n is string => typeof n === "string");
+  const pairingProblems = validatePairing(pairing, names);
+  problems.push(...validateOffsite(pairing, sites, names));
+  // The capacity and night plan, the drills' nights and the watches' limits need a
+  // pairing that holds, and each site with every partner well-formed and backing up
+  // at one time a day (the nights are counted from it).
+  const planned = pairingProblems.length === 0 ? plannableSites(sites, pairing) : [];
+  if (planned.length > 0) problems.push(...backupPlanProblems(planBackups(planned, pairing), planned));
+  problems.push(...drillProblems(sites, pairing, planned), ...watchProblems(sites, pairing, planned));
   return { sites, problems };
+}
+
+/**
+ * The sites whose plan can be counted: well-formed, with a daily backup time, and
+ * every site they are paired with the same, so that a night is never counted
+ * against a partner that failed its own shape.
+ */
+function plannableSites(sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): SiteSpec[] {
+  let planned = sites.filter((s) => dailyMinuteOf(s.backup.schedule) !== null);
+  // Dropping a site may leave a partner of its own short: repeat until nothing changes (at most once per site).
+  for (let round = 0; round < sites.length; round += 1) {
+    const names = new Set(planned.map((s) => s.name));
+    const kept = planned.filter((s) => pairing.every((e) => (e.holder === s.name ? names.has(e.source) : e.source === s.name ? names.has(e.holder) : true)));
+    if (kept.length === planned.length) break;
+    planned = kept;
+  }
+  return planned;
 }
 
 /**
@@ -76,17 +99,18 @@ export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInp
   if (!names.includes(engine.stack)) {
     problems.push(problem("stack", engine.stack, `one of the sites: ${names.join(", ")}`));
   }
-  if (site !== undefined && config.ok) problems.push(...gotifyConfigProblems(site, config.value));
+  // Judged on the raw config, so that another slip in the stack file does not hide it.
+  if (site !== undefined) problems.push(...gotifyConfigProblems(site, engine.config[`${engine.project}:gotifyToken`] !== undefined));
   if (problems.length > 0 || site === undefined || !config.ok) throw new InvalidInfrastructureError(problems);
   return { site, sites, config: config.value };
 }
 
 /** A Gotify server needs this host's token, and a token no server. */
-function gotifyConfigProblems(site: SiteSpec, config: StackConfig): Problem[] {
-  if (site.backup.gotify !== undefined && config.gotifyToken === undefined) {
+function gotifyConfigProblems(site: SiteSpec, tokenGiven: boolean): Problem[] {
+  if (site.backup.gotify !== undefined && !tokenGiven) {
     return [{ path: `config[${site.name}].gotifyToken`, found: "no value", expected: `a secure: value (pulumi config set --secret gotifyToken): sites.${site.name}.backup.gotify names a Gotify server` }];
   }
-  if (site.backup.gotify === undefined && config.gotifyToken !== undefined) {
+  if (site.backup.gotify === undefined && tokenGiven) {
     return [{ path: `config[${site.name}].gotifyToken`, found: "a token", expected: `none, or a Gotify server in sites.${site.name}.backup.gotify to push to` }];
   }
   return [];

@@ -56,10 +56,11 @@ export function sitesWithContainers(n: number): SiteSpecInput[] {
     vmidRange: { first: 1000, last: 2999 },
     network: {
       ...base.network,
-      ipv4: { subnet: "192.168.0.0/16", gateway: "192.168.10.1", failoverFrom: "192.168.10.100" },
+      ipv4: { subnet: "192.168.0.0/16", gateway: "192.168.10.1", failoverFrom: "192.168.200.1" },
     },
     datastores: base.datastores.map((d) =>
-      d.id === "local-lvm" ? { ...d, sizeGiB: n * ROOT_GIB } : d.id === "data" ? { ...d, sizeGiB: n * DATA_GIB } : d,
+      // Each grown store on a disk of its own, as large as it needs (the disk-size rule reads the disk's text).
+      d.id === "local-lvm" ? { ...d, sizeGiB: n * ROOT_GIB, disk: `${n * ROOT_GIB} GiB SSD (roots)` } : d.id === "data" ? { ...d, sizeGiB: n * DATA_GIB, disk: `${n * DATA_GIB} GiB SSD (data)` } : d,
     ),
     containers,
   };

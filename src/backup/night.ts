@@ -34,6 +34,14 @@ export function minuteOfTime(hhmm: string): number {
 /** Minutes from `from` forward to `to` on a 24 h clock. */
 export const minutesBetween = (from: number, to: number) => (((to - from) % 1440) + 1440) % 1440;
 
+/** Whether two windows `HH:MM`-`HH:MM` of a 24 h clock meet (an empty one counts a minute). */
+export function windowsMeet(a: { start: string; end: string }, b: { start: string; end: string }): boolean {
+  const [aStart, bStart] = [minuteOfTime(a.start), minuteOfTime(b.start)];
+  const aLength = minutesBetween(aStart, minuteOfTime(a.end)) || 1;
+  const bLength = minutesBetween(bStart, minuteOfTime(b.end)) || 1;
+  return minutesBetween(aStart, bStart) < aLength || minutesBetween(bStart, aStart) < bLength;
+}
+
 /** A site's nightly backup to its own PBS. */
 export interface BackupNight {
   readonly site: string;

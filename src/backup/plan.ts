@@ -12,7 +12,7 @@ import { type Problem, problem } from "../problems";
 import type { SiteSpec } from "../site/schema";
 import { BACKUP_ASSUMPTIONS as A } from "./assumptions";
 import { type DatastoreFootprint, datastoreFootprints, recommendedPbsMemoryGiB } from "./capacity";
-import { type BackupNight, type SyncNight, backupNightOf, syncNightOf } from "./night";
+import { type BackupNight, type SyncNight, backupNightOf, syncNightOf, windowsMeet } from "./night";
 
 export interface PbsMemory {
   readonly site: string;
@@ -88,6 +88,13 @@ export function backupPlanWarnings(plan: BackupPlan): string[] {
   const warnings: string[] = [];
   for (const d of plan.datastores.filter((x) => x.fits && x.usedShare > A.warnUsedShare)) {
     warnings.push(`PBS datastore "${d.datastore}" of ${d.site}: ${gib(d.totalGiB)} predicted of ${gib(d.sizeGiB)} (${Math.round(d.usedShare * 100)} %, above ${A.warnUsedShare * 100} %): plan the next disk`);
+  }
+  // The nights are counted as if each job had its PBS's disk alone: a backup that
+  // meets a pull writing to the same PBS is slower than predicted, and so is the pull.
+  for (const b of plan.backups) {
+    for (const s of plan.syncs.filter((x) => (x.holder === b.site || x.source === b.site) && windowsMeet(b, x))) {
+      warnings.push(`the backup of ${b.site} (${b.start}-${b.end}) meets the pull ${s.source} -> ${s.holder} (${s.start}-${s.end}) on ${b.site}'s PBS: both write to one disk, so both take longer than planned; move sites.${b.site}.backup.schedule clear of it`);
+    }
   }
   for (const m of plan.memory.filter((x) => x.memoryGiB >= A.pbsMinimumMemoryGiB && x.memoryGiB < x.recommendedGiB)) {
     warnings.push(`PBS of ${m.site} has ${m.memoryGiB} GiB, below Proxmox's recommended ${m.recommendedGiB} GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower`);

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { type Problem } from "../problems";
+import { hasPort, withoutPort } from "../rules/added-parts";
 import { parseWithProblems } from "../rules/schema-problems";
 import { PVE_TOKEN_ROLES, roleOfToken, tokenId } from "../access/pve-roles";
 
@@ -20,9 +21,13 @@ export const stackConfigSchema = z.strictObject({
       return url.pathname === "/" && url.search === "" && url.hash === "" && url.username === "" && url.password === "";
     }, "the Proxmox API's address alone, with no path, query or user, such as https://192.168.10.2:8006/"),
   /** API token `user@realm!name=uuid`; secret. Set with `pulumi config set --secret apiToken`. */
-  apiToken: z
-    .string()
-    .regex(/^[\w.-]+@[\w.-]+![\w.-]+=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a Proxmox API token such as pulumi@pve!deploy=<uuid>"),
+  apiToken: z.string().superRefine((token, ctx) => {
+    // The provider sends `Authorization: PVEAPIToken=<token>` itself: the prefix given here would be sent twice.
+    if (token.startsWith("PVEAPIToken=")) ctx.addIssue({ code: "custom", message: "the token without its PVEAPIToken= prefix, such as pulumi@pve!deploy=<uuid>: the provider adds the prefix" });
+    else if (!/^[\w.-]+@[\w.-]+![\w.-]+=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(token)) {
+      ctx.addIssue({ code: "custom", message: "a Proxmox API token such as pulumi@pve!deploy=<uuid>" });
+    }
+  }),
   /**
    * Always "false": the API's certificate is verified, never skipped (whoever sits
    * on the path would get the token). Kept as a key so that a stack file saying
@@ -37,7 +42,12 @@ export const stackConfigSchema = z.strictObject({
   /** SSH user on the host, for the provider and for host commands. @default "root" */
   sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "a user name such as root").default("root"),
   /** SSH address of the host. */
-  sshAddress: z.string().regex(/^[A-Za-z0-9.:-]+$/, "a host name or an IP address"),
+  sshAddress: z.string().superRefine((address, ctx) => {
+    // The provider and the host commands connect as `<sshUser>@<sshAddress>` on `sshPort`: neither belongs here.
+    if (address.includes("@")) ctx.addIssue({ code: "custom", message: `the host name or address alone, such as ${JSON.stringify(address.split("@").pop())}: the user is sshUser, added to it` });
+    else if (hasPort(address)) ctx.addIssue({ code: "custom", message: `the host name or address alone, such as ${JSON.stringify(withoutPort(address))}: the port is sshPort` });
+    else if (!/^[A-Za-z0-9.:-]+$/.test(address)) ctx.addIssue({ code: "custom", message: "a host name or an IP address" });
+  }),
   /** @default 22 */
   sshPort: z.coerce.number({ error: "a port number" }).int().min(1).max(65535).default(22),
   /** Private key for SSH; secret. Without it, the SSH agent (`SSH_AUTH_SOCK`) is used. */
@@ -96,7 +106,9 @@ export function parseStackConfig(
   }
   const parsed = parseWithProblems(stackConfigSchema, own, prefix, SECRET_CONFIG_KEYS);
   if (!parsed.ok) problems.push(...parsed.problems);
-  else problems.push(...tokenRoleProblems(`${prefix}.apiToken`, parsed.value.apiToken, dryRun));
+  // The token's role is judged whenever the token itself is well-formed, whatever else in the file is wrong.
+  const token = stackConfigSchema.shape.apiToken.safeParse(own["apiToken"]);
+  if (token.success) problems.push(...tokenRoleProblems(`${prefix}.apiToken`, token.data, dryRun));
   return problems.length === 0 && parsed.ok ? { ok: true, value: parsed.value } : { ok: false, problems };
 }
 

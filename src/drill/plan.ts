@@ -5,7 +5,7 @@
  * scratch datastore cannot take (a warning: that copy cannot be drilled, nor
  * failed over, there). Pure.
  */
-import { backupNightOf, minuteOfTime, minutesBetween, syncNightOf } from "../backup/night";
+import { backupNightOf, syncNightOf, windowsMeet } from "../backup/night";
 import { heldStorageOf } from "../backup/names";
 import { directionsOf } from "../offsite/directions";
 import type { PairingEntry } from "../offsite/pairing";
@@ -103,11 +103,6 @@ export function drillPlanFor(holder: SiteSpec, sources: readonly SiteSpec[]): Dr
   };
 }
 
-/** Whether [a, a+alen) and [b, b+blen) meet on a 24 h clock. */
-function overlaps(a: number, alen: number, b: number, blen: number): boolean {
-  return minutesBetween(a, b) < alen || minutesBetween(b, a) < blen;
-}
-
 /** What runs on a host at night: its backup, the pulls it runs, and the pulls that read it. */
 function busyWindows(site: SiteSpec, sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): { what: string; start: string; end: string }[] {
   const backup = backupNightOf(site);
@@ -125,7 +120,7 @@ function busyWindows(site: SiteSpec, sites: readonly SiteSpec[], pairing: readon
  * and from each other, a scratch datastore that takes containers, and a
  * schedule at one time of day that no backup or pull of that host overlaps.
  */
-export function drillProblems(sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): Problem[] {
+export function drillProblems(sites: readonly SiteSpec[], pairing: readonly PairingEntry[], planned: readonly SiteSpec[] = sites): Problem[] {
   const problems: Problem[] = [];
   for (const [i, site] of sites.entries()) {
     const base = `sites.${site.name}.drill`;
@@ -145,17 +140,18 @@ export function drillProblems(sites: readonly SiteSpec[], pairing: readonly Pair
       problems.push(problem(`${base}.schedule`, site.drill.schedule, 'a calendar event at one time of day, such as "sat 13:00"'));
       continue;
     }
-    const plan = drillPlanOf(site, sites, pairing);
+    // How long the drills run, and what they must keep clear of, are counted from the night's plan.
+    if (!planned.includes(site)) continue;
+    const plan = drillPlanOf(site, planned, pairing);
     const drilled = drilledGuests(plan).length;
     const length = drilled * site.drill.maxMinutesPerGuest;
+    // A run of a day or more meets every window of the host: its clash with each would say nothing more.
     if (length >= 1440) {
       problems.push(problem(`${base}.maxMinutesPerGuest`, site.drill.maxMinutesPerGuest, `at most ${Math.floor(1439 / drilled)} minutes: ${drilled} guests are drilled in one run${drilled < plan.guests.length ? " (the others do not fit its scratch datastore)" : ""}, which must end within the day`));
       continue;
     }
-    for (const busy of busyWindows(site, sites, pairing)) {
-      const from = minuteOfTime(busy.start);
-      const busyLength = minutesBetween(from, minuteOfTime(busy.end)) || 1;
-      if (overlaps(start, length, from, busyLength)) {
+    for (const busy of busyWindows(site, planned, pairing)) {
+      if (windowsMeet({ start: plan.start, end: plan.end }, busy)) {
         problems.push(problem(`${base}.schedule`, site.drill.schedule, `a time clear of ${busy.what} (${busy.start}-${busy.end}): ${drilled} drill(s) take up to ${plan.start}-${plan.end}`));
       }
     }

@@ -42,9 +42,11 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
  * Validates what the cross-site copies need of the sites: the pairing itself, a
  * daily backup schedule at each source (the pull is scheduled after it), and
  * site-link addresses in one network that no two sites share.
+ * @param siteNames every site's name, a malformed site's too: the pairing is judged
+ *   on the names, while the other rules read only the well-formed `sites`.
  */
-export function validateOffsite(table: readonly PairingEntry[], sites: readonly SiteSpec[]): Problem[] {
-  const problems = validatePairing(table, sites.map((s) => s.name));
+export function validateOffsite(table: readonly PairingEntry[], sites: readonly SiteSpec[], siteNames: readonly string[] = sites.map((s) => s.name)): Problem[] {
+  const problems = validatePairing(table, siteNames);
   const linkOwners = new Map<string, string>();
   // Every tunnel address in one /24 (the link's prefix): each host routes the others through it.
   const network = (address: string) => address.split(".").slice(0, 3).join(".");

@@ -4,6 +4,7 @@
  * exchanges copies with, each allowed only its own tunnel address. Pure, so the
  * exact file is tested.
  */
+import { isIP } from "node:net";
 import type { SiteSpec } from "../site/schema";
 
 /** Where the link lives on a host. */
@@ -34,7 +35,8 @@ export function renderLinkConfig(site: SiteSpec, peers: readonly { site: SiteSpe
       `# ${p.site.name}`,
       "[Peer]",
       `PublicKey = ${p.publicKey}`,
-      `Endpoint = ${p.site.siteLink.endpoint}:${p.site.siteLink.port}`,
+      // wg-quick reads an IPv6 endpoint only in brackets: `[2001:db8::1]:51820`.
+      `Endpoint = ${isIP(p.site.siteLink.endpoint) === 6 ? `[${p.site.siteLink.endpoint}]` : p.site.siteLink.endpoint}:${p.site.siteLink.port}`,
       `AllowedIPs = ${p.site.siteLink.address}/32`,
       // Residential links sit behind NAT: keep the mapping open both ways.
       "PersistentKeepalive = 25",

@@ -44,3 +44,13 @@ export function canonicalAddress(address: string): string {
   if (familyOf(address) !== "ipv6") return address;
   return new URL(`http://[${address}]/`).hostname.slice(1, -1);
 }
+
+/** A dotted IPv4 address as one number, so that addresses can be compared and counted. */
+export function ipv4ToNumber(address: string): number {
+  return address.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/** The dotted form of {@link ipv4ToNumber}'s number. */
+export function numberToIpv4(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+}

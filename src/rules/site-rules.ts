@@ -6,8 +6,12 @@
 import { type Problem, problem } from "../problems";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 import { parseCalendarEvent } from "./calendar";
+import { validateAddedParts } from "./added-parts";
+import { validateDiskSizes } from "./disk-rules";
 import { validateFirewalls } from "./firewall-rules";
-import { canonicalAddress, inSubnet, parseCidr } from "./net";
+import { validateHealthChecks, validateLists } from "./list-rules";
+import { hostAddress } from "../firewall/compile";
+import { canonicalAddress, inSubnet, ipv4ToNumber, parseCidr } from "./net";
 
 const containerPath = (site: SiteSpec, c: ContainerSpec) => `sites.${site.name}.containers[${c.name}]`;
 
@@ -82,13 +86,21 @@ export function validateNetwork(site: SiteSpec): Problem[] {
       problems.push(problem(`${base}.${key}.subnet`, spec.subnet, `an ${key} subnet such as ${key === "ipv4" ? "192.168.10.0/24" : "2001:db8:10::/64"}`));
       continue;
     }
-    if (!inSubnet(spec.gateway, subnet)) {
-      problems.push(problem(`${base}.${key}.gateway`, spec.gateway, `an address inside ${spec.subnet}`));
-    }
     const failoverFrom = "failoverFrom" in spec ? spec.failoverFrom : undefined;
-    if (failoverFrom !== undefined && !inSubnet(failoverFrom, subnet)) {
-      problems.push(problem(`${base}.${key}.failoverFrom`, failoverFrom, `an address inside ${spec.subnet}`));
+    const bareAddresses = [
+      { field: "gateway", value: spec.gateway },
+      ...(failoverFrom === undefined ? [] : [{ field: "failoverFrom", value: failoverFrom }]),
+    ];
+    for (const { field, value } of bareAddresses) {
+      if (parseCidr(value) !== undefined) {
+        // The program adds the subnet's prefix itself (the containers' gw=, the failover's ip=): given twice, the host gets "/24/24".
+        problems.push(problem(`${base}.${key}.${field}`, value, `the address alone, such as ${hostAddress(value)}: the prefix /${subnet.prefix} is added from ${spec.subnet}`));
+      } else if (!inSubnet(value, subnet)) {
+        problems.push(problem(`${base}.${key}.${field}`, value, `an address inside ${spec.subnet}`));
+      }
     }
+    // From failoverFrom to the end of the subnet, the addresses wait for the other site's containers.
+    const keptFree = failoverFrom !== undefined && key === "ipv4" && inSubnet(failoverFrom, subnet) ? ipv4ToNumber(failoverFrom) : undefined;
     for (const c of site.containers) {
       const value = c.network[key];
       const path = `${containerPath(site, c)}.network.${key}`;
@@ -100,6 +112,10 @@ export function validateNetwork(site: SiteSpec): Problem[] {
       }
       if (!inSubnet(cidr.address, subnet) || cidr.prefix !== subnet.prefix) {
         problems.push(problem(path, value, `an address inside ${spec.subnet} with prefix /${subnet.prefix}`));
+        continue;
+      }
+      if (keptFree !== undefined && ipv4ToNumber(cidr.address) >= keptFree) {
+        problems.push(problem(path, value, `an address below ${failoverFrom}: from there to the end of ${spec.subnet}, addresses are kept free for the other site's containers during a failover (${base}.ipv4.failoverFrom)`));
         continue;
       }
       if (canonicalAddress(cidr.address) === canonicalAddress(spec.gateway)) {
@@ -273,6 +289,10 @@ export function validateSites(sites: readonly SiteSpec[]): Problem[] {
       ...validateMountPaths(site),
       ...validateTemplate(site),
       ...validateBackup(site),
+      ...validateLists(site),
+      ...validateHealthChecks(site),
+      ...validateDiskSizes(site),
+      ...validateAddedParts(site),
     ]),
     ...validateFirewalls(sites),
   ];

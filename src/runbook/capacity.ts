@@ -4,7 +4,7 @@
  * free addresses on its LAN. Pure: the runbook checks it before running anything.
  */
 import { type Problem, problem } from "../problems";
-import { inSubnet, parseCidr } from "../rules/net";
+import { inSubnet, ipv4ToNumber, numberToIpv4, parseCidr } from "../rules/net";
 import { containerMemoryBudgetMiB } from "../rules/site-rules";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 
@@ -24,14 +24,6 @@ export interface FailoverPlacement {
 export const failoverMemoryOf = (c: ContainerSpec) => c.failoverMemoryMiB ?? c.memoryMiB;
 
 const allocatedGiB = (c: ContainerSpec) => c.rootDisk.sizeGiB + c.mountPoints.reduce((s, m) => s + m.sizeGiB, 0);
-
-function ipv4ToNumber(address: string): number {
-  return address.split(".").reduce((n, part) => n * 256 + Number(part), 0);
-}
-
-function numberToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
-}
 
 /**
  * Places `services` of `lost` on `survivor`, or lists why it cannot: every

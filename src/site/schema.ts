@@ -9,7 +9,7 @@ import { z } from "zod";
 const key = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "a lower-case key such as \"web\" (letters, digits, dashes)");
 const dnsLabel = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "a lower-case DNS label (letters, digits, inner dashes, at most 63)");
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "a name without its domain, such as \"mail\": lower-case letters, digits and inner dashes, at most 63");
 const posInt = z.number().int().positive();
 const absolutePath = z.string().regex(/^\/[^\0]*$/, "an absolute path");
 const email = z.email("an e-mail address");
@@ -51,7 +51,7 @@ const firewallPeerSchema = z.union(
 );
 
 /** A port (1..65535) or a range `first:last`, as Proxmox writes them. */
-const portSchema = z.union([z.number().int(), z.string().regex(/^\d{1,5}:\d{1,5}$/)], {
+const portSchema = z.union([z.number().int(), z.string().regex(/^\d{1,5}:\d{1,5}$/, "a port number such as 443, or a range such as \"6000:6010\"")], {
   error: "a port number such as 443, or a range such as \"6000:6010\"",
 });
 
@@ -100,7 +100,9 @@ export const containerSchema = z.strictObject({
    */
   healthCheck: z.strictObject({
     /** Run with `pct exec <scratch vmid> -- ...`, no shell: each word apart. */
-    command: z.array(z.string().regex(/^[^\t\n]+$/, "a word with no tab or line break")).min(1),
+    command: z.array(z.string().regex(/^[^\t\n]+$/, "a word with no tab or line break"), {
+      error: 'a list of words, such as ["postfix", "status"]: the check runs with no shell',
+    }).min(1),
     /** Text its output (stdout and stderr) must contain. */
     expect: z.string().regex(/^[^\t\n]+$/, "a text with no tab or line break"),
   }),
@@ -203,7 +205,7 @@ export const siteSchema = z.strictObject({
     /** @default 51820 */
     port: z.number().int().min(1).max(65535).default(51820),
     /** This host's address inside the tunnel (IPv4, no prefix), unique across the sites. */
-    address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "an IPv4 address such as 10.77.0.1"),
+    address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "an IPv4 address alone, such as 10.77.0.1 (the link's prefix is added to it)"),
   }),
   /**
    * The host's Proxmox firewall: its API (8006) and SSH (22) answer the admin

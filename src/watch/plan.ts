@@ -102,18 +102,17 @@ export function watchPlanOf(holder: SiteSpec, sites: readonly SiteSpec[], pairin
  * source's `staleAfterHours` below what a good night leaves at one of its
  * holders (it would alarm every day, and an alarm every day is read by nobody).
  */
-export function watchProblems(sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): Problem[] {
+export function watchProblems(sites: readonly SiteSpec[], pairing: readonly PairingEntry[], planned: readonly SiteSpec[] = sites): Problem[] {
   const problems: Problem[] = [];
   for (const site of sites) {
     if (dailyMinuteOf(site.offsite.watchAt) === null) {
       problems.push(problem(`sites.${site.name}.offsite.watchAt`, site.offsite.watchAt, 'a time of day such as "09:00" (the watch runs every day)'));
     }
   }
-  for (const d of directionsOf(pairing, sites)) {
-    const source = sites.find((s) => s.name === d.source) as SiteSpec;
+  // A good night is counted from the plan's nights, so only for the sites that could be planned.
+  for (const d of directionsOf(pairing, planned)) {
+    const source = planned.find((s) => s.name === d.source) as SiteSpec;
     const pull = syncNightOf(d, source);
-    // A pull that does not fit its night is refused by the planner already: fix that first.
-    if (!pull.fits) continue;
     const goodNight = goodNightHours(source, pull);
     if (source.offsite.staleAfterHours < goodNight) {
       problems.push(

@@ -130,6 +130,7 @@ test("the committed sites fit: footprints, nights and pulls, exact", () => {
     },
   ]);
   assert.deepEqual(backupPlanWarnings(plan), [
+    "the backup of sthilaire (01:30-02:28) meets the pull rouans -> sthilaire (01:30-01:36) on sthilaire's PBS: both write to one disk, so both take longer than planned; move sites.sthilaire.backup.schedule clear of it",
     "PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower",
   ]);
 });
@@ -139,9 +140,11 @@ test("a Nextcloud grown to 1.5 TiB is refused, naming both datastores, the night
   (sites.sthilaire.containers.find((c) => c.name === "nextcloud") as { dataSizeGiB: number }).dataSizeGiB = 1536;
   const { problems } = validateSiteSpecs(sites.all);
   assert.deepEqual(problems.map(formatProblem), [
+    'sites.sthilaire.containers[nextcloud].dataSizeGiB: found 1536, expected at most 1032 GiB, what its root disk and mount points hold together (is it in MiB, or is a volume too small?)',
     'sites.rouans.backupServer.sizeGiB: found "1822.2 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 92.2 GiB + copies of sthilaire 1605.3 GiB + GC grace 32.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
     'sites.sthilaire.backupServer.sizeGiB: found "1822.2 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 1605.3 GiB + copies of rouans 92.2 GiB + GC grace 32.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
     "offsite sthilaire -> rouans: found \"14.91 GiB of new chunks a night, 2.91 h at 13.6 Mbit/s from 04:45\", expected a pull that ends by 07:00, within 2.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change",
+    'sites.sthilaire.offsite.staleAfterHours: found 30, expected at least 30.2: on a good night the newest copy at rouans is up to 30.2 h old (backup 01:30, pull ends 07:40, then a day), so less alarms every day',
   ]);
 });
 

@@ -81,6 +81,6 @@ test("shape problems name list items by key and are reported for every site at o
   (sites.sthilaire.containers[0] as { hostname: string }).hostname = "Relay_1";
   assert.deepEqual(validateSiteSpecs(sites.all).problems.map(formatProblem), [
     "sites.rouans.uplink.upMbps: found -5, expected more than 0",
-    'sites.sthilaire.containers[relay].hostname: found "Relay_1", expected a lower-case DNS label (letters, digits, inner dashes, at most 63)',
+    'sites.sthilaire.containers[relay].hostname: found "Relay_1", expected a name without its domain, such as \"mail\": lower-case letters, digits and inner dashes, at most 63',
   ]);
 });
