@@ -21,8 +21,8 @@ export function diskCapacityGiB(description: string): number | undefined {
   const one = (Number(size[1]) * (UNIT_BYTES[(size[2] ?? "").toLowerCase()] ?? 0)) / GIB;
   const count = /(\d+)\s*[x×]\s*\d/i.exec(description);
   if (count === null) return one;
-  if (/mirror|raid ?1\b/i.test(description)) return one;
-  if (/raid ?z|raid ?[56]/i.test(description)) return undefined;
+  if (/mirror|raid[- ]?1\b/i.test(description)) return one;
+  if (/raid[- ]?z|raid[- ]?[56]/i.test(description)) return undefined;
   return one * Number(count[1]);
 }
 

@@ -50,7 +50,7 @@ function containerRepeats(site: SiteSpec, c: ContainerSpec): Problem[] {
   return [
     // Each mount point is one `mpN` of the container: two with one name or one path cannot both exist.
     ...repeats(c.mountPoints, (m) => m.name, (m, i) => `${base}.mountPoints[${i}].name`, "a mount point name", (m) => m.name),
-    ...repeats(c.mountPoints, (m) => mountPathKey(m.path), (m) => `${base}.mountPoints[${m.name}].path`, "a mount path", (m) => m.path),
+    ...repeats(c.mountPoints, (m) => mountPathKey(m.path), (m, i) => `${base}.mountPoints[${c.mountPoints.filter((o) => o.name === m.name).length > 1 ? i : m.name}].path`, "a mount path", (m) => m.path),
     // Proxmox keeps a tag once: a repeated one would show as a change on every preview.
     ...repeats(c.tags, (t) => t, (_t, i) => `${base}.tags[${i}]`, "a tag", (t) => t),
     ...rules("inbound"),

@@ -2,33 +2,9 @@
  * Broken specs and configs: each stops the program before its first resource,
  * with every problem in the exact `path: found X, expected Y` form.
  */
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { type StackRun, registeredBefore } from "../../scripts/lib/mock-engine";
-import { formatProblem } from "../../src/problems";
-import type { SiteSpecInput } from "../../src/site/schema";
-import { TYPES, cloneSites, runStack, runWithSites } from "../helpers/stacks";
+import { type BadInputCase, type Mutable, container, testRefusals } from "../helpers/bad-input";
 
-type Sites = ReturnType<typeof cloneSites>;
-type Mutable = Record<string, unknown>;
-
-/** The first container of a site with that service name, writable. */
-function container(site: SiteSpecInput, name: string): Mutable {
-  const found = site.containers.find((c) => c.name === name);
-  if (found === undefined) throw new Error(`no container ${name}`);
-  return found as unknown as Mutable;
-}
-
-interface Case {
-  readonly title: string;
-  readonly stack?: string;
-  readonly breakSites?: (s: Sites) => void;
-  readonly breakConfig?: (c: Record<string, string>) => void;
-  readonly secretKeys?: string[];
-  readonly expected: string[];
-}
-
-const CASES: Case[] = [
+const CASES: BadInputCase[] = [
   {
     title: "a VMID used by both sites",
     breakSites: (s) => void (container(s.rouans, "web")["vmid"] = 210),
@@ -349,34 +325,4 @@ const CASES: Case[] = [
   },
 ];
 
-async function attempt(c: Case): Promise<{ run?: StackRun; error?: unknown }> {
-  const sites = cloneSites();
-  c.breakSites?.(sites);
-  try {
-    const stack = c.stack ?? "rouans";
-    // A stack with no stack file gets rouans' config: the point is the stack name.
-    const configure = (config: Record<string, string>) => c.breakConfig?.(config);
-    (globalThis as { __retzienSites?: SiteSpecInput[] }).__retzienSites = sites.all;
-    const run = c.stack
-      ? await runStack("rouans", { main: "test/fixtures/program-with-sites.ts", config: configure, stackName: stack })
-      : c.secretKeys
-        ? await runStack(stack, { main: "test/fixtures/program-with-sites.ts", config: configure, secretKeys: c.secretKeys })
-        : await runWithSites(stack, sites.all, configure);
-    return { run };
-  } catch (error) {
-    return { error };
-  }
-}
-
-for (const c of CASES) {
-  test(`refused before any resource: ${c.title}`, async () => {
-    const { run, error } = await attempt(c);
-    assert.equal(run, undefined, "the program ran to completion");
-    const problems = (error as { problems?: unknown[] }).problems;
-    assert.ok(Array.isArray(problems), `expected InvalidInfrastructureError, got ${String(error)}`);
-    assert.deepEqual(problems.map((p) => formatProblem(p as never)), c.expected);
-    // Nothing but the root stack resource the engine itself creates was registered.
-    const registered = registeredBefore(error).map((r) => r.type);
-    assert.deepEqual(registered, [TYPES.stack]);
-  });
-}
+testRefusals(CASES);

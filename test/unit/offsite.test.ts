@@ -137,3 +137,10 @@ test("the site link of rouans: its address, and sthilaire allowed only its own",
     ].join("\n"),
   );
 });
+
+test("a peer reached at an IPv6 address is written in brackets, as wg-quick reads it", () => {
+  const v6 = structuredClone(sthilaire);
+  v6.siteLink.endpoint = "2001:db8:20::2";
+  const config = renderLinkConfig(rouans, [{ site: v6, publicKey: simulatedLinkKey("sthilaire") }]);
+  assert.match(config, /^Endpoint = \[2001:db8:20::2\]:51820$/m);
+});
