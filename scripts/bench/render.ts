@@ -21,7 +21,7 @@ export function renderText(doc: BenchDocument): string {
     `growth ${doc.plan.growth.from} -> ${doc.plan.growth.to} containers: plan x${doc.plan.growth.planRatio}, wall x${doc.plan.growth.wallRatio}`,
     "",
     "goals:",
-    ...doc.goals.map((g) => `  ${g.met === null ? "n/a " : g.met ? "met " : "MISSED"} ${g.goal}: ${g.value.toFixed(3)} (limit ${g.limit})`),
+    ...doc.goals.map((g) => `  ${g.met ? "met " : "MISSED"} ${g.goal}: ${g.value.toFixed(3)} (limit ${g.limit})`),
     "",
     `checks: ${doc.checks.filter((c) => c.ok).length}/${doc.checks.length} passed in ${doc.seconds.toFixed(0)} s`,
     ...doc.checks.filter((c) => !c.ok).map((c) => `  FAILED ${c.check}: ${c.detail}`),

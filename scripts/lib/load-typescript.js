@@ -8,4 +8,5 @@
  * which type-checks (test/stack/plan-cli.test.ts loads it that way too).
  */
 "use strict";
+require("./node-version");
 require("ts-node").register({ transpileOnly: true, swc: true });

@@ -45,10 +45,12 @@ test("a time of zero, or a process shorter than the plan inside it, fails the ru
   assert.equal(consistencyChecks(inverted).find((c) => !c.ok)?.detail, "250: plan 2400 ms, wall 100 ms");
 });
 
-test("the exit code is 0 only when every check holds, 1 when one fails or none ran", () => {
-  assert.equal(exitCode(consistencyChecks(doc())), 0);
-  assert.equal(exitCode(consistencyChecks(doc(0))), 1);
-  assert.equal(exitCode([]), 1);
+test("the exit code is 0 only when every check holds and every goal is met, 1 when one fails, none ran, or a goal is missed", () => {
+  assert.equal(exitCode(consistencyChecks(doc()), goals(doc())), 0);
+  assert.equal(exitCode(consistencyChecks(doc(0)), goals(doc())), 1);
+  assert.equal(exitCode([], goals(doc())), 1);
+  const slow = { ...doc(), plan: { ...doc().plan, committed: { ...doc().plan.committed, wallMsMedian: 3500 } } };
+  assert.equal(exitCode(consistencyChecks(slow), goals(slow)), 1);
 });
 
 test("a figure that went missing fails the run", () => {
@@ -58,10 +60,14 @@ test("a figure that went missing fails the run", () => {
   assert.deepEqual(missingFields({ a: [1, undefined], b: { c: Infinity } }), ["$.a[1]", "$.b.c"]);
 });
 
-test("goals are judged against their limits, and the 250-container goal only when 250 was measured", () => {
+test("goals are judged against their limits, growth by what each added resource costs, at --quick's sizes too", () => {
   assert.deepEqual(goals(doc()).map((g) => g.met), [true, true]);
+  // 10 -> 250 containers: (2400 - 800) ms over (1003 - 73) resources.
+  assert.equal(goals(doc()).at(-1)?.value, 1600 / 930);
   const quick = doc(62, [[10, 73, 800], [100, 300, 1200]]);
-  assert.equal(goals(quick).at(-1)?.met, null);
+  assert.equal(goals(quick).at(-1)?.met, true);
+  const superlinear = doc(62, [[10, 73, 800], [250, 1003, 6000]]);
+  assert.equal(goals(superlinear).at(-1)?.met, false);
   const slow = { ...doc(), plan: { ...doc().plan, committed: { ...doc().plan.committed, wallMsMedian: 3500 } } };
   assert.equal(goals(slow)[0]?.met, false);
 });

@@ -13,7 +13,7 @@ import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeCertificate } from "../helpers/fake-pbs-api";
-import { have } from "../helpers/loopback-sshd";
+import { skipUnless } from "../helpers/system-tools";
 
 const ROOT = join(__dirname, "../..");
 const MAILER = join(ROOT, "scripts/host/unit-failed.sh");
@@ -77,8 +77,7 @@ test("a failed unit is mailed: the end of its log and, when given, its results, 
   assert.equal(r.mail, undefined);
 });
 
-const need = ["curl", "openssl"].find((c) => !have(c));
-test("with a Gotify server, the alarm is pushed too, the token in a header and never on curl's command line; a refused push fails the unit, the mail still goes", { skip: need === undefined ? false : `needs ${need}` }, async (t) => {
+test("with a Gotify server, the alarm is pushed too, the token in a header and never on curl's command line; a refused push fails the unit, the mail still goes", { skip: skipUnless("curl", "openssl") }, async (t) => {
   const { dir, run } = box(t);
   const { key, cert } = makeCertificate(dir);
   const token = `A${randomBytes(9).toString("base64url")}`;

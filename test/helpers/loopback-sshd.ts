@@ -7,8 +7,9 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { join } from "node:path";
+import { type SystemTool, skipUnless } from "./system-tools";
 
-export const SSHD = "/usr/sbin/sshd";
+export const SSHD = "/usr/sbin/sshd" as const;
 
 export interface LoopbackSshd {
   readonly port: number;
@@ -19,20 +20,12 @@ export interface LoopbackSshd {
   readonly stop: () => Promise<void>;
 }
 
-/** Whether `cmd` is on PATH (or, given as a path, executable). */
-export function have(cmd: string): boolean {
-  return spawnSync("sh", ["-c", 'command -v "$1"', "sh", cmd], { stdio: "ignore" }).status === 0;
-}
-
-/** Why a loopback sshd cannot run here, or null if it can. */
-export function missingForLoopbackSshd(extra: readonly string[] = []): string | null {
+/** Why a loopback sshd cannot run here (the skip reason, naming the packages), or `false` if it can. */
+export function missingForLoopbackSshd(extra: readonly SystemTool[] = []): false | string {
   if (typeof process.getuid !== "function" || process.getuid() !== 0) {
     return "needs root: sshd logs root in and needs /run/sshd";
   }
-  for (const cmd of [SSHD, "ssh", "ssh-keygen", ...extra]) {
-    if (!have(cmd)) return `needs ${cmd}, which is not installed`;
-  }
-  return null;
+  return skipUnless(SSHD, "ssh", "ssh-keygen", ...extra);
 }
 
 function run(cmd: string, args: readonly string[]): void {

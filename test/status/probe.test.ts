@@ -14,12 +14,12 @@ import { validateSiteSpecs } from "../../src/program";
 import { allSites } from "../../stacks/sites";
 import { runAsync } from "../helpers/cli";
 import { type FakePbs, startFakePbs, writeSecret } from "../helpers/fake-pbs-api";
-import { freePort, have } from "../helpers/loopback-sshd";
+import { freePort } from "../helpers/loopback-sshd";
+import { skipUnless } from "../helpers/system-tools";
 import { healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
 
 const PROBE = join(__dirname, "..", "..", "scripts", "host", "status-probe.sh");
-const why = ["curl", "openssl"].find((c) => !have(c));
-const skip = why === undefined ? false : `needs ${why}`;
+const skip = skipUnless("curl", "openssl");
 const { sites } = validateSiteSpecs(allSites);
 const NS = ["rouans", "sthilaire"];
 const PATHS = [

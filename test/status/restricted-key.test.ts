@@ -47,7 +47,7 @@ test("under SSH_ORIGINAL_COMMAND only --datastore and --ns are taken, from npm r
 });
 
 const missing = missingForLoopbackSshd();
-test("through sshd with a key restricted to the probe: npm run status's command answers, with the defaults; nothing else runs", { skip: missing ?? false }, async (t) => {
+test("through sshd with a key restricted to the probe: npm run status's command answers, with the defaults; nothing else runs", { skip: missing }, async (t) => {
   const root = mkdtempSync(join(tmpdir(), "retzien-restricted-"));
   const key = join(root, "status");
   const authorized = join(root, "authorized_keys");

@@ -85,7 +85,7 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
   return { root, args, pbs, run: (extra = []) => runScriptAsync("scripts/status.ts", [...args, ...extra]) };
 }
 
-test("all well over SSH: exit 0, every guest at home and at the other site, every job", { skip: why ?? false }, async (t) => {
+test("all well over SSH: exit 0, every guest at home and at the other site, every job", { skip: why }, async (t) => {
   const h = await hosts(t);
   const r = await h.run();
   assert.equal(r.status, 0, r.stderr + r.stdout);
@@ -109,7 +109,7 @@ test("all well over SSH: exit 0, every guest at home and at the other site, ever
   assert.deepEqual(glance.problems, []);
 });
 
-test("each problem case makes status exit 1 and names it", { skip: why ?? false }, async (t) => {
+test("each problem case makes status exit 1 and names it", { skip: why }, async (t) => {
   const h = await hosts(t);
   const now = Date.now() / 1000;
   const rouans = (h.pbs["rouans"] as FakePbs).state;
@@ -129,7 +129,7 @@ test("each problem case makes status exit 1 and names it", { skip: why ?? false 
   assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\) at rouans: a snapshot dated \S+, 720 h after rouans's clock \(forged, or a wrong clock: never restore it; rouans must not trust it .*\)$/m);
 });
 
-test("a wrong token is refused by PBS, and status says so rather than inventing an answer", { skip: why ?? false }, async (t) => {
+test("a wrong token is refused by PBS, and status says so rather than inventing an answer", { skip: why }, async (t) => {
   const h = await hosts(t);
   writeSecret(join(h.root, "sthilaire", tokenSecretFile(PBS_IDS.statusToken)), "00000000-0000-0000-0000-000000000000");
   const r = await h.run(["--site", "sthilaire"]);
@@ -139,7 +139,7 @@ test("a wrong token is refused by PBS, and status says so rather than inventing 
   assert.match(r.stdout, /^ {2}relay \(230\) +home: unknown; copy at rouans: \S+Z \(6 h, verified\), drill unknown$/m);
 });
 
-test("the probe pins the certificate: behind another one, PBS is not asked and status says why", { skip: why ?? false }, async (t) => {
+test("the probe pins the certificate: behind another one, PBS is not asked and status says why", { skip: why }, async (t) => {
   const h = await hosts(t);
   // sthilaire's certificate where rouans' is expected: same names, another key.
   copyFileSync((h.pbs["sthilaire"] as FakePbs).caFile, join(h.root, "rouans", "etc/proxmox-backup/proxy.pem"));
@@ -150,7 +150,7 @@ test("the probe pins the certificate: behind another one, PBS is not asked and s
   assert.deepEqual((h.pbs["rouans"] as FakePbs).requests, [], "no request reached the server behind the wrong certificate");
 });
 
-test("an unreachable host is named, and an unknown site is refused", { skip: why ?? false }, async (t) => {
+test("an unreachable host is named, and an unknown site is refused", { skip: why }, async (t) => {
   const h = await hosts(t);
   const r = await runScriptAsync("scripts/status.ts", [...h.args, "--ssh", "sthilaire=closed-test"]);
   assert.equal(r.status, 1);

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { skipUnless } from "../helpers/system-tools";
 import { dailyMinuteOf, formatMinuteOfDay, parseCalendarEvent } from "../../src/rules/calendar";
 
 const VALID = ["*-*-* 01:00", "mon..fri 02:30", "daily", "sat 03:00", "01:30", "*-*-* 00/2:00", "mon,wed,fri *-*-* 23:59:30", "2026-*-01 04:00", "weekly", "*-01,07-01 00:00"];
@@ -24,7 +24,7 @@ test("rejects malformed events with the exact reason", () => {
   for (const [expr, reason] of INVALID) assert.deepEqual(parseCalendarEvent(expr), { ok: false, reason }, expr);
 });
 
-test("agrees with the real systemd-analyze on every case", { skip: existsSync("/usr/bin/systemd-analyze") ? false : "systemd-analyze is not installed" }, () => {
+test("agrees with the real systemd-analyze on every case", { skip: skipUnless("systemd-analyze") }, () => {
   for (const expr of [...VALID, ...INVALID.map(([e]) => e).filter((e) => e !== "")]) {
     let systemdOk = true;
     try {

@@ -24,7 +24,7 @@ import { WATCH_PATHS, watchChecks, watchCommands } from "../../src/watch/watch-c
 import { allSites } from "../../stacks/sites";
 import { runAsync } from "../helpers/cli";
 import { type ApiJob, type FakePbsState, startFakePbs, writeSecret } from "../helpers/fake-pbs-api";
-import { have } from "../helpers/loopback-sshd";
+import { skipUnless } from "../helpers/system-tools";
 import { healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
 
 const HOST = join(__dirname, "../../scripts/host");
@@ -267,8 +267,7 @@ test("judge: nothing to judge is an alarm, never all well; bad arguments and a b
   assert.deepEqual({ status: missing.status, stderr: missing.stderr.trim() }, { status: 2, stderr: "watch-copies: --watch: found '', expected a readable file" });
 });
 
-const need = ["curl", "openssl", "perl"].find((c) => !have(c));
-test("the unit's pipeline: the real probe against a fake PBS on 127.0.0.1, into the judge; a probe that fails fails the watch", { skip: need === undefined ? false : `needs ${need}` }, async (t) => {
+test("the unit's pipeline: the real probe against a fake PBS on 127.0.0.1, into the judge; a probe that fails fails the watch", { skip: skipUnless("curl", "openssl", "perl") }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "retzien-watch-e2e-"));
   const now = Math.round(Date.now() / 1000);
   const state = healthyPbs(rouans, sites, now);
