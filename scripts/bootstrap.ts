@@ -6,7 +6,7 @@
  * public key run the status probe and nothing else. Prints them; runs nothing.
  */
 import { readFileSync } from "node:fs";
-import { bootstrapCommands, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands, statusKeyLine } from "../src/access/bootstrap";
+import { bootstrapCommands, hostCheckLines, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands, statusKeyLine } from "../src/access/bootstrap";
 import { PVE_TOKEN_ROLES, type PveRoleName, tokenId } from "../src/access/pve-roles";
 import { PAIRING } from "../src/offsite/pairing";
 import { validateSiteSpecs } from "../src/program";
@@ -43,6 +43,7 @@ function main(): number {
     }
     process.stdout.write(
       [
+        ...hostCheckLines(),
         `# Run as root on ${site.name}'s host, once: this key may run the status probe (installed by the dead-man watch) as root, and nothing else.`,
         ...statusKeyCommands(status.line),
         `# then, on the machine that runs npm run status (a cron job, say), a Host entry for ${site.name} with that key, and: npm run status -- --ssh ${site.name}=<that Host>`,
@@ -59,10 +60,10 @@ function main(): number {
   }
   if (values.update) {
     const lines = (names as PveRoleName[]).flatMap((name) => roleUpdateCommands(PVE_TOKEN_ROLES[name]));
-    process.stdout.write(`# Run as root on each host: the roles get exactly the program's privileges.\n${lines.join("\n")}\n`);
+    process.stdout.write(`${[...hostCheckLines(), "# Run as root on each host: the roles get exactly the program's privileges.", ...lines].join("\n")}\n`);
     return 0;
   }
-  const out: string[] = [`# Run as root on ${site.name}'s host (console or SSH), once. Each token's secret is printed once: keep it.`];
+  const out: string[] = [...hostCheckLines(), `# Run as root on ${site.name}'s host, once (npm run --silent bootstrap -- --site ${site.name} | ssh root@<host> bash). Each token's secret is printed once: keep it.`];
   for (const name of names as PveRoleName[]) {
     const role = PVE_TOKEN_ROLES[name];
     out.push("", `# ${tokenId(role)}: ${role.purpose}`, ...bootstrapCommands(role, pbsStorageIdsOf(site, sites, PAIRING)));

@@ -13,6 +13,34 @@ import { PBS_STORAGES_PATH } from "./pve-privileges";
 import { type PveTokenRole, tokenId } from "./pve-roles";
 
 /**
+ * The oldest Proxmox VE the program works with: the provider's cluster and node
+ * firewall resources send fields PVE accepts from 8.3 on, and the nightly job's
+ * `pbs-change-detection-mode` needs 8.2 (issue 19's reading of
+ * bpg/terraform-provider-proxmox and pve-manager; not yet checked against a host).
+ */
+export const MIN_PVE = { major: 8, minor: 3 } as const;
+
+/**
+ * The first lines of every script the bootstrap prints: bash that stops on the
+ * first failure, and a check of the host's Proxmox VE version before anything
+ * changes, so that a too-old host is refused with one line rather than failing
+ * half-way through a `pulumi up`.
+ */
+export function hostCheckLines(): string[] {
+  const { major, minor } = MIN_PVE;
+  return [
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    // pveversion prints "pve-manager/8.3.2/3e76eec21c4a14a7 (running kernel: ...)".
+    String.raw`version=$(pveversion | sed -n 's|^pve-manager/\([0-9]*\.[0-9]*\).*|\1|p')`,
+    `if [ -z "$version" ] || [ "\${version%%.*}" -lt ${major} ] || { [ "\${version%%.*}" -eq ${major} ] && [ "\${version#*.}" -lt ${minor} ]; }; then`,
+    `  echo "retzien-infra needs Proxmox VE ${major}.${minor} or later (its firewall and backup fields), and this host runs: $(pveversion 2>&1 || echo 'no pveversion')" >&2`,
+    "  exit 1",
+    "fi",
+  ];
+}
+
+/**
  * The `pveum` commands that make one role's token on one host, in order.
  * @param pbsStorages that host's PBS storage ids, for the grants on them.
  */

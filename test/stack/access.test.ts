@@ -5,11 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { bootstrapCommands, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands } from "../../src/access/bootstrap";
+import { bootstrapCommands, hostCheckLines, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands } from "../../src/access/bootstrap";
 import { PAIRING } from "../../src/offsite/pairing";
 import { validateSiteSpecs } from "../../src/program";
 import { allSites } from "../../stacks/sites";
@@ -108,7 +108,7 @@ test("npm run bootstrap prints each role's commands and where its secret goes; a
   assert.equal(noSite.status, 2);
   assert.match(noSite.stderr, /^--site: found nothing, expected one of rouans, sthilaire$/m);
   const update = run(["--site", "rouans", "--role", "deploy", "--update"]);
-  assert.deepEqual(update.stdout.trim().split("\n").slice(1), roleUpdateCommands(PVE_TOKEN_ROLES.deploy));
+  assert.deepEqual(update.stdout.trim().split("\n").slice(hostCheckLines().length + 1), roleUpdateCommands(PVE_TOKEN_ROLES.deploy));
   const bad = run(["--site", "rouans", "--role", "admin"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^--role: found admin, expected one of deploy, preview$/m);
@@ -126,7 +126,7 @@ test("npm run bootstrap --status-key prints the line that lets that key run the 
     const r = run(["--site", "rouans", "--status-key", `${key}.pub`]);
     assert.equal(r.status, 0, r.stderr);
     const line = `restrict,command="/usr/local/lib/retzien/status-probe.sh" ${pub}`;
-    assert.deepEqual(r.stdout.split("\n").filter((l) => !l.startsWith("#") && l !== ""), statusKeyCommands(line));
+    assert.deepEqual(r.stdout.split("\n").filter((l) => !l.startsWith("#") && l !== "").slice(hostCheckLines().length - 1), statusKeyCommands(line));
     // Run against a stand-in home: the line is added once, however often the commands run.
     const home = join(dir, "home-of-root");
     const script = statusKeyCommands(line).join("\n").replaceAll("/root/.ssh", `${home}/.ssh`);
@@ -142,6 +142,37 @@ test("npm run bootstrap --status-key prints the line that lets that key run the 
     const missing = run(["--site", "rouans", "--status-key", join(dir, "none.pub")]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /^--status-key: cannot read .*none\.pub \(ENOENT\), expected an OpenSSH public key file$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the bootstrap's script checks the host's Proxmox VE version before anything changes: older than 8.3 is refused in one line, pveum never runs", () => {
+  const script = spawnSync(process.execPath, ["-r", "./scripts/lib/load-typescript.js", "scripts/bootstrap.ts", "--site", "rouans"], { cwd: join(__dirname, "../.."), encoding: "utf8" });
+  assert.equal(script.status, 0, script.stderr);
+  assert.ok(script.stdout.startsWith(`${hostCheckLines().join("\n")}\n`));
+  const dir = mkdtempSync(join(tmpdir(), "retzien-bootstrap-"));
+  try {
+    // Stand-ins: pveversion prints what PVE's does (pve-manager/<version>/<commit> ...), pveum records its calls.
+    const calls = join(dir, "pveum.calls");
+    writeFileSync(join(dir, "pveum"), `#!/bin/sh\necho "$*" >> ${calls}\necho token-secret\n`, { mode: 0o755 });
+    const hostRuns = (version: string) => {
+      writeFileSync(join(dir, "pveversion"), `#!/bin/sh\necho "pve-manager/${version}/3e76eec21c4a14a7 (running kernel: 6.8.12-5-pve)"\n`, { mode: 0o755 });
+      rmSync(calls, { force: true });
+      const run = spawnSync("bash", [], { input: script.stdout, encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env["PATH"] ?? ""}` } });
+      return { status: run.status, stderr: run.stderr, calls: existsSync(calls) ? readFileSync(calls, "utf8") : "" };
+    };
+    for (const old of ["8.2.4", "7.4.17"]) {
+      const r = hostRuns(old);
+      assert.equal(r.status, 1, old);
+      assert.equal(r.stderr, `retzien-infra needs Proxmox VE 8.3 or later (its firewall and backup fields), and this host runs: pve-manager/${old}/3e76eec21c4a14a7 (running kernel: 6.8.12-5-pve)\n`);
+      assert.equal(r.calls, "", `${old}: nothing may change`);
+    }
+    for (const good of ["8.3.0", "8.4.1", "9.0.3"]) {
+      const r = hostRuns(good);
+      assert.equal(r.status, 0, `${good}: ${r.stderr}`);
+      assert.match(r.calls, /^user token add /m, good);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
