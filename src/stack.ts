@@ -4,6 +4,7 @@
  * the one site of this stack. Kept apart from the entry file so tests can run it
  * with other specs and prove that a broken spec registers nothing.
  */
+import { placeholderWarnings } from "./rules/placeholders";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreFootprint } from "./backup/capacity";
 import { type BackupNight, type SyncNight } from "./backup/night";
@@ -67,7 +68,8 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
   const drills = drillPlanOf(resolved.site, resolved.sites, PAIRING);
   const watch = watchPlanOf(resolved.site, resolved.sites, PAIRING, drills);
   const warnings = [
-    ...backupPlanWarnings({ ...plan, datastores: plan.datastores.filter((d) => d.site === name), memory: plan.memory.filter((m) => m.site === name) }),
+    ...placeholderWarnings(resolved.site),
+    ...backupPlanWarnings({ ...plan, datastores: plan.datastores.filter((d) => d.site === name), backups: plan.backups.filter((b) => b.site === name), memory: plan.memory.filter((m) => m.site === name) }),
     ...drillWarnings(drills),
     ...watchWarnings(watch),
   ];

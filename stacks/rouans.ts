@@ -84,6 +84,9 @@ export const rouans: SiteSpecInput = {
     staleAfterHours: 30,
     watchAt: "09:00",
   },
+  // This repository's examples (documentation addresses, the association's names and disks): the plan
+  // warns until each is replaced with the site's own and removed from here (README, "Deploy for real").
+  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.hosts", "config.endpoint", "config.sshAddress"],
   containers: [
     {
       name: "web",

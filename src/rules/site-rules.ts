@@ -10,6 +10,7 @@ import { validateAddedParts } from "./added-parts";
 import { validateDiskSizes } from "./disk-rules";
 import { validateFirewalls } from "./firewall-rules";
 import { validateHealthChecks, validateLists } from "./list-rules";
+import { validatePlaceholders } from "./placeholders";
 import { hostAddress } from "../firewall/compile";
 import { canonicalAddress, inSubnet, ipv4ToNumber, parseCidr } from "./net";
 
@@ -293,6 +294,7 @@ export function validateSites(sites: readonly SiteSpec[]): Problem[] {
       ...validateHealthChecks(site),
       ...validateDiskSizes(site),
       ...validateAddedParts(site),
+      ...validatePlaceholders(site),
     ]),
     ...validateFirewalls(sites),
   ];

@@ -360,6 +360,12 @@ export const siteSchema = z.strictObject({
     watchAt: z.string().min(1).default("09:00"),
   }),
   containers: z.array(containerSchema).min(1),
+  /**
+   * Values still holding this repository's examples, as dotted paths of this spec
+   * (`network.ipv4`) or `config.<key>` of the site's stack file: the plan warns
+   * while any remain. Remove each one as the site's own value replaces it. @default []
+   */
+  placeholders: z.array(z.string().min(1)).default([]),
 });
 
 /** A site as written in `stacks/<site>.ts` (defaults may be omitted). */

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { backupPlanWarnings, planBackups } from "../../src/backup/plan";
 import { hasPort, withoutPort } from "../../src/rules/added-parts";
 import { diskCapacityGiB } from "../../src/rules/disk-rules";
+import { formatProblem } from "../../src/problems";
+import { validateSiteSpecs } from "../../src/program";
 import { siteSchema } from "../../src/site/schema";
 import { cloneSites } from "../helpers/stacks";
 
@@ -41,5 +43,15 @@ test("a backup moved onto the pull its PBS receives is warned about, with both w
   const plan = planBackups(sites.all.map((s) => siteSchema.parse(s)));
   assert.deepEqual(backupPlanWarnings(plan).filter((w) => w.startsWith("the backup of rouans")), [
     "the backup of rouans (03:00-03:13) meets the pull sthilaire -> rouans (02:45-03:47) on rouans's PBS: both write to one disk, so both take longer than planned; move sites.rouans.backup.schedule clear of it",
+  ]);
+});
+
+test("a placeholder that names no value of the spec, or no key of the stack file, is refused", () => {
+  const sites = cloneSites();
+  sites.rouans.placeholders = ["network.ipv4", "network.ipv5", "config.sshAdress", "config.endpoint"];
+  const { problems } = validateSiteSpecs(sites.all);
+  assert.deepEqual(problems.map(formatProblem), [
+    'sites.rouans.placeholders[1]: found "network.ipv5", expected the dotted path of a value of this spec, such as network.ipv4 or recovery.publicIpv4',
+    'sites.rouans.placeholders[2]: found "config.sshAdress", expected config.<key> with a key of Pulumi.rouans.yaml (endpoint, apiToken, insecure, sshUser, sshAddress, sshPort, sshPrivateKey, gotifyToken)',
   ]);
 });
