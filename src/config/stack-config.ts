@@ -17,6 +17,8 @@ export const stackConfigSchema = z.strictObject({
     .url({ protocol: /^https$/, error: "an https URL of the Proxmox API, such as https://192.168.10.2:8006/" })
     // The provider appends /api2/json itself: a path or a query here would reach the wrong URL.
     .refine((u) => {
+      // zod runs this check even when the URL check above failed: that one already says what is wrong.
+      if (!URL.canParse(u)) return true;
       const url = new URL(u);
       return url.pathname === "/" && url.search === "" && url.hash === "" && url.username === "" && url.password === "";
     }, "the Proxmox API's address alone, with no path, query or user, such as https://192.168.10.2:8006/"),

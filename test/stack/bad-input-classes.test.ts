@@ -211,6 +211,11 @@ const CASES: BadInputCase[] = [
       'sites.rouans.containers[web].firewall.inbound[0].ports[0]: found "80-443", expected a port number such as 443, or a range such as "6000:6010"',
     ],
   },
+  {
+    title: "an endpoint that is no URL at all: refused with its rule, never a crash of the check after it",
+    breakConfig: (c) => void (c["retzien-infra:endpoint"] = "192.168.10.2:8006"),
+    expected: ['config[rouans].endpoint: found "192.168.10.2:8006", expected an https URL of the Proxmox API, such as https://192.168.10.2:8006/'],
+  },
 ];
 
 testRefusals(CASES);
