@@ -1,0 +1,108 @@
+/**
+ * A fake Proxmox host for the engine suite: one directory per site holding the
+ * PVE objects the proxmoxve stand-in provider made (a JSON file each), the
+ * state of the PBS and PVE tool stand-ins, and the files the host commands wrote.
+ * A test can wipe it (host lost), keep it while the Pulumi state goes (state
+ * lost), or change an object by hand (drift).
+ *
+ * Host commands run in a private mount namespace (`unshare -m`) in which /etc,
+ * /usr/local, /var/lib and /mnt are overlays whose writes land in the site's
+ * directory: the real machine's /etc and the rest are read, never written. The
+ * project's stand-ins of pct, pvesm, pvesh, proxmox-backup-manager,
+ * proxmox-backup-debug and systemctl come first on PATH, then the engine
+ * suite's own (apt-get, wg).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const PROJECT_ROOT = resolve(__dirname, "..", "..");
+/** The directories of the host a command may write to, each an overlay on the real one. */
+export const WRITABLE = ["/etc", "/usr/local", "/var/lib", "/mnt"] as const;
+const STANDINS = [join(PROJECT_ROOT, "test", "fixtures", "standins"), join(__dirname, "host-standins")];
+
+export interface CommandRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export class FakeHost {
+  constructor(readonly root: string) {}
+
+  /** The site's host of a world directory: `<world>/<site>`. */
+  static of(world: string, site: string): FakeHost {
+    return new FakeHost(join(world, site));
+  }
+
+  private dir(...parts: string[]): string {
+    const path = join(this.root, ...parts);
+    mkdirSync(path, { recursive: true });
+    return path;
+  }
+
+  /** The objects of one resource type, by id. */
+  objects(type: string): Record<string, Record<string, unknown>> {
+    const dir = join(this.root, "pve", type.replaceAll(/[^A-Za-z0-9]+/g, "_"));
+    if (!existsSync(dir)) return {};
+    return Object.fromEntries(readdirSync(dir).map((f) => [decodeURIComponent(f.replace(/\.json$/, "")), JSON.parse(readFileSync(join(dir, f), "utf8")) as Record<string, unknown>]));
+  }
+
+  get(type: string, id: string): Record<string, unknown> | undefined {
+    return this.objects(type)[id];
+  }
+
+  put(type: string, id: string, object: Record<string, unknown>): void {
+    writeFileSync(join(this.dir("pve", type.replaceAll(/[^A-Za-z0-9]+/g, "_")), `${encodeURIComponent(id)}.json`), `${JSON.stringify(object, null, 2)}\n`);
+  }
+
+  remove(type: string, id: string): void {
+    rmSync(join(this.root, "pve", type.replaceAll(/[^A-Za-z0-9]+/g, "_"), `${encodeURIComponent(id)}.json`), { force: true });
+  }
+
+  /** The host burnt: everything on it gone. */
+  wipe(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** A file as the host's commands wrote it (`/etc/wireguard/retzien.key`), or undefined. */
+  file(path: string): string | undefined {
+    const top = WRITABLE.find((w) => path === w || path.startsWith(`${w}/`));
+    if (top === undefined) throw new Error(`${path} is not under a writable directory of the fake host (${WRITABLE.join(", ")})`);
+    const upper = join(this.root, "fs", top.slice(1).replaceAll("/", "_"), "upper", path.slice(top.length));
+    return existsSync(upper) ? readFileSync(upper, "utf8") : undefined;
+  }
+
+  /** The environment of a host command: the stand-ins first on PATH, their state in this host. */
+  env(): NodeJS.ProcessEnv {
+    const state = this.dir("state");
+    return {
+      PATH: `${STANDINS.join(":")}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      HOME: this.dir("home"),
+      LANG: "C.UTF-8",
+      STANDIN_LOG: join(state, "calls.log"),
+      PBS_STATE: join(state, "pbs.json"),
+      PVE_STATE: join(state, "pve.json"),
+      WG_STATE: join(state, "wg"),
+    };
+  }
+
+  /** Runs a host command as the command provider's SSH session would, as root in the host's namespace. */
+  run(script: string, stdin = ""): CommandRun {
+    const mounts = WRITABLE.map((w) => {
+      const base = this.dir("fs", w.slice(1).replaceAll("/", "_"));
+      this.dir("fs", w.slice(1).replaceAll("/", "_"), "upper");
+      this.dir("fs", w.slice(1).replaceAll("/", "_"), "work");
+      return `mount -t overlay overlay -o lowerdir=${w},upperdir=${base}/upper,workdir=${base}/work ${w}`;
+    });
+    // The mounts live and die with this namespace; the script then runs as a login shell would run it over SSH.
+    const wrapper = `set -e\n${mounts.join("\n")}\nexec bash -c "$RETZIEN_SCRIPT"`;
+    const result = spawnSync("unshare", ["-m", "bash", "-c", wrapper], {
+      input: stdin,
+      encoding: "utf8",
+      env: { ...this.env(), RETZIEN_SCRIPT: script },
+      timeout: 120_000,
+    });
+    return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? String(result.error ?? "") };
+  }
+}

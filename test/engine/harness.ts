@@ -1,0 +1,96 @@
+/**
+ * The real Pulumi engine (the CLI `npm run engine:build` made) running the
+ * project's own `stacks/index.ts` through the Automation API's inline programs,
+ * against the stand-in provider plugins and one fake host per site. Everything
+ * lives in one temporary directory: the state backend (file://), PULUMI_HOME
+ * with the plugins, and the fake hosts. Nothing is downloaded: automatic plugin
+ * acquisition is off, and the plugins are found in PULUMI_HOME.
+ */
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { readStackFile } from "../../scripts/lib/stack-file";
+import { FakeHost } from "./fake-host";
+import { PLUGIN_VERSIONS } from "./providers/versions";
+
+const PROJECT_ROOT = resolve(__dirname, "..", "..");
+const PROJECT = "retzien-infra";
+export const SITES = ["rouans", "sthilaire"] as const;
+export type SiteName = (typeof SITES)[number];
+
+export interface Engine {
+  readonly dir: string;
+  readonly world: string;
+  readonly host: (site: SiteName) => FakeHost;
+  readonly stack: (site: SiteName) => Promise<Stack>;
+  readonly env: Record<string, string>;
+  readonly cli: PulumiCommand;
+  readonly remove: () => void;
+}
+
+/** The CLI's root (`<root>/bin/pulumi`), built or reused by `npm run engine:build`. */
+export function engineRoot(): string {
+  return execFileSync("bash", [join(PROJECT_ROOT, "scripts", "engine", "build.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+}
+
+/** A shim named as the engine looks for each plugin, starting the stand-in with this very Node. */
+function installPlugins(pulumiHome: string): void {
+  for (const [name, version] of Object.entries(PLUGIN_VERSIONS)) {
+    const dir = join(pulumiHome, "plugins", `resource-${name}-v${version}`);
+    mkdirSync(dir, { recursive: true });
+    const shim = join(dir, `pulumi-resource-${name}`);
+    const serve = join(PROJECT_ROOT, "test", "engine", "providers", "serve.ts");
+    writeFileSync(shim, `#!/bin/sh\nexec '${process.execPath}' -r '${join(PROJECT_ROOT, "scripts", "lib", "load-typescript.js")}' '${serve}' ${name} "$@"\n`);
+    chmodSync(shim, 0o755);
+  }
+}
+
+/** A fresh engine: empty state, empty hosts. */
+export async function startEngine(): Promise<Engine> {
+  const cli = await PulumiCommand.get({ root: engineRoot(), skipVersionCheck: false });
+  const dir = mkdtempSync(join(tmpdir(), "retzien-engine-"));
+  const world = join(dir, "world");
+  const home = join(dir, "pulumi-home");
+  const backend = join(dir, "state");
+  for (const d of [world, home, backend]) mkdirSync(d, { recursive: true });
+  installPlugins(home);
+  const env = {
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    // A throwaway passphrase for a throwaway backend.
+    PULUMI_CONFIG_PASSPHRASE: randomUUID(),
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
+    RETZIEN_ENGINE_WORLD: world,
+  };
+  const stacks = new Map<SiteName, Stack>();
+  const stack = async (site: SiteName): Promise<Stack> => {
+    const known = stacks.get(site);
+    if (known !== undefined) return known;
+    const program = async () => {
+      // The program exactly as `pulumi up` runs it: stacks/index.ts's exported function.
+      const entry = require(join(PROJECT_ROOT, "stacks", "index.ts")) as () => Promise<Record<string, unknown>>;
+      return entry();
+    };
+    const made = await LocalWorkspace.createOrSelectStack(
+      { stackName: site, projectName: PROJECT, program },
+      { pulumiCommand: cli, envVars: env, projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } } },
+    );
+    // The stack file's plain values, and a deploy token of our own as the secret it must be.
+    const file = readStackFile(PROJECT_ROOT, site);
+    for (const [key, value] of Object.entries(file.config)) {
+      if (!file.secretKeys.includes(key) && !key.startsWith("pulumi:")) await made.setConfig(key, { value });
+    }
+    await made.setConfig("pulumi:disable-default-providers[0]", { value: "proxmoxve" }, true);
+    await made.setConfig(`${PROJECT}:apiToken`, { value: `pulumi@pve!deploy=${randomUUID()}`, secret: true });
+    stacks.set(site, made);
+    return made;
+  };
+  // Both stacks exist before the first up, as "Deploy for real" says: each reads the other.
+  for (const site of SITES) await stack(site);
+  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,139 @@
+/**
+ * One stand-in provider made from a table of rules per resource type: Check,
+ * Diff, Create, Read, Update and Delete as a Terraform-bridged provider does
+ * them (a changed input updates in place, a changed ForceNew input replaces),
+ * over the objects of the site's fake host. Each table names the upstream
+ * source and version its rules were read from.
+ */
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import type * as provider from "@pulumi/pulumi/provider";
+import { FakeHost } from "../fake-host";
+
+type Props = Record<string, unknown>;
+
+export interface ResourceRules {
+  /** Where these rules were read: repository, tag, file. */
+  readonly source: string;
+  /**
+   * Inputs whose change replaces the resource (ForceNew), as top-level input
+   * names; a name stands for everything under it (its change anywhere inside
+   * replaces).
+   */
+  readonly forceNew: readonly string[];
+  /** The id the provider gives what it creates. */
+  readonly idOf: (inputs: Props, urn: string) => string;
+  /** Outputs the provider computes, added to the inputs in the state. */
+  readonly computed?: (inputs: Props, id: string) => Props;
+  /** Throws the provider's own error when the host refuses the create (an object already there, say). */
+  readonly refuseCreate?: (inputs: Props, host: FakeHost, id: string) => void;
+  /** Throws the provider's own error when the host refuses the delete. */
+  readonly refuseDelete?: (state: Props, host: FakeHost) => void;
+  /** What an update sends, when the provider sends more than what changed. */
+  readonly onUpdate?: (olds: Props, news: Props, host: FakeHost, id: string) => void;
+  /** Computed outputs the provider marks secret (random's `result`). */
+  readonly secretOutputs?: readonly string[];
+  /**
+   * Whether the object lives on the host (the default) or only in the state
+   * (random's passwords: nothing to read back).
+   */
+  readonly onHost?: boolean;
+}
+
+/** The stack of a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`): each stack is one site's host. */
+export function stackOf(urn: string): string {
+  return urn.split("::")[0]?.split(":").pop() ?? "";
+}
+
+export function typeOf(urn: string): string {
+  return urn.split("::")[2]?.split("$").pop() ?? "";
+}
+
+/** A value with the engine's secret wrappers taken off, and the paths that were secret. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === "object") {
+    const record = value as Props;
+    if (record[rpc.specialSigKey] === rpc.specialSecretSig) return unwrapSecrets(record["value"]);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+const isSecret = (value: unknown) => value !== null && typeof value === "object" && (value as Props)[rpc.specialSigKey] === rpc.specialSecretSig;
+const secret = (value: unknown) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value });
+
+/** Keeps secret what came in secret (the top-level inputs that were wrapped), and the outputs the provider makes secret. */
+function rewrap(plain: Props, like: Props, secretOutputs: readonly string[] = []): Props {
+  return Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, isSecret(like[k]) || secretOutputs.includes(k) ? secret(v) : v]));
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(unwrapSecrets(a) ?? null) === JSON.stringify(unwrapSecrets(b) ?? null);
+
+/**
+ * A provider over `world` (one fake host per stack) for the resource types of
+ * `rules`, keyed by type token.
+ */
+export function tableProvider(version: string, world: string, rules: Readonly<Record<string, ResourceRules>>): provider.Provider {
+  const rulesOf = (urn: string): ResourceRules => {
+    const r = rules[typeOf(urn)];
+    if (r === undefined) throw new Error(`the stand-in provider has no rules for ${typeOf(urn)} (add them with their upstream source)`);
+    return r;
+  };
+  const hostOf = (urn: string) => FakeHost.of(world, stackOf(urn));
+  const inputKeys = (state: Props, r: ResourceRules, id: string) => {
+    const computed = new Set(Object.keys(r.computed?.(unwrapSecrets(state) as Props, id) ?? {}));
+    return Object.keys(state).filter((k) => !computed.has(k));
+  };
+  return {
+    version,
+    async check(_urn, _olds, news) {
+      return { inputs: news };
+    },
+    async diff(id, urn, olds: Props, news: Props) {
+      const r = rulesOf(urn);
+      const keys = new Set([...Object.keys(news), ...inputKeys(olds, r, id)]);
+      const changed = [...keys].filter((k) => !same(olds[k], news[k]));
+      const replaces = changed.filter((k) => r.forceNew.includes(k));
+      return { changes: changed.length > 0, replaces };
+    },
+    async create(urn, inputs: Props) {
+      const r = rulesOf(urn);
+      const plain = unwrapSecrets(inputs) as Props;
+      const id = r.idOf(plain, urn);
+      const host = hostOf(urn);
+      r.refuseCreate?.(plain, host, id);
+      const outs = { ...plain, ...r.computed?.(plain, id) };
+      if (r.onHost !== false) host.put(typeOf(urn), id, outs);
+      return { id, outs: rewrap(outs, inputs, r.secretOutputs) };
+    },
+    async read(id, urn, props?: Props) {
+      const r = rulesOf(urn);
+      // Nothing on a host to read back: the state is the truth.
+      if (r.onHost === false) return { id, props: props ?? {}, inputs: Object.fromEntries(inputKeys(props ?? {}, r, id).map((k) => [k, (props ?? {})[k]])) };
+      const found = hostOf(urn).get(typeOf(urn), id);
+      // Gone from the host: an empty answer, which the engine takes for "deleted".
+      if (found === undefined) return {};
+      const outs = rewrap(found, props ?? {}, r.secretOutputs);
+      const inputs = Object.fromEntries(inputKeys(found, r, id).map((k) => [k, outs[k]]));
+      return { id, props: outs, inputs };
+    },
+    async update(id, urn, olds: Props, news: Props) {
+      const r = rulesOf(urn);
+      const plain = unwrapSecrets(news) as Props;
+      const host = hostOf(urn);
+      r.onUpdate?.(unwrapSecrets(olds) as Props, plain, host, id);
+      // What the provider computed at create stays: only the inputs change.
+      const computedKeys = Object.keys(r.computed?.(plain, id) ?? {});
+      const kept = Object.fromEntries(computedKeys.map((k) => [k, unwrapSecrets(olds[k])]));
+      const outs = { ...plain, ...kept };
+      if (r.onHost !== false) host.put(typeOf(urn), id, outs);
+      return { outs: rewrap(outs, news, r.secretOutputs) };
+    },
+    async delete(id, urn, props: Props) {
+      const r = rulesOf(urn);
+      const host = hostOf(urn);
+      r.refuseDelete?.(unwrapSecrets(props) as Props, host);
+      if (r.onHost !== false) host.remove(typeOf(urn), id);
+    },
+  };
+}
