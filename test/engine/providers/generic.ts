@@ -15,11 +15,16 @@ export interface ResourceRules {
   /** Where these rules were read: repository, tag, file. */
   readonly source: string;
   /**
-   * Inputs whose change replaces the resource (ForceNew), as top-level input
-   * names; a name stands for everything under it (its change anywhere inside
-   * replaces).
+   * Inputs whose change replaces the resource (ForceNew / RequiresReplace), as
+   * paths: `vmId`, `disk.datastoreId`, `mountPoints[].size` (any item's), and
+   * `mountPoints.#` for a change in a list's length (an SDKv2 list block that is
+   * ForceNew replaces on its count only). A path stands for everything under it.
    */
   readonly forceNew: readonly string[];
+  /** Replacements the provider decides from the values (a CustomizeDiff), as the paths it reports. */
+  readonly replaceIf?: (olds: Props, news: Props) => string[];
+  /** The provider's delete only forgets the object: it stays on the host (firewall options, say). */
+  readonly forgetOnDelete?: boolean;
   /** The id the provider gives what it creates. */
   readonly idOf: (inputs: Props, urn: string) => string;
   /** Outputs the provider computes, added to the inputs in the state. */
@@ -70,6 +75,30 @@ function rewrap(plain: Props, like: Props, secretOutputs: readonly string[] = []
 const same = (a: unknown, b: unknown) => JSON.stringify(unwrapSecrets(a) ?? null) === JSON.stringify(unwrapSecrets(b) ?? null);
 
 /**
+ * The paths at which `news` differs from `olds`, list items as `[]` and a list
+ * whose length changed also as `<list>.#`: `mountPoints.#`, `mountPoints[].size`.
+ */
+export function changedPaths(olds: unknown, news: unknown, path = ""): string[] {
+  if (same(olds, news)) return [];
+  const o = unwrapSecrets(olds);
+  const n = unwrapSecrets(news);
+  if (Array.isArray(o) && Array.isArray(n)) {
+    const count = o.length === n.length ? [] : [`${path}.#`];
+    const items = Array.from({ length: Math.max(o.length, n.length) }, (_, i) => changedPaths(o[i], n[i], `${path}[]`)).flat();
+    return [...new Set([...count, ...items])];
+  }
+  const isRecord = (v: unknown): v is Props => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isRecord(o) && isRecord(n)) {
+    const keys = new Set([...Object.keys(o), ...Object.keys(n)]);
+    return [...keys].flatMap((k) => changedPaths(o[k], n[k], path === "" ? k : `${path}.${k}`));
+  }
+  return [path];
+}
+
+/** Whether a changed path falls under a ForceNew path. */
+const under = (changed: string, forceNew: string) => changed === forceNew || changed.startsWith(`${forceNew}.`) || changed.startsWith(`${forceNew}[`);
+
+/**
  * A provider over `world` (one fake host per stack) for the resource types of
  * `rules`, keyed by type token.
  */
@@ -92,8 +121,11 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
     async diff(id, urn, olds: Props, news: Props) {
       const r = rulesOf(urn);
       const keys = new Set([...Object.keys(news), ...inputKeys(olds, r, id)]);
-      const changed = [...keys].filter((k) => !same(olds[k], news[k]));
-      const replaces = changed.filter((k) => r.forceNew.includes(k));
+      const changed = [...keys].flatMap((k) => changedPaths(olds[k], news[k], k));
+      const forced = changed.filter((c) => r.forceNew.some((f) => under(c, f)));
+      const custom = r.replaceIf?.(unwrapSecrets(olds) as Props, unwrapSecrets(news) as Props) ?? [];
+      // The engine takes top-level property names.
+      const replaces = [...new Set([...forced, ...custom].map((p) => p.split(/[.[]/)[0] ?? p))];
       return { changes: changed.length > 0, replaces };
     },
     async create(urn, inputs: Props) {
@@ -133,7 +165,7 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
       const r = rulesOf(urn);
       const host = hostOf(urn);
       r.refuseDelete?.(unwrapSecrets(props) as Props, host);
-      if (r.onHost !== false) host.remove(typeOf(urn), id);
+      if (r.onHost !== false && r.forgetOnDelete !== true) host.remove(typeOf(urn), id);
     },
   };
 }

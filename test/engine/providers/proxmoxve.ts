@@ -1,78 +1,108 @@
 /**
  * The proxmoxve resources the program declares, as the bpg provider bridged by
- * @muhlba91/pulumi-proxmoxve 8.6.0 handles them: which inputs force a
- * replacement, the id each gets, and what the host refuses. The facts and the
- * exact upstream files and tags are in SOURCES.md beside this file.
+ * @muhlba91/pulumi-proxmoxve handles them: which inputs force a replacement, the
+ * id each gets, what a create or a delete refuses, and what it leaves on the
+ * host. Read at bpg/terraform-provider-proxmox v0.111.1, the version the newest
+ * readable pulumi-proxmoxve tag (v8.3.0) bridges: the v8.6.0 tag this project
+ * pins could not be read, so a newer bpg may differ (SOURCES.md, with every file
+ * and function).
  */
 import type { FakeHost } from "../fake-host";
 import type { ResourceRules } from "./generic";
 
 type Props = Record<string, unknown>;
-const SOURCE = "bpg/terraform-provider-proxmox (the version @muhlba91/pulumi-proxmoxve 8.6.0 bridges: SOURCES.md)";
+const BPG = "bpg/terraform-provider-proxmox v0.111.1";
 const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
+const FILE = "proxmoxve:download/file:File";
+const RULES = "proxmoxve:firewall/rulesLegacy:RulesLegacy";
 
-/** Firewall rules on a node or a guest: the provider refuses to take over rules it did not make. */
-function refuseExistingRules(type: string) {
-  return (inputs: Props, host: FakeHost, id: string) => {
-    if (host.get(type, id) !== undefined) throw new Error("Existing rules detected, please remove them before applying the firewall rules resource.");
-  };
-}
+/** The flags a features update sends (containerGetFeaturesForUpdate: all four bools, false as 0). */
+const UPDATE_FLAGS = ["fuse", "keyctl", "nesting", "mknod"] as const;
 
 export const PROXMOXVE_RULES: Record<string, ResourceRules> = {
-  "proxmoxve:download/file:File": {
-    source: `${SOURCE}, fwprovider/nodes/resource_download_file.go`,
-    forceNew: ["nodeName", "datastoreId", "contentType", "url", "fileName", "checksum", "checksumAlgorithm", "decompressionAlgorithm", "verify", "uploadTimeout"],
+  [FILE]: {
+    source: `${BPG}, fwprovider/nodes/resource_download_file.go (Schema, Create)`,
+    forceNew: ["contentType", "fileName", "datastoreId", "nodeName", "url", "checksum", "decompressionAlgorithm", "checksumAlgorithm"],
     idOf: (i) => `${str(i["datastoreId"])}:${str(i["contentType"])}/${str(i["fileName"])}`,
     computed: () => ({ size: 129_000_000 }),
     refuseCreate: (i, host, id) => {
-      if (host.get("proxmoxve:download/file:File", id) !== undefined && i["overwriteUnmanaged"] !== true) {
-        throw new Error(`refusing to override existing file '${id}'`);
+      // PVE answers "refusing to override existing file"; without overwriteUnmanaged the provider stops there.
+      if (host.get(FILE, id) !== undefined && i["overwriteUnmanaged"] !== true) {
+        throw new Error(`File already exists in the datastore, it was created outside of Terraform or is managed by another resource.: File already exists in the datastore: '${str(i["fileName"])}', error: refusing to override existing file`);
       }
     },
   },
   "proxmoxve:index/containerLegacy:ContainerLegacy": {
-    source: `${SOURCE}, proxmoxtf/resource/container/container.go`,
-    forceNew: ["nodeName", "vmId", "unprivileged", "mountPoints", "disk", "operatingSystem", "initialization", "template", "poolId"],
+    source: `${BPG}, proxmoxtf/resource/container/container.go (Container, containerUpdate, containerDelete)`,
+    forceNew: [
+      "nodeName", "unprivileged", "template", "poolId",
+      // Blocks of one item are objects in Pulumi's inputs (the bridge flattens MaxItems 1).
+      "operatingSystem.templateFileId",
+      "initialization.userAccount",
+      "disk.datastoreId",
+      // The whole mount point list: its length, and any mount point's size or volume.
+      "mountPoints.#", "mountPoints[].size", "mountPoints[].volume",
+      "clone",
+    ],
+    // CustomizeDiff: a new vmId replaces; a smaller disk replaces ("Shrinking is not supported").
+    replaceIf: (olds, news) => {
+      const size = (p: Props) => Number((p["disk"] as Props | undefined)?.["size"] ?? 0);
+      return [...(str(olds["vmId"]) !== str(news["vmId"]) ? ["vmId"] : []), ...(size(news) < size(olds) ? ["disk"] : [])];
+    },
     idOf: (i) => str(i["vmId"]),
+    onUpdate: (olds, news, _host: FakeHost, id) => {
+      // A features update sends all four flags (0 for false); PVE lets only root@pam change any but nesting
+      // (pve-container check_ct_modify_config_perm), so the program's token is refused.
+      if (JSON.stringify(olds["features"] ?? null) !== JSON.stringify(news["features"] ?? null)) {
+        const old = (olds["features"] ?? {}) as Props;
+        if (UPDATE_FLAGS.some((f) => f !== "nesting" && old[f] !== true)) {
+          throw new Error(`error updating container ${id}: received an HTTP 403 response - Reason: Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)`);
+        }
+      }
+    },
     refuseDelete: (state) => {
-      // pve-container's check_protection: PVE itself refuses, whoever asks.
-      if (state["protection"] === true) throw new Error(`can't remove CT ${str(state["vmId"])} - protection mode enabled`);
+      // The provider checks nothing; PVE refuses a protected guest (pve-guest-common check_protection).
+      if (state["protection"] === true) throw new Error(`error deleting container ${str(state["vmId"])}: can't remove CT ${str(state["vmId"])} - protection mode enabled`);
     },
   },
-  "proxmoxve:firewall/rulesLegacy:RulesLegacy": {
-    source: `${SOURCE}, proxmoxtf/resource/firewall/rules.go`,
-    forceNew: ["nodeName", "containerId", "vmId"],
-    idOf: (i) => `${str(i["nodeName"]) || "cluster"}/${str(i["containerId"] ?? i["vmId"]) || "node"}`,
-    refuseCreate: refuseExistingRules("proxmoxve:firewall/rulesLegacy:RulesLegacy"),
+  [RULES]: {
+    source: `${BPG}, proxmoxtf/resource/firewall/rules.go (RulesCreate: no ForceNew, refuses existing rules)`,
+    forceNew: [],
+    idOf: (i) => `rule-${str(i["nodeName"]) || "cluster"}-${str(i["containerId"] ?? i["vmId"]) || "node"}`,
+    refuseCreate: (_i, host, id) => {
+      if (host.get(RULES, id) !== undefined) throw new Error("Existing rules detected. Aborting...");
+    },
   },
   "proxmoxve:firewall/optionsLegacy:OptionsLegacy": {
-    source: `${SOURCE}, proxmoxtf/resource/firewall/options.go`,
-    forceNew: ["nodeName", "containerId", "vmId"],
-    idOf: (i) => `${str(i["nodeName"])}/${str(i["containerId"] ?? i["vmId"])}`,
+    source: `${BPG}, proxmoxtf/resource/firewall/options.go (no ForceNew; optionsDelete only forgets)`,
+    forceNew: [],
+    idOf: (i) => `options-${str(i["nodeName"])}-${str(i["containerId"] ?? i["vmId"])}`,
+    forgetOnDelete: true,
   },
   "proxmoxve:firewall/ipsetLegacy:IpsetLegacy": {
-    source: `${SOURCE}, proxmoxtf/resource/firewall/ipset.go`,
-    forceNew: ["name", "nodeName", "containerId", "vmId"],
+    source: `${BPG}, proxmoxtf/resource/firewall/ipset.go (cidr ForceNew; an existing set is adopted)`,
+    forceNew: ["cidrs.#", "cidrs[].name", "cidrs[].nomatch", "cidrs[].comment"],
     idOf: (i) => str(i["name"]),
   },
   "proxmoxve:cluster/firewallLegacy:FirewallLegacy": {
-    source: `${SOURCE}, proxmoxtf/resource/cluster/firewall.go`,
+    source: `${BPG}, proxmoxtf/resource/cluster/firewall/firewall.go (no ForceNew; firewallDelete only forgets)`,
     forceNew: [],
     idOf: () => "cluster-firewall",
+    forgetOnDelete: true,
   },
   "proxmoxve:node/firewall:Firewall": {
-    source: `${SOURCE}, fwprovider/nodes/firewall`,
+    source: `${BPG}, fwprovider/nodes/firewall/resource_node_firewall.go (nodeName RequiresReplace)`,
     forceNew: ["nodeName"],
     idOf: (i) => str(i["nodeName"]),
   },
   "proxmoxve:backup/job:Job": {
-    source: `${SOURCE}, fwprovider/cluster/backup`,
+    source: `${BPG}, fwprovider/cluster/backup/resource.go (id, resourceId in Pulumi, RequiresReplace)`,
     forceNew: ["resourceId"],
     idOf: (i) => str(i["resourceId"]),
   },
   "proxmoxve:storage/pbs:Pbs": {
-    source: `${SOURCE}, fwprovider/storage/resource_pbs.go`,
-    forceNew: ["resourceId", "server", "datastore", "username", "namespace", "fingerprint"],
+    source: `${BPG}, fwprovider/storage/schema_factory.go and resource_pbs.go`,
+    forceNew: ["resourceId", "server", "datastore", "username", "password", "namespace", "encryptionKey", "generateEncryptionKey"],
     idOf: (i) => str(i["resourceId"]),
   },
 };
