@@ -6,7 +6,7 @@
  * with the plugins, and the fake hosts. Nothing is downloaded: automatic plugin
  * acquisition is off, and the plugins are found in PULUMI_HOME.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +28,8 @@ export interface Engine {
   readonly stack: (site: SiteName) => Promise<Stack>;
   readonly env: Record<string, string>;
   readonly cli: PulumiCommand;
+  /** The CLI run as an operator types it, in a stack's workspace: `pulumi state delete ...`. */
+  readonly pulumi: (args: readonly string[], cwd: string) => { status: number | null; stdout: string; stderr: string };
   readonly remove: () => void;
 }
 
@@ -92,5 +94,9 @@ export async function startEngine(): Promise<Engine> {
   };
   // Both stacks exist before the first up, as "Deploy for real" says: each reads the other.
   for (const site of SITES) await stack(site);
-  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const pulumi = (args: readonly string[], cwd: string) => {
+    const run = spawnSync(cli.command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout: 300_000 });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, pulumi, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
