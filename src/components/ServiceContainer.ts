@@ -111,15 +111,20 @@ export class ServiceContainer extends pulumi.ComponentResource {
         // so the old one must go first (only stateless ones can be replaced at all).
         deleteBeforeReplace: true,
         ignoreChanges: [...REPLACING_FIELDS_IGNORED],
-        // Adopting a running container: the engine reads it and refuses if it
-        // differs from the spec, rather than creating a twin.
+        // Adopting a running container: the engine reads it instead of creating a
+        // twin. Where it differs from the spec, the engine (3.276) imports it and
+        // then updates it to the spec in the same up: the preview shows both.
         ...(spec.adopt ? { import: `${args.nodeName}/${spec.vmid}` } : {}),
       },
     );
 
     // Default-deny both ways. ipfilter: the container may only send from its own
     // addresses, so a guest broken into cannot pose as another one on the LAN.
-    const firewall = { parent: this, dependsOn: [this.container] };
+    // An adopted container has its firewall already: the provider refuses to create rules over
+    // existing ones ("Existing rules detected"), so they are imported with it (the import ids of
+    // bpg's RulesImport and optionsImport).
+    const adopted = spec.adopt ? { import: `container/${args.nodeName}/${spec.vmid}` } : {};
+    const firewall = { parent: this, dependsOn: [this.container], ...adopted };
     new proxmoxve.firewall.RulesLegacy(
       `${name}-firewall-rules`,
       { nodeName: args.nodeName, containerId: spec.vmid, rules: args.firewallRules.map((r) => ({ ...r })) },

@@ -101,6 +101,11 @@ export class Site extends pulumi.ComponentResource {
         checksumAlgorithm: spec.template.checksum.algorithm,
         verify: true,
         overwrite: false,
+        // A host set up before the program (or rebuilt by hand) has the template already: the provider
+        // refuses a file it did not download ("File already exists in the datastore"), which stops the
+        // very up that adopts the host's containers. Downloading it again is harmless: the name and the
+        // checksum pin its content.
+        overwriteUnmanaged: true,
       },
       // Containers were created from it; deleting it would only break a later rebuild.
       { parent: this, provider: this.provider, retainOnDelete: true },

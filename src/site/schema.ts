@@ -25,7 +25,11 @@ export const mountPointSchema = z
     path: absolutePath,
     /** Datastore that holds the volume. */
     datastore: z.string().min(1),
-    /** Size of the volume. Growing it is fine; shrinking replaces the volume. */
+    /**
+     * Size of the volume. Any change, growing too, replaces the whole container
+     * (bpg v0.111.1 makes mount_point.size ForceNew): a stateful one is refused
+     * by `protect`; grow it by hand (`pct resize`), `pulumi refresh`, then set the new size here.
+     */
     sizeGiB: posInt,
     /**
      * Whether vzdump includes it. Required, with no default: the provider's default is

@@ -13,6 +13,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { readStackFile } from "../../scripts/lib/stack-file";
+import { readEngineInput } from "../../src/config/engine-config";
+import type { SiteSpecInput } from "../../src/site/schema";
+import { declareStack } from "../../src/stack";
 import { FakeHost } from "./fake-host";
 import { PLUGIN_VERSIONS } from "./providers/versions";
 
@@ -50,8 +53,11 @@ function installPlugins(pulumiHome: string): void {
   }
 }
 
-/** A fresh engine: empty state, empty hosts. */
-export async function startEngine(): Promise<Engine> {
+/**
+ * A fresh engine: empty state, empty hosts. The program is stacks/index.ts, or
+ * the same `declareStack` over other sites when a test changes them.
+ */
+export async function startEngine(options: { sites?: SiteSpecInput[] } = {}): Promise<Engine> {
   const cli = await PulumiCommand.get({ root: engineRoot(), skipVersionCheck: false });
   const dir = mkdtempSync(join(tmpdir(), "retzien-engine-"));
   const world = join(dir, "world");
@@ -74,6 +80,8 @@ export async function startEngine(): Promise<Engine> {
     const known = stacks.get(site);
     if (known !== undefined) return known;
     const program = async () => {
+      const sites = options.sites;
+      if (sites !== undefined) return (await declareStack(sites, readEngineInput())) as unknown as Record<string, unknown>;
       // The program exactly as `pulumi up` runs it: stacks/index.ts's exported function.
       const entry = require(join(PROJECT_ROOT, "stacks", "index.ts")) as () => Promise<Record<string, unknown>>;
       return entry();

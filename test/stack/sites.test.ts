@@ -172,6 +172,7 @@ for (const [stack, schedule, vmids] of [
       checksumAlgorithm: "sha512",
       verify: true,
       overwrite: false,
+      overwriteUnmanaged: true,
     });
   });
 

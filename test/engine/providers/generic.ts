@@ -23,6 +23,8 @@ export interface ResourceRules {
   readonly forceNew: readonly string[];
   /** Replacements the provider decides from the values (a CustomizeDiff), as the paths it reports. */
   readonly replaceIf?: (olds: Props, news: Props) => string[];
+  /** The id an import id stands for (`sthilaire/210` is container 210); the id itself when absent. */
+  readonly importIdOf?: (importId: string) => string;
   /** The provider's delete only forgets the object: it stays on the host (firewall options, say). */
   readonly forgetOnDelete?: boolean;
   /** The id the provider gives what it creates. */
@@ -142,12 +144,13 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
       const r = rulesOf(urn);
       // Nothing on a host to read back: the state is the truth.
       if (r.onHost === false) return { id, props: props ?? {}, inputs: Object.fromEntries(inputKeys(props ?? {}, r, id).map((k) => [k, (props ?? {})[k]])) };
-      const found = hostOf(urn).get(typeOf(urn), id);
+      const key = r.importIdOf?.(id) ?? id;
+      const found = hostOf(urn).get(typeOf(urn), key);
       // Gone from the host: an empty answer, which the engine takes for "deleted".
       if (found === undefined) return {};
       const outs = rewrap(found, props ?? {}, r.secretOutputs);
-      const inputs = Object.fromEntries(inputKeys(found, r, id).map((k) => [k, outs[k]]));
-      return { id, props: outs, inputs };
+      const inputs = Object.fromEntries(inputKeys(found, r, key).map((k) => [k, outs[k]]));
+      return { id: key, props: outs, inputs };
     },
     async update(id, urn, olds: Props, news: Props) {
       const r = rulesOf(urn);

@@ -24,6 +24,8 @@ export const PROXMOXVE_RULES: Record<string, ResourceRules> = {
     source: `${BPG}, fwprovider/nodes/resource_download_file.go (Schema, Create)`,
     forceNew: ["contentType", "fileName", "datastoreId", "nodeName", "url", "checksum", "decompressionAlgorithm", "checksumAlgorithm"],
     idOf: (i) => `${str(i["datastoreId"])}:${str(i["contentType"])}/${str(i["fileName"])}`,
+    // ImportState: node_name/datastore_id:content_type/file_name; the id is what follows the node.
+    importIdOf: (importId) => importId.slice(importId.indexOf("/") + 1),
     computed: () => ({ size: 129_000_000 }),
     refuseCreate: (i, host, id) => {
       // PVE answers "refusing to override existing file"; without overwriteUnmanaged the provider stops there.
@@ -50,6 +52,8 @@ export const PROXMOXVE_RULES: Record<string, ResourceRules> = {
       return [...(str(olds["vmId"]) !== str(news["vmId"]) ? ["vmId"] : []), ...(size(news) < size(olds) ? ["disk"] : [])];
     },
     idOf: (i) => str(i["vmId"]),
+    // parseImportIDWithNodeName: <node_name>/<vm_id>.
+    importIdOf: (importId) => importId.slice(importId.indexOf("/") + 1),
     onUpdate: (olds, news, _host: FakeHost, id) => {
       // A features update sends all four flags (0 for false); PVE lets only root@pam change any but nesting
       // (pve-container check_ct_modify_config_perm), so the program's token is refused.
@@ -69,6 +73,8 @@ export const PROXMOXVE_RULES: Record<string, ResourceRules> = {
     source: `${BPG}, proxmoxtf/resource/firewall/rules.go (RulesCreate: no ForceNew, refuses existing rules)`,
     forceNew: [],
     idOf: (i) => `rule-${str(i["nodeName"]) || "cluster"}-${str(i["containerId"] ?? i["vmId"]) || "node"}`,
+    // RulesImport: container/<node_name>/<container_id> (the provider then names it by a hash of the path).
+    importIdOf: (importId) => `rule-${importId.split("/").slice(1).join("-")}`,
     refuseCreate: (_i, host, id) => {
       if (host.get(RULES, id) !== undefined) throw new Error("Existing rules detected. Aborting...");
     },
@@ -77,6 +83,8 @@ export const PROXMOXVE_RULES: Record<string, ResourceRules> = {
     source: `${BPG}, proxmoxtf/resource/firewall/options.go (no ForceNew; optionsDelete only forgets)`,
     forceNew: [],
     idOf: (i) => `options-${str(i["nodeName"])}-${str(i["containerId"] ?? i["vmId"])}`,
+    // optionsImport: container/<node_name>/<container_id>.
+    importIdOf: (importId) => `options-${importId.split("/").slice(1).join("-")}`,
     forgetOnDelete: true,
   },
   "proxmoxve:firewall/ipsetLegacy:IpsetLegacy": {
