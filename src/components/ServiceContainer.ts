@@ -124,7 +124,11 @@ export class ServiceContainer extends pulumi.ComponentResource {
     // existing ones ("Existing rules detected"), so they are imported with it (the import ids of
     // bpg's RulesImport and optionsImport).
     const adopted = spec.adopt ? { import: `container/${args.nodeName}/${spec.vmid}` } : {};
-    const firewall = { parent: this, dependsOn: [this.container], ...adopted };
+    // A stateful container's firewall is protected with it: a `pulumi destroy` deletes the
+    // dependents of a protected resource before it refuses the resource itself (seen on the
+    // engine, 3.276), which would leave a guest that stays running without its openings.
+    // Neither resource has an input that forces a replacement, so protect never blocks a rule change.
+    const firewall = { parent: this, dependsOn: [this.container], protect: spec.stateful, ...adopted };
     new proxmoxve.firewall.RulesLegacy(
       `${name}-firewall-rules`,
       { nodeName: args.nodeName, containerId: spec.vmid, rules: args.firewallRules.map((r) => ({ ...r })) },

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { readStackFile } from "../../scripts/lib/stack-file";
 import { readEngineInput } from "../../src/config/engine-config";
@@ -31,6 +31,13 @@ export interface Engine {
   readonly stack: (site: SiteName) => Promise<Stack>;
   readonly env: Record<string, string>;
   readonly cli: PulumiCommand;
+  /**
+   * An operation expected to fail, run in a child process: when the engine stops
+   * a run, the inline program's pending registrations reject ("Resource monitor
+   * is terminating") after the run, which the test runner would count against
+   * the test file. Resolves with the engine's output either way.
+   */
+  readonly isolated: (site: SiteName, op: "preview" | "up" | "destroy", sites?: SiteSpecInput[]) => Promise<{ ok: boolean; output: string }>;
   /** The CLI run as an operator types it, in a stack's workspace: `pulumi state delete ...`. */
   readonly pulumi: (args: readonly string[], cwd: string) => { status: number | null; stdout: string; stderr: string };
   readonly remove: () => void;
@@ -39,6 +46,29 @@ export interface Engine {
 /** The CLI's root (`<root>/bin/pulumi`), built or reused by `npm run engine:build`. */
 export function engineRoot(): string {
   return execFileSync("bash", [join(PROJECT_ROOT, "scripts", "engine", "build.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+}
+
+/** The program: stacks/index.ts exactly as `pulumi up` runs it, or the same `declareStack` over other sites. */
+function programFor(sites: SiteSpecInput[] | undefined): () => Promise<Record<string, unknown>> {
+  return async () => {
+    if (sites !== undefined) return (await declareStack(sites, readEngineInput())) as unknown as Record<string, unknown>;
+    const entry = require(join(PROJECT_ROOT, "stacks", "index.ts")) as () => Promise<Record<string, unknown>>;
+    return entry();
+  };
+}
+
+/** A site's stack in the engine's backend, with the inline program. */
+export function openStack(site: string, cli: PulumiCommand, env: Record<string, string>, sites?: SiteSpecInput[], workDir?: string): Promise<Stack> {
+  return LocalWorkspace.createOrSelectStack(
+    { stackName: site, projectName: PROJECT, program: programFor(sites) },
+    {
+      pulumiCommand: cli,
+      envVars: env,
+      // The stack's config lives in its workspace's Pulumi.<stack>.yaml: a second process reuses the directory.
+      ...(workDir === undefined ? {} : { workDir }),
+      projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: env["PULUMI_BACKEND_URL"] ?? "" } },
+    },
+  );
 }
 
 /** A shim named as the engine looks for each plugin, starting the stand-in with this very Node. */
@@ -79,17 +109,7 @@ export async function startEngine(options: { sites?: SiteSpecInput[] } = {}): Pr
   const stack = async (site: SiteName): Promise<Stack> => {
     const known = stacks.get(site);
     if (known !== undefined) return known;
-    const program = async () => {
-      const sites = options.sites;
-      if (sites !== undefined) return (await declareStack(sites, readEngineInput())) as unknown as Record<string, unknown>;
-      // The program exactly as `pulumi up` runs it: stacks/index.ts's exported function.
-      const entry = require(join(PROJECT_ROOT, "stacks", "index.ts")) as () => Promise<Record<string, unknown>>;
-      return entry();
-    };
-    const made = await LocalWorkspace.createOrSelectStack(
-      { stackName: site, projectName: PROJECT, program },
-      { pulumiCommand: cli, envVars: env, projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } } },
-    );
+    const made = await openStack(site, cli, env, options.sites);
     // The stack file's plain values, and a deploy token of our own as the secret it must be.
     const file = readStackFile(PROJECT_ROOT, site);
     for (const [key, value] of Object.entries(file.config)) {
@@ -106,5 +126,18 @@ export async function startEngine(options: { sites?: SiteSpecInput[] } = {}): Pr
     const run = spawnSync(cli.command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout: 300_000 });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
   };
-  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, pulumi, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const isolated = async (site: SiteName, op: "preview" | "up" | "destroy", sites?: SiteSpecInput[]) => {
+    const workDir = (await stack(site)).workspace.workDir;
+    const request = JSON.stringify({ site, op, cliRoot: dirname(dirname(cli.command)), workDir, sites: sites ?? options.sites });
+    const run = spawnSync(process.execPath, ["-r", join(PROJECT_ROOT, "scripts", "lib", "load-typescript.js"), join(__dirname, "isolated-op.ts")], {
+      input: request,
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+      timeout: 600_000,
+    });
+    const answer = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { ok?: boolean; output?: string };
+    if (answer.ok === undefined) throw new Error(`the isolated ${op} of ${site} gave no answer (exit ${String(run.status)}): ${run.stderr}`);
+    return { ok: answer.ok, output: answer.output ?? "" };
+  };
+  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, isolated, pulumi, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

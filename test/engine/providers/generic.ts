@@ -144,7 +144,9 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
       const r = rulesOf(urn);
       // Nothing on a host to read back: the state is the truth.
       if (r.onHost === false) return { id, props: props ?? {}, inputs: Object.fromEntries(inputKeys(props ?? {}, r, id).map((k) => [k, (props ?? {})[k]])) };
-      const key = r.importIdOf?.(id) ?? id;
+      // An import reads with no state yet, by the import id; a refresh reads its state's id.
+      const importing = props === undefined || Object.keys(props).length === 0;
+      const key = importing ? (r.importIdOf?.(id) ?? id) : id;
       const found = hostOf(urn).get(typeOf(urn), key);
       // Gone from the host: an empty answer, which the engine takes for "deleted".
       if (found === undefined) return {};

@@ -52,6 +52,11 @@ export const PROXMOXVE_RULES: Record<string, ResourceRules> = {
       return [...(str(olds["vmId"]) !== str(news["vmId"]) ? ["vmId"] : []), ...(size(news) < size(olds) ? ["disk"] : [])];
     },
     idOf: (i) => str(i["vmId"]),
+    refuseCreate: (i, host, id) => {
+      // PVE refuses a VMID in use (PVE::Cluster::check_vmid_unused; its wording is from memory, not
+      // checked against pve-cluster, which could not be read here): a replacement must delete first.
+      if (host.get("proxmoxve:index/containerLegacy:ContainerLegacy", id) !== undefined) throw new Error(`error creating container ${id}: CT ${id} already exists on node '${str(i["nodeName"])}'`);
+    },
     // parseImportIDWithNodeName: <node_name>/<vm_id>.
     importIdOf: (importId) => importId.slice(importId.indexOf("/") + 1),
     onUpdate: (olds, news, _host: FakeHost, id) => {
