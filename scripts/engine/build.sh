@@ -20,6 +20,8 @@ cli="$root/bin/pulumi"
 if [ -x "$cli" ] && [ "$("$cli" version 2>/dev/null)" = "$version" ]; then
   echo "engine:build: the Pulumi CLI $version is built already ($root)" >&2
 else
+  # Go lives in /usr/local/go on this project's machines, not always on PATH.
+  command -v go >/dev/null || PATH="/usr/local/go/bin:$PATH"
   command -v go >/dev/null || { echo "engine:build: needs Go (1.24 or later) with the Go module proxy" >&2; exit 1; }
   echo "engine:build: building the Pulumi CLI $version from Go modules (about 11 min cold on 2 cores, seconds warm)" >&2
   mkdir -p "$root/bin"
