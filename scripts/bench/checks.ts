@@ -5,6 +5,7 @@
  * quick run too, not only read in a table.
  */
 import type { Machine } from "./machine";
+import type { EngineSpeed } from "./engine-speed";
 import type { PlanSpeed } from "./plan-speed";
 
 export interface BenchDocument {
@@ -13,6 +14,8 @@ export interface BenchDocument {
   readonly command: string;
   readonly machine: Machine;
   readonly plan: PlanSpeed;
+  /** The real engine on the same program (npm run engine:build first). */
+  readonly engine: EngineSpeed;
   readonly goals: Goal[];
   readonly checks: Check[];
   readonly seconds: number;
@@ -55,6 +58,11 @@ export function consistencyChecks(doc: Omit<BenchDocument, "checks" | "goals">):
     "plan: every time is positive, the process at least as long as the plan inside it",
     badTimes.length === 0,
     badTimes.map((t) => `${t.what}: plan ${t.planMsMedian} ms, wall ${t.wallMsMedian} ms`).join(", "),
+  );
+  add(
+    "engine: every up made resources and every preview after them found nothing to change",
+    doc.engine.previewsClean && doc.engine.timings.filter((t) => t.what.startsWith("up")).every((t) => t.resources > 0),
+    doc.engine.timings.map((t) => `${t.what}: ${t.resources}`).join(", "),
   );
   const missing = missingFields(doc);
   add("every figure is present and finite", missing.length === 0, missing.join(", "));

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--json]`: how fast the offline plan is, for the
  * committed stacks and for a site grown to 10, 100 and 250 containers, each in
- * a fresh process as `npm run plan` runs. Progress goes to stderr; the figures
+ * a fresh process as `npm run plan` runs; then the real engine's up and preview
+ * of both stacks (the CLI npm run engine:build made), beside the offline plan. Progress goes to stderr; the figures
  * to stdout. Exit 0 when every consistency check holds and every goal is met, 1
  * when one fails or is missed, 2 on bad usage. (The rsync shipping this bench measured before the move to PBS
  * is history in docs/performance.md.)
@@ -10,6 +11,7 @@ import { parseCommandLine } from "../lib/command-line";
 import { exitAfterFlush } from "../lib/exit";
 import { type BenchDocument, consistencyChecks, exitCode, goals } from "./checks";
 import { describeMachine } from "./machine";
+import { measureEngine } from "./engine-speed";
 import { measurePlanSpeed } from "./plan-speed";
 import { renderText } from "./render";
 
@@ -25,12 +27,14 @@ async function main(): Promise<number> {
   const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
   const t0 = performance.now();
   const plan = measurePlanSpeed(quick ? [10, 100] : [10, 100, 250], quick ? 1 : 5, values["plan-node-arg"] ?? [], log);
+  const engine = await measureEngine(log);
   const partial: Omit<BenchDocument, "checks" | "goals"> = {
     version: 2,
     quick,
     command: ["npm run bench --", ...process.argv.slice(2)].join(" ").replace(/ --$/, ""),
     machine: describeMachine(),
     plan,
+    engine,
     seconds: Math.round((performance.now() - t0) / 100) / 10,
   };
   const doc: BenchDocument = { ...partial, goals: goals(partial), checks: consistencyChecks(partial) };

@@ -20,6 +20,12 @@ export function renderText(doc: BenchDocument): string {
     ),
     `growth ${doc.plan.growth.from} -> ${doc.plan.growth.to} containers: plan x${doc.plan.growth.planRatio}, wall x${doc.plan.growth.wallRatio}`,
     "",
+    `the real engine (CLI ${doc.engine.cli}, stand-in providers and hosts), once each, beside the offline plan of both stacks (${doc.plan.committed.wallMsMedian} ms wall):`,
+    ...table(
+      ["what", "resources", "ms", "x offline plan"],
+      doc.engine.timings.map((t) => [t.what, String(t.resources), String(t.ms), (t.ms / doc.plan.committed.wallMsMedian).toFixed(1)]),
+    ),
+    "",
     "goals:",
     ...doc.goals.map((g) => `  ${g.met ? "met " : "MISSED"} ${g.goal}: ${g.value.toFixed(3)} (limit ${g.limit})`),
     "",

@@ -20,6 +20,11 @@ function doc(committedResources = 62, sizes: [number, number, number][] = [[10, 
       method: "m", repeats: 1, nodeArgs: [], committed: timing(null, committedResources, 900),
       sites: sizes.map(([c, r, ms]) => timing(c, r, ms)), growth: { from, to, planRatio: 3, wallRatio: 2 },
     },
+    engine: {
+      cli: "3.276.0",
+      timings: [{ what: "up rouans (empty host)", ms: 9000, resources: 37 }, { what: "preview rouans", ms: 3000, resources: 41 }],
+      previewsClean: true,
+    },
     seconds: 1,
   };
 }
@@ -70,4 +75,11 @@ test("goals are judged against their limits, growth by what each added resource 
   assert.equal(goals(superlinear).at(-1)?.met, false);
   const slow = { ...doc(), plan: { ...doc().plan, committed: { ...doc().plan.committed, wallMsMedian: 3500 } } };
   assert.equal(goals(slow)[0]?.met, false);
+});
+
+test("an engine up that made nothing, or a preview that still finds changes, fails the run", () => {
+  const d = doc();
+  assert.deepEqual(failed({ ...d, engine: { ...d.engine, previewsClean: false } }), ["engine: every up made resources and every preview after them found nothing to change"]);
+  const empty = { ...d.engine, timings: [{ what: "up rouans (empty host)", ms: 1, resources: 0 }] };
+  assert.deepEqual(failed({ ...d, engine: empty }), ["engine: every up made resources and every preview after them found nothing to change"]);
 });

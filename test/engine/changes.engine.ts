@@ -5,7 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SiteSpecInput } from "../../src/site/schema";
@@ -99,12 +99,25 @@ function digest(dir: string): string {
   return hash.digest("hex");
 }
 
-test("CI's preview --refresh --expect-no-changes reads the hosts and changes nothing on them", async () => {
+test("CI's preview --refresh --expect-no-changes, with the read-only preview token, reads the hosts and changes nothing on them", async () => {
   for (const site of SITES) {
-    const before = digest(engine.host(site).root);
-    const preview = await (await engine.stack(site)).preview({ refresh: true, expectNoChanges: true });
-    assert.deepEqual(Object.keys(preview.changeSummary).filter((k) => k !== "same"), [], site);
-    assert.equal(digest(engine.host(site).root), before, `${site}: the preview wrote to the host`);
+    const stack = await engine.stack(site);
+    const deploy = await stack.getConfig("retzien-infra:apiToken");
+    // What the users' CI does: the preview token replaces the deploy token in its copy of the stack file.
+    await stack.setConfig("retzien-infra:apiToken", { value: `ci@pve!preview=${randomUUID()}`, secret: true });
+    try {
+      const before = digest(engine.host(site).root);
+      const preview = await stack.preview({ refresh: true, expectNoChanges: true });
+      assert.deepEqual(Object.keys(preview.changeSummary).filter((k) => k !== "same"), [], site);
+      assert.equal(digest(engine.host(site).root), before, `${site}: the preview wrote to the host`);
+      // The same token is refused for an update, before anything is registered.
+      const up = await engine.isolated(site, "up", sites.all);
+      assert.equal(up.ok, false);
+      assert.match(up.output, /config\[\w+\]\.apiToken: found the preview token ci@pve!preview for an update, expected the deploy token pulumi@pve!deploy/);
+      assert.equal(digest(engine.host(site).root), before, `${site}: the refused up wrote to the host`);
+    } finally {
+      await stack.setConfig("retzien-infra:apiToken", { value: deploy.value, secret: true });
+    }
   }
 });
 
