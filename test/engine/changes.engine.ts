@@ -85,6 +85,20 @@ test("the relay (stateless, fixed VMID) on another datastore is replaced delete-
   assert.deepEqual(await clean("sthilaire"), []);
 });
 
+test("nesting switched on for a running container: PVE refuses the token (the provider sends every feature flag), the host keeps its flags", async () => {
+  const relay = container(sites.all[1] as SiteSpecInput, "relay");
+  relay.features = { nesting: true };
+  try {
+    const up = await engine.isolated("sthilaire", "up", sites.all);
+    assert.equal(up.ok, false, "the up went through");
+    assert.match(up.output, /changing feature flags \(except nesting\) is only allowed for root@pam/);
+    assert.deepEqual(engine.host("sthilaire").get(CONTAINER, "230")?.["features"], { nesting: false });
+  } finally {
+    restoreSites();
+  }
+  assert.deepEqual(await clean("sthilaire"), []);
+});
+
 /** Every file of a host, hashed: what CI's preview must leave exactly as it was. */
 function digest(dir: string): string {
   const hash = createHash("sha256");
