@@ -31,7 +31,8 @@ export function hostCheckLines(): string[] {
   return [
     "#!/usr/bin/env bash",
     "set -euo pipefail",
-    // pveversion prints "pve-manager/8.3.2/3e76eec21c4a14a7 (running kernel: ...)".
+    // pveversion prints "<package>/<version_text> (running kernel: ...)", i.e. "pve-manager/8.3.2/3e76eec21c4a14a7 (running
+    // kernel: ...)" (pve-manager bin/pveversion, read at 14a22df).
     String.raw`version=$(pveversion | sed -n 's|^pve-manager/\([0-9]*\.[0-9]*\).*|\1|p')`,
     `if [ -z "$version" ] || [ "\${version%%.*}" -lt ${major} ] || { [ "\${version%%.*}" -eq ${major} ] && [ "\${version#*.}" -lt ${minor} ]; }; then`,
     `  echo "retzien-infra needs Proxmox VE ${major}.${minor} or later (its firewall and backup fields), and this host runs: $(pveversion 2>&1 || echo 'no pveversion')" >&2`,
