@@ -9,7 +9,7 @@ import { drillProblems } from "./drill/plan";
 import { watchProblems } from "./watch/plan";
 import { type StackConfig, parseStackConfig } from "./config/stack-config";
 import { InvalidInfrastructureError, type Problem, problem } from "./problems";
-import { validateOffsite } from "./offsite/directions";
+import { offsiteSiteProblems } from "./offsite/directions";
 import { PAIRING, type PairingEntry, validatePairing } from "./offsite/pairing";
 import { dailyMinuteOf } from "./rules/calendar";
 import { validateSites } from "./rules/site-rules";
@@ -59,7 +59,7 @@ export function validateSiteSpecs(
   problems.push(...validateSites(sites));
   const names = inputs.map((s) => s?.name).filter((n): n is string => typeof n === "string");
   const pairingProblems = validatePairing(pairing, names);
-  problems.push(...validateOffsite(pairing, sites, names));
+  problems.push(...pairingProblems, ...offsiteSiteProblems(pairing, sites));
   // The capacity and night plan, the drills' nights and the watches' limits need a
   // pairing that holds, and each site with every partner well-formed and backing up
   // at one time a day (the nights are counted from it).

@@ -5,7 +5,7 @@
  * (test/engine/: CLI v3.276.0, stand-in providers). Timed once: an up here is
  * mostly the host commands' stand-ins and the engine's own steps.
  */
-import { type Engine, SITES, startEngine } from "../../test/engine/harness";
+import { type Engine, SITES, changesOf, startEngine } from "../../test/engine/harness";
 
 export interface EngineTiming {
   readonly what: string;
@@ -41,7 +41,7 @@ export async function measureEngine(log: (s: string) => void): Promise<EngineSpe
       const stack = await engine.stack(site);
       timings.push(
         await timed(`preview ${site}`, () => stack.preview(), (r) => {
-          if (Object.keys(r.changeSummary).some((k) => k !== "same")) previewsClean = false;
+          if (Object.keys(changesOf(r.changeSummary)).length > 0) previewsClean = false;
           return r.changeSummary["same"] ?? 0;
         }, log),
       );

@@ -42,11 +42,18 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
  * Validates what the cross-site copies need of the sites: the pairing itself, a
  * daily backup schedule at each source (the pull is scheduled after it), and
  * site-link addresses in one network that no two sites share.
- * @param siteNames every site's name, a malformed site's too: the pairing is judged
- *   on the names, while the other rules read only the well-formed `sites`.
  */
-export function validateOffsite(table: readonly PairingEntry[], sites: readonly SiteSpec[], siteNames: readonly string[] = sites.map((s) => s.name)): Problem[] {
-  const problems = validatePairing(table, siteNames);
+export function validateOffsite(table: readonly PairingEntry[], sites: readonly SiteSpec[]): Problem[] {
+  return [...validatePairing(table, sites.map((s) => s.name)), ...offsiteSiteProblems(table, sites)];
+}
+
+/**
+ * What {@link validateOffsite} checks of each site beside the pairing (site link,
+ * daily schedule): the program calls it apart, as it judges the pairing on every
+ * site's name, a malformed site's too.
+ */
+export function offsiteSiteProblems(table: readonly PairingEntry[], sites: readonly SiteSpec[]): Problem[] {
+  const problems: Problem[] = [];
   const linkOwners = new Map<string, string>();
   // Every tunnel address in one /24 (the link's prefix): each host routes the others through it.
   const network = (address: string) => address.split(".").slice(0, 3).join(".");

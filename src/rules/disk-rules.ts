@@ -49,7 +49,8 @@ function storesOnDisks(site: SiteSpec): Problem[] {
   return problems;
 }
 
-const volumesGiB = (c: ContainerSpec) => c.rootDisk.sizeGiB + c.mountPoints.reduce((sum, m) => sum + m.sizeGiB, 0);
+/** What a container's own volumes hold together: its root disk and its mount points. */
+export const volumesGiB = (c: ContainerSpec) => c.rootDisk.sizeGiB + c.mountPoints.reduce((sum, m) => sum + m.sizeGiB, 0);
 
 /** A container's data fits in its own volumes: a larger `dataSizeGiB` is a slip the planner would believe. */
 function dataInVolumes(site: SiteSpec): Problem[] {

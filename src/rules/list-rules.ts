@@ -35,7 +35,7 @@ function ruleKey(rule: Rule): string {
 }
 
 /** A mount path as the container sees it: `/srv/data/` is `/srv/data`. */
-const mountPathKey = (path: string) => path.replace(/\/+$/, "") || "/";
+export const mountPathKey = (path: string) => path.replace(/\/+$/, "") || "/";
 
 /** Duplicates inside one container's own lists. */
 function containerRepeats(site: SiteSpec, c: ContainerSpec): Problem[] {

@@ -9,7 +9,7 @@ import { parseCalendarEvent } from "./calendar";
 import { validateAddedParts } from "./added-parts";
 import { validateDiskSizes } from "./disk-rules";
 import { validateFirewalls } from "./firewall-rules";
-import { validateHealthChecks, validateLists } from "./list-rules";
+import { mountPathKey, validateHealthChecks, validateLists } from "./list-rules";
 import { validatePlaceholders } from "./placeholders";
 import { hostAddress } from "../firewall/compile";
 import { canonicalAddress, inSubnet, ipv4ToNumber, parseCidr } from "./net";
@@ -166,7 +166,7 @@ export function validateMountPaths(site: SiteSpec): Problem[] {
   const problems: Problem[] = [];
   for (const c of site.containers) {
     for (const m of c.mountPoints) {
-      const path = m.path.replace(/\/+$/, "") || "/";
+      const path = mountPathKey(m.path);
       const kernel = ["/proc", "/sys", "/dev"].some((k) => path === k || path.startsWith(`${k}/`));
       if ((SYSTEM_PATHS as readonly string[]).includes(path) || kernel) {
         problems.push(problem(`${containerPath(site, c)}.mountPoints[${m.name}].path`, m.path, `a directory of the service's data, such as /srv/${c.name}, not one the system owns (${SYSTEM_PATHS.join(", ")})`));

@@ -4,6 +4,7 @@
  * free addresses on its LAN. Pure: the runbook checks it before running anything.
  */
 import { type Problem, problem } from "../problems";
+import { volumesGiB } from "../rules/disk-rules";
 import { inSubnet, ipv4ToNumber, numberToIpv4, parseCidr } from "../rules/net";
 import { containerMemoryBudgetMiB } from "../rules/site-rules";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
@@ -22,8 +23,6 @@ export interface FailoverPlacement {
 
 /** The memory a container gets while it runs on the other site. */
 export const failoverMemoryOf = (c: ContainerSpec) => c.failoverMemoryMiB ?? c.memoryMiB;
-
-const allocatedGiB = (c: ContainerSpec) => c.rootDisk.sizeGiB + c.mountPoints.reduce((s, m) => s + m.sizeGiB, 0);
 
 /**
  * Places `services` of `lost` on `survivor`, or lists why it cannot: every
@@ -45,7 +44,7 @@ export function placeFailover(lost: SiteSpec, survivor: SiteSpec, services: read
     );
   }
 
-  const diskNeededGiB = services.reduce((s, c) => s + allocatedGiB(c), 0);
+  const diskNeededGiB = services.reduce((s, c) => s + volumesGiB(c), 0);
   const free = survivor.datastores
     .filter((d) => d.content.includes("rootdir"))
     .map((d) => {

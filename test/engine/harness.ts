@@ -43,6 +43,11 @@ export interface Engine {
   readonly remove: () => void;
 }
 
+/** What an operation proposes or did beyond leaving resources as they are: `{ update: 1 }`, or `{}`. */
+export function changesOf(summary: Readonly<Record<string, number | undefined>>): Record<string, number | undefined> {
+  return Object.fromEntries(Object.entries(summary).filter(([op]) => op !== "same"));
+}
+
 /** The CLI's root (`<root>/bin/pulumi`), built or reused by `npm run engine:build`. */
 export function engineRoot(): string {
   return execFileSync("bash", [join(PROJECT_ROOT, "scripts", "engine", "build.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
