@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { bootstrapCommands, hostCheckLines, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands, statusKeyLine } from "../src/access/bootstrap";
 import { PVE_TOKEN_ROLES, type PveRoleName, tokenId } from "../src/access/pve-roles";
+import { API_TOKEN_VARIABLE } from "../src/config/api-token";
 import { PAIRING } from "../src/offsite/pairing";
 import { validateSiteSpecs } from "../src/program";
 import { WATCH_PATHS } from "../src/watch/watch-commands";
@@ -69,7 +70,7 @@ function main(): number {
     out.push("", `# ${tokenId(role)}: ${role.purpose}`, ...bootstrapCommands(role, pbsStorageIdsOf(site, sites, PAIRING)));
     out.push(
       name === "deploy"
-        ? `# then, on the operator's machine: pulumi config set --secret --stack ${site.name} apiToken '${tokenId(role)}=<the secret printed above>'`
+        ? `# then, keep ${tokenId(role)}=<the secret printed above> in the operators' password manager as ${site.name}'s deploy token; each pulumi run for ${site.name} reads it from ${API_TOKEN_VARIABLE} (read -rs ${API_TOKEN_VARIABLE} && export ${API_TOKEN_VARIABLE})`
         : `# then, in the repository's CI secret PROXMOX_PREVIEW_TOKENS, this host's line: ${site.name} ${tokenId(role)}=<the secret printed above>`,
     );
   }

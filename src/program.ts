@@ -7,6 +7,7 @@
 import { backupPlanProblems, planBackups } from "./backup/plan";
 import { drillProblems } from "./drill/plan";
 import { watchProblems } from "./watch/plan";
+import { apiTokenProblems } from "./config/api-token";
 import { type StackConfig, parseStackConfig } from "./config/stack-config";
 import { InvalidInfrastructureError, type Problem, problem } from "./problems";
 import { offsiteSiteProblems } from "./offsite/directions";
@@ -26,6 +27,8 @@ export interface EngineInput {
   readonly isSecret: (fullKey: string) => boolean;
   /** A preview (`pulumi preview`) rather than an update. @default false */
   readonly dryRun?: boolean;
+  /** The Proxmox API token of this run, from the environment (src/config/api-token.ts). */
+  readonly apiToken?: string;
 }
 
 /** A stack ready to be turned into resources. */
@@ -92,8 +95,9 @@ function plannableSites(sites: readonly SiteSpec[], pairing: readonly PairingEnt
  */
 export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInput): ResolvedStack {
   const { sites, problems } = validateSiteSpecs(inputs);
-  const config = parseStackConfig(engine.stack, engine.project, engine.config, engine.isSecret, engine.dryRun ?? false);
+  const config = parseStackConfig(engine.stack, engine.project, engine.config, engine.isSecret);
   if (!config.ok) problems.push(...config.problems);
+  problems.push(...apiTokenProblems(engine.apiToken, engine.dryRun ?? false));
   const site = sites.find((s) => s.name === engine.stack);
   const names = inputs.map((s) => s?.name).filter((n) => typeof n === "string");
   if (!names.includes(engine.stack)) {

@@ -7,7 +7,9 @@
  */
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { API_TOKEN_VARIABLE } from "../../src/config/api-token";
 import { holdersOf, PAIRING } from "../../src/offsite/pairing";
+import { OFFLINE_API_TOKEN } from "./stack-file";
 import { simulatedCommandStdout, simulatedPeerOutputs } from "./simulated-host";
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -57,6 +59,11 @@ export interface StackRunOptions {
   /** Program entry, relative to the project root. @default "stacks/index.ts" */
   readonly main?: string;
   readonly behaviour?: MockBehaviour;
+  /**
+   * The API token the run sees in PROXMOX_VE_API_TOKEN (`null`: none), as an
+   * operator's shell would hold it. @default the offline deploy token stand-in
+   */
+  readonly apiToken?: string | null;
 }
 
 /** An error thrown by a stack run carries what was registered before it: {@link registeredBefore}. */
@@ -227,6 +234,10 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
   const traceLimit = Error.stackTraceLimit;
   if (process.env["RETZIEN_PLAN_STACK_TRACES"] !== "1") Error.stackTraceLimit = 0;
   const warn = pulumi.log.warn;
+  const shellToken = process.env[API_TOKEN_VARIABLE];
+  const runToken = options.apiToken === undefined ? OFFLINE_API_TOKEN : options.apiToken;
+  if (runToken === null) delete process.env[API_TOKEN_VARIABLE];
+  else process.env[API_TOKEN_VARIABLE] = runToken;
   pulumi.log.warn = async (message: string) => {
     warnings.push(message);
   };
@@ -277,6 +288,8 @@ export async function runStackUnderMocks(options: StackRunOptions): Promise<Stac
   } finally {
     activeRecorder = undefined;
     pulumi.log.warn = warn;
+    if (shellToken === undefined) delete process.env[API_TOKEN_VARIABLE];
+    else process.env[API_TOKEN_VARIABLE] = shellToken;
     Error.stackTraceLimit = traceLimit;
   }
 }

@@ -15,7 +15,7 @@ const FIREWALL_RULES = "proxmoxve:firewall/rulesLegacy:RulesLegacy";
 
 /** Inputs worth a glance, per resource type; other types show their scalar inputs. */
 const KEY_INPUTS: Record<string, string[]> = {
-  "pulumi:providers:proxmoxve": ["endpoint", "insecure", "apiToken"],
+  "pulumi:providers:proxmoxve": ["endpoint", "insecure"],
   "proxmoxve:download/file:File": ["url", "checksumAlgorithm", "checksum", "verify", "datastoreId"],
   [CONTAINER]: ["vmId", "initialization.hostname", "cpu.cores", "memory.dedicated", "disk", "mountPoints", "initialization.ipConfigs", "unprivileged", "features"],
   [BACKUP_JOB]: ["schedule", "storage", "pbsChangeDetectionMode", "vmids", "mode", "mailtos"],

@@ -9,10 +9,15 @@ import { basename, join } from "node:path";
 import { parse, parseDocument } from "yaml";
 import { InvalidInfrastructureError, problem } from "../../src/problems";
 
+/**
+ * The API token the offline plan runs with, in place of the operator's
+ * PROXMOX_VE_API_TOKEN: the deploy token's id, as the real one has (the program
+ * refuses any other), and an obviously fake secret.
+ */
+export const OFFLINE_API_TOKEN = "pulumi@pve!deploy=00000000-0000-0000-0000-000000000000";
+
 /** Stand-ins for secrets in the offline plan: well-formed, obviously fake, never shown (always `[secret]`). */
 export const OFFLINE_SECRET_STANDINS: Readonly<Record<string, string>> = {
-  // The deploy token's id, as the real one has: the program refuses any other.
-  apiToken: "pulumi@pve!deploy=00000000-0000-0000-0000-000000000000",
   sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nofflineplanstandin\n-----END OPENSSH PRIVATE KEY-----",
 };
 

@@ -71,12 +71,13 @@ export class Site extends pulumi.ComponentResource {
     const { spec, config } = args;
 
     // Explicit provider: ambient `proxmoxve:` config has proven unreliable, and an
-    // explicit one lets the runbook target it on a fresh host.
+    // explicit one lets the runbook target it on a fresh host. No apiToken input:
+    // the provider reads PROXMOX_VE_API_TOKEN itself (src/config/api-token.ts), so
+    // CI's read-only token does not show as a change of the provider.
     this.provider = new proxmoxve.Provider(
       `${name}-proxmox`,
       {
         endpoint: config.endpoint,
-        apiToken: pulumi.secret(config.apiToken),
         insecure: config.insecure,
         ssh: {
           username: config.sshUser,

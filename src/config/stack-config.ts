@@ -6,10 +6,10 @@ import { z } from "zod";
 import { type Problem } from "../problems";
 import { hasPort, withoutPort } from "../rules/added-parts";
 import { parseWithProblems } from "../rules/schema-problems";
-import { PVE_TOKEN_ROLES, roleOfToken, tokenId } from "../access/pve-roles";
+import { API_TOKEN_VARIABLE } from "./api-token";
 
 /** Keys whose values must be `secure:` in the stack file and are never shown. */
-export const SECRET_CONFIG_KEYS = ["apiToken", "sshPrivateKey", "gotifyToken"] as const;
+export const SECRET_CONFIG_KEYS = ["sshPrivateKey", "gotifyToken"] as const;
 
 export const stackConfigSchema = z.strictObject({
   /** Proxmox API, e.g. `https://192.168.10.2:8006/`. */
@@ -22,14 +22,6 @@ export const stackConfigSchema = z.strictObject({
       const url = new URL(u);
       return url.pathname === "/" && url.search === "" && url.hash === "" && url.username === "" && url.password === "";
     }, "the Proxmox API's address alone, with no path, query or user, such as https://192.168.10.2:8006/"),
-  /** API token `user@realm!name=uuid`; secret. Set with `pulumi config set --secret apiToken`. */
-  apiToken: z.string().superRefine((token, ctx) => {
-    // The provider sends `Authorization: PVEAPIToken=<token>` itself: the prefix given here would be sent twice.
-    if (token.startsWith("PVEAPIToken=")) ctx.addIssue({ code: "custom", message: "the token without its PVEAPIToken= prefix, such as pulumi@pve!deploy=<uuid>: the provider adds the prefix" });
-    else if (!/^[\w.-]+@[\w.-]+![\w.-]+=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(token)) {
-      ctx.addIssue({ code: "custom", message: "a Proxmox API token such as pulumi@pve!deploy=<uuid>" });
-    }
-  }),
   /**
    * Always "false": the API's certificate is verified, never skipped (whoever sits
    * on the path would get the token). Kept as a key so that a stack file saying
@@ -73,14 +65,12 @@ const ENGINE_NAMESPACES = ["pulumi"];
  * its own, so a `proxmoxve:endpoint` would be silently ignored otherwise.
  * @param stack names the stack in problem paths (`config[rouans].endpoint`).
  * @param isSecret whether the engine received the key as a `secure:` value.
- * @param dryRun a preview (any role's token) rather than an update (the deploy token only).
  */
 export function parseStackConfig(
   stack: string,
   project: string,
   all: Readonly<Record<string, string>>,
   isSecret: (fullKey: string) => boolean,
-  dryRun = false,
 ): { ok: true; value: StackConfig } | { ok: false; problems: Problem[] } {
   const prefix = `config[${stack}]`;
   const own: Record<string, string> = {};
@@ -106,28 +96,12 @@ export function parseStackConfig(
       });
     }
   }
+  // Where the token used to live: named with where it lives now, rather than as an unknown key.
+  if (own["apiToken"] !== undefined) {
+    problems.push({ path: `${prefix}.apiToken`, found: "the API token in the stack file", expected: `no apiToken key (pulumi config rm apiToken): the token is read from ${API_TOKEN_VARIABLE} in the environment (README, "Deploy for real")` });
+    delete own["apiToken"];
+  }
   const parsed = parseWithProblems(stackConfigSchema, own, prefix, SECRET_CONFIG_KEYS);
   if (!parsed.ok) problems.push(...parsed.problems);
-  // The token's role is judged whenever the token itself is well-formed, whatever else in the file is wrong.
-  const token = stackConfigSchema.shape.apiToken.safeParse(own["apiToken"]);
-  if (token.success) problems.push(...tokenRoleProblems(`${prefix}.apiToken`, token.data, dryRun));
   return problems.length === 0 && parsed.ok ? { ok: true, value: parsed.value } : { ok: false, problems };
-}
-
-/**
- * The token is one of the roles' (docs/access.md), never a broader one such as
- * root@pam's, and an update uses the deploy token. Only the token's id (before
- * the `=`) is ever shown.
- */
-function tokenRoleProblems(path: string, token: string, dryRun: boolean): Problem[] {
-  const { deploy, preview } = PVE_TOKEN_ROLES;
-  const role = roleOfToken(token);
-  const id = token.split("=")[0] ?? "";
-  if (role === undefined) {
-    return [{ path, found: `the token ${id}`, expected: `the deploy token ${tokenId(deploy)}, or CI's read-only ${tokenId(preview)} for a preview (no broader token: docs/access.md)` }];
-  }
-  if (role.name !== "deploy" && !dryRun) {
-    return [{ path, found: `the ${role.name} token ${id} for an update`, expected: `the deploy token ${tokenId(deploy)}: the ${role.name} token can only read` }];
-  }
-  return [];
 }

@@ -57,6 +57,8 @@ export interface RunbookInput {
 }
 
 const ssh = (dest: string, remote: string): string[] => ["ssh", "-o", "BatchMode=yes", dest, remote];
+/** Each stack's runs reach its own host with its own deploy token: the one in the shell must match the --stack. */
+const tokenNote = (stack: string): string => `with ${stack}'s deploy token in PROXMOX_VE_API_TOKEN (read -rs PROXMOX_VE_API_TOKEN && export PROXMOX_VE_API_TOKEN)`;
 const pulumiUp = (stack: string, targets: readonly string[]): string[] => ["pulumi", "up", "--stack", stack, "--yes", ...targets.flatMap((t) => ["--target", t])];
 const gib = (bytes: number) => bytes / 1024 ** 3;
 const minutesAt = (bytes: number, mibps: number) => Math.ceil(bytes / (mibps * 1024 ** 2) / 60);
@@ -124,7 +126,7 @@ function installProxmox(input: RunbookInput): Step {
       ...lost.datastores.map((d) => `datastore ${d.id}: ${d.type}${d.path ? ` at ${d.path}` : ""}, ${d.sizeGiB} GiB on ${d.disk}, content ${d.content.join(",")}`),
       `the backup disk (${lost.backupServer.disk}) mounted so that ${lost.backupServer.path} is on it (ext4 or xfs, with atime); if the old disk survived, mount it: its snapshots come back as they are`,
       "root SSH access for the operators' keys",
-      `as root on the new host, the commands npm run bootstrap -- --site ${lost.name} prints (the deploy and preview tokens); then pulumi config set --secret --stack ${lost.name} apiToken with the new deploy token, and the new preview token in CI's PROXMOX_PREVIEW_TOKENS`,
+      `as root on the new host, the commands npm run bootstrap -- --site ${lost.name} prints (the deploy and preview tokens); then the new deploy token in the operators' password manager in place of the old one (the steps below read it from PROXMOX_VE_API_TOKEN), and the new preview token in CI's PROXMOX_PREVIEW_TOKENS`,
       ...rebuildOutside(lost, input.lostSsh, input.mode === "disk"),
     ],
   };
@@ -147,12 +149,14 @@ function rebuildHead(input: RunbookInput): Step[] {
       minutes: ASSUMPTIONS.foundationMinutes,
       destructive: true,
       argv: pulumiUp(lost.name, foundationTargets(input.lostPlan)),
+      notes: [tokenNote(lost.name)],
     },
     {
       title: `${survivor.name} trusts the new ${lost.name}: its site-link key, its PBS certificate and token`,
       minutes: 2,
       destructive: true,
       argv: pulumiUp(survivor.name, peerTrustTargets(input.survivorPlan, lost.name)),
+      notes: [tokenNote(survivor.name)],
     },
   ];
 }
@@ -178,12 +182,13 @@ function rebuildTail(input: RunbookInput): Step[] {
   ].join(" && ");
   return [
     ...restores,
-    { title: "Read what now runs into the state", minutes: 3, destructive: false, argv: ["pulumi", "refresh", "--stack", lost.name, "--yes"] },
+    { title: "Read what now runs into the state", minutes: 3, destructive: false, argv: ["pulumi", "refresh", "--stack", lost.name, "--yes"], notes: [tokenNote(lost.name)] },
     {
       title: "Containers, the template, the nightly backup and the pulls of the other sites back under the program",
       minutes: ASSUMPTIONS.stateSyncMinutes - 3,
       destructive: true,
       argv: pulumiUp(lost.name, [...containerTargets(input.lostPlan, vmids), ...tailTargets(input.lostPlan)]),
+      notes: [tokenNote(lost.name)],
     },
     { title: "Check: containers running, backup scheduled, the pull of the other site in place", minutes: 2, destructive: false, argv: ssh(input.lostSsh, checks) },
   ];

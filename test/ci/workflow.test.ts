@@ -161,3 +161,10 @@ test("every run script is shellcheck-clean bash", { skip: skipUnless("shellcheck
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the users' CI previews with the CLI the engine suite runs the program on", () => {
+  const goMod = readFileSync(join(ROOT, "engine", "pulumi-cli", "go.mod"), "utf8");
+  const built = /github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/.exec(goMod)?.[1];
+  assert.ok(built !== undefined, "engine/pulumi-cli/go.mod requires no pulumi/pkg/v3");
+  assert.match(TEXT, new RegExp(`^ +pulumi-version: ${built.replaceAll(".", "\\.")}$`, "m"));
+});

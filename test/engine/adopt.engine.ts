@@ -5,7 +5,7 @@
  * twins, and what the provider would refuse on such a host (rules it did not
  * make, a file it did not download) does not stop the up.
  */
-import { after, before, test } from "node:test";
+import { afterEach, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { type PlannedResource, planStacks } from "../../scripts/lib/offline-plan";
 import { PROJECT_ROOT, TYPES, cloneSites } from "../helpers/stacks";
@@ -15,17 +15,20 @@ const { container: CONTAINER, firewallRules: RULES, firewallOptions: OPTIONS, te
 
 let engine: Engine;
 let plan: PlannedResource[];
+const sites = cloneSites();
 before(async () => {
-  const sites = cloneSites();
   const mail = sites.sthilaire.containers.find((c) => c.name === "mail");
   if (mail === undefined) throw new Error("no mail container");
   mail.adopt = true;
-  engine = await startEngine({ sites: sites.all });
   const planned = await planStacks(PROJECT_ROOT);
   assert.ok(planned.ok);
   plan = planned.plan.stacks.find((s) => s.stack === "sthilaire")?.resources ?? [];
 });
-after(() => engine?.remove());
+// Each case on hosts and a state of its own.
+beforeEach(async () => {
+  engine = await startEngine({ sites: sites.all });
+});
+afterEach(() => engine?.remove());
 
 /** What a host set up by hand before the program holds: the objects as PVE would show them. */
 function preexisting(changes: { memory?: Record<string, unknown> } = {}): void {
@@ -53,6 +56,20 @@ test("a running container whose config differs is imported, then updated to the 
   const host = engine.host("sthilaire");
   assert.deepEqual(Object.keys(host.objects(CONTAINER)).sort(), ["210", "220", "230"]);
   assert.deepEqual(host.get(CONTAINER, "210")?.["memory"], { dedicated: 4096, swap: 1024 });
+  const again = await stack.preview({ expectNoChanges: true });
+  assert.deepEqual(Object.keys(changesOf(again.changeSummary)), [], JSON.stringify(again.changeSummary));
+});
+
+test("a running container whose config matches the spec is imported and left as it is: no update, nothing left to change", async () => {
+  preexisting();
+  const host = engine.host("sthilaire");
+  const before = JSON.stringify(host.get(CONTAINER, "210"));
+  const stack = await engine.stack("sthilaire");
+  const up = await stack.up();
+  assert.equal(up.summary.result, "succeeded");
+  assert.equal(up.summary.resourceChanges?.["import"], 1 + 2, JSON.stringify(up.summary.resourceChanges));
+  assert.equal(up.summary.resourceChanges?.["update"], undefined, JSON.stringify(up.summary.resourceChanges));
+  assert.equal(JSON.stringify(host.get(CONTAINER, "210")), before, "the adopted container was written to");
   const again = await stack.preview({ expectNoChanges: true });
   assert.deepEqual(Object.keys(changesOf(again.changeSummary)), [], JSON.stringify(again.changeSummary));
 });

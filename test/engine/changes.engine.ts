@@ -5,7 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SiteSpecInput } from "../../src/site/schema";
@@ -113,32 +113,46 @@ function digest(dir: string): string {
 }
 
 /**
- * Found here, not fixed yet: the preview token in the stack file is an input of
- * the provider resource, so the engine proposes to update the provider, and
- * the users' CI `preview --expect-no-changes` fails on every run (README, "The
- * users' CI"). This test holds the truth of it until the token leaves the
- * provider's inputs.
+ * The users' CI previews with the read-only token in PROXMOX_VE_API_TOKEN. When
+ * the token was an input of the provider (in the stack file), the engine proposed
+ * to update the provider on every run and `--expect-no-changes` always failed;
+ * the provider now reads the variable itself, so the token is in no input.
  */
-test("CI's refreshing preview with the read-only preview token changes nothing on the hosts; its one proposed change is the provider's token", async () => {
+test("CI's refreshing preview with the read-only preview token proposes nothing and changes nothing on the hosts; an up with it is refused before anything", async () => {
   for (const site of SITES) {
+    // New tokens on the host, as a re-run bootstrap makes them: a token is no input, so nothing else changes.
+    const deploy = await engine.bootstrap(site);
     const stack = await engine.stack(site);
-    const deploy = await stack.getConfig("retzien-infra:apiToken");
-    // What the users' CI does: the preview token replaces the deploy token in its copy of the stack file.
-    await stack.setConfig("retzien-infra:apiToken", { value: `ci@pve!preview=${randomUUID()}`, secret: true });
+    await engine.useToken(site, deploy.preview);
     try {
       const before = digest(engine.host(site).root);
-      const preview = await stack.preview({ refresh: true });
-      assert.deepEqual(changesOf(preview.changeSummary), { update: 1 }, site);
-      assert.match(preview.stdout, /^ +~ +pulumi:providers:proxmoxve \w+-proxmox update/m, site);
+      const preview = await stack.preview({ refresh: true, expectNoChanges: true });
+      assert.deepEqual(changesOf(preview.changeSummary), {}, `${site}: ${preview.stdout}`);
+      assert.doesNotMatch(preview.stdout, /apiToken/, site);
       assert.equal(digest(engine.host(site).root), before, `${site}: the preview wrote to the host`);
-      // The same token is refused for an update, before anything is registered.
+      // The same token is refused for an update by the program, before anything is registered.
       const up = await engine.isolated(site, "up", sites.all);
       assert.equal(up.ok, false);
-      assert.match(up.output, /config\[\w+\]\.apiToken: found the preview token ci@pve!preview for an update, expected the deploy token pulumi@pve!deploy/);
+      assert.match(up.output, /env\.PROXMOX_VE_API_TOKEN: found the preview token ci@pve!preview for an update, expected the deploy token pulumi@pve!deploy/);
       assert.equal(digest(engine.host(site).root), before, `${site}: the refused up wrote to the host`);
     } finally {
-      await stack.setConfig("retzien-infra:apiToken", { value: deploy.value, secret: true });
+      await engine.useToken(site, deploy.deploy);
     }
+  }
+});
+
+test("the other site's deploy token in the shell fails loudly on the first read (401) and changes nothing", async () => {
+  const rouans = await engine.bootstrap("rouans");
+  const sthilaire = await engine.bootstrap("sthilaire");
+  const before = digest(engine.host("sthilaire").root);
+  await engine.useToken("sthilaire", rouans.deploy);
+  try {
+    const refresh = await engine.isolated("sthilaire", "refresh", sites.all);
+    assert.equal(refresh.ok, false, "the refresh went through with rouans' token");
+    assert.match(refresh.output, /received an HTTP 401 response - Reason: authentication failure/);
+    assert.equal(digest(engine.host("sthilaire").root), before);
+  } finally {
+    await engine.useToken("sthilaire", sthilaire.deploy);
   }
 });
 

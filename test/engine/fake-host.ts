@@ -60,6 +60,35 @@ export class FakeHost {
     rmSync(join(this.root, "pve", type.replaceAll(/[^A-Za-z0-9]+/g, "_"), `${encodeURIComponent(id)}.json`), { force: true });
   }
 
+  /**
+   * A token of the host's API, as `pveum user token add` makes it (the
+   * bootstrap): its id, its secret, and whether its role may change anything.
+   */
+  addToken(id: string, secret: string, canWrite: boolean): void {
+    const tokens = this.tokens();
+    tokens[id] = { secret, canWrite };
+    writeFileSync(join(this.dir("access"), "tokens.json"), `${JSON.stringify(tokens, null, 2)}\n`);
+  }
+
+  private tokens(): Record<string, { secret: string; canWrite: boolean }> {
+    const file = join(this.root, "access", "tokens.json");
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, { secret: string; canWrite: boolean }>) : {};
+  }
+
+  /**
+   * Throws what the API answers a call made with `token` (`user@realm!name=secret`):
+   * 401 for a token this host does not know (PVE's own wording not looked up: the
+   * status is what matters), 403 for a write by a token whose role only reads
+   * (PVE's RPCEnvironment `check`: "Permission check failed"), formatted as bpg's
+   * client reports them (proxmox/api/errors.go, v0.111.1).
+   */
+  authorize(token: string, write: boolean, path: string): void {
+    const [id = "", secret = ""] = token.split("=");
+    const known = this.tokens()[id];
+    if (known === undefined || known.secret !== secret) throw new Error(`received an HTTP 401 response - Reason: authentication failure (the host knows no token ${id} with that secret)`);
+    if (write && !known.canWrite) throw new Error(`received an HTTP 403 response - Reason: Permission check failed (${path}, token ${id} reads only)`);
+  }
+
   /** The host burnt: everything on it gone. */
   wipe(): void {
     rmSync(this.root, { recursive: true, force: true });

@@ -13,6 +13,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { readStackFile } from "../../scripts/lib/stack-file";
+import { PVE_TOKEN_ROLES, tokenId } from "../../src/access/pve-roles";
+import { API_TOKEN_VARIABLE } from "../../src/config/api-token";
 import { readEngineInput } from "../../src/config/engine-config";
 import type { SiteSpecInput } from "../../src/site/schema";
 import { declareStack } from "../../src/stack";
@@ -32,12 +34,19 @@ export interface Engine {
   readonly env: Record<string, string>;
   readonly cli: PulumiCommand;
   /**
+   * The bootstrap of a site's host (`npm run bootstrap`): new deploy and
+   * preview tokens on it; later operations on that site use the deploy token.
+   */
+  readonly bootstrap: (site: SiteName) => Promise<{ deploy: string; preview: string }>;
+  /** The token in PROXMOX_VE_API_TOKEN for the site's operations from now on, as an operator's or CI's shell holds it. */
+  readonly useToken: (site: SiteName, token: string) => Promise<void>;
+  /**
    * An operation expected to fail, run in a child process: when the engine stops
    * a run, the inline program's pending registrations reject ("Resource monitor
    * is terminating") after the run, which the test runner would count against
    * the test file. Resolves with the engine's output either way.
    */
-  readonly isolated: (site: SiteName, op: "preview" | "up" | "destroy", sites?: SiteSpecInput[]) => Promise<{ ok: boolean; output: string }>;
+  readonly isolated: (site: SiteName, op: "preview" | "refresh" | "up" | "destroy", sites?: SiteSpecInput[]) => Promise<{ ok: boolean; output: string }>;
   /** The CLI run as an operator types it, in a stack's workspace: `pulumi state delete ...`. */
   readonly pulumi: (args: readonly string[], cwd: string) => { status: number | null; stdout: string; stderr: string };
   readonly remove: () => void;
@@ -53,22 +62,27 @@ export function engineRoot(): string {
   return execFileSync("bash", [join(PROJECT_ROOT, "scripts", "engine", "build.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
 }
 
-/** The program: stacks/index.ts exactly as `pulumi up` runs it, or the same `declareStack` over other sites. */
-function programFor(sites: SiteSpecInput[] | undefined): () => Promise<Record<string, unknown>> {
+/**
+ * The program: stacks/index.ts exactly as `pulumi up` runs it, or the same
+ * `declareStack` over other sites. An inline program runs in this process, so
+ * it sees the site's token the way `pulumi up` sees the operator's shell.
+ */
+function programFor(sites: SiteSpecInput[] | undefined, token: string): () => Promise<Record<string, unknown>> {
   return async () => {
+    process.env[API_TOKEN_VARIABLE] = token;
     if (sites !== undefined) return (await declareStack(sites, readEngineInput())) as unknown as Record<string, unknown>;
     const entry = require(join(PROJECT_ROOT, "stacks", "index.ts")) as () => Promise<Record<string, unknown>>;
     return entry();
   };
 }
 
-/** A site's stack in the engine's backend, with the inline program. */
-export function openStack(site: string, cli: PulumiCommand, env: Record<string, string>, sites?: SiteSpecInput[], workDir?: string): Promise<Stack> {
+/** A site's stack in the engine's backend, with the inline program; the CLI and the provider plugins it starts see `token`. */
+export function openStack(site: string, cli: PulumiCommand, env: Record<string, string>, token: string, sites?: SiteSpecInput[], workDir?: string): Promise<Stack> {
   return LocalWorkspace.createOrSelectStack(
-    { stackName: site, projectName: PROJECT, program: programFor(sites) },
+    { stackName: site, projectName: PROJECT, program: programFor(sites, token) },
     {
       pulumiCommand: cli,
-      envVars: env,
+      envVars: { ...env, [API_TOKEN_VARIABLE]: token },
       // The stack's config lives in its workspace's Pulumi.<stack>.yaml: a second process reuses the directory.
       ...(workDir === undefined ? {} : { workDir }),
       projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: env["PULUMI_BACKEND_URL"] ?? "" } },
@@ -110,30 +124,50 @@ export async function startEngine(options: { sites?: SiteSpecInput[] } = {}): Pr
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
     RETZIEN_ENGINE_WORLD: world,
   };
+  const tokens = new Map<SiteName, string>();
   const stacks = new Map<SiteName, Stack>();
   const stack = async (site: SiteName): Promise<Stack> => {
     const known = stacks.get(site);
     if (known !== undefined) return known;
-    const made = await openStack(site, cli, env, options.sites);
-    // The stack file's plain values, and a deploy token of our own as the secret it must be.
+    const made = await openStack(site, cli, env, tokens.get(site) ?? "", options.sites);
+    // The stack file's plain values; its secrets are the operators' (none is needed here).
     const file = readStackFile(PROJECT_ROOT, site);
     for (const [key, value] of Object.entries(file.config)) {
       if (!file.secretKeys.includes(key) && !key.startsWith("pulumi:")) await made.setConfig(key, { value });
     }
     await made.setConfig("pulumi:disable-default-providers[0]", { value: "proxmoxve" }, true);
-    await made.setConfig(`${PROJECT}:apiToken`, { value: `pulumi@pve!deploy=${randomUUID()}`, secret: true });
     stacks.set(site, made);
     return made;
   };
-  // Both stacks exist before the first up, as "Deploy for real" says: each reads the other.
+  const useToken = async (site: SiteName, token: string) => {
+    tokens.set(site, token);
+    const made = stacks.get(site);
+    if (made === undefined) return;
+    // A new inline program reads it; the workspace's environment carries it to the CLI and its plugins.
+    const workspace = made.workspace as LocalWorkspace;
+    workspace.program = programFor(options.sites, token);
+    workspace.envVars[API_TOKEN_VARIABLE] = token;
+  };
+  const bootstrap = async (site: SiteName) => {
+    const made = [PVE_TOKEN_ROLES.deploy, PVE_TOKEN_ROLES.preview].map((role) => {
+      const secret = randomUUID();
+      FakeHost.of(world, site).addToken(tokenId(role), secret, role.name === "deploy");
+      return `${tokenId(role)}=${secret}`;
+    });
+    const [deploy = "", preview = ""] = made;
+    await useToken(site, deploy);
+    return { deploy, preview };
+  };
+  // Each host is set up as "Deploy for real" says: bootstrapped, then both stacks exist before the first up.
+  for (const site of SITES) await bootstrap(site);
   for (const site of SITES) await stack(site);
   const pulumi = (args: readonly string[], cwd: string) => {
     const run = spawnSync(cli.command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout: 300_000 });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
   };
-  const isolated = async (site: SiteName, op: "preview" | "up" | "destroy", sites?: SiteSpecInput[]) => {
+  const isolated = async (site: SiteName, op: "preview" | "refresh" | "up" | "destroy", sites?: SiteSpecInput[]) => {
     const workDir = (await stack(site)).workspace.workDir;
-    const request = JSON.stringify({ site, op, cliRoot: dirname(dirname(cli.command)), workDir, sites: sites ?? options.sites });
+    const request = JSON.stringify({ site, op, cliRoot: dirname(dirname(cli.command)), workDir, apiToken: tokens.get(site) ?? "", sites: sites ?? options.sites });
     const run = spawnSync(process.execPath, ["-r", join(PROJECT_ROOT, "scripts", "lib", "load-typescript.js"), join(__dirname, "isolated-op.ts")], {
       input: request,
       env: { ...process.env, ...env },
@@ -144,5 +178,5 @@ export async function startEngine(options: { sites?: SiteSpecInput[] } = {}): Pr
     if (answer.ok === undefined) throw new Error(`the isolated ${op} of ${site} gave no answer (exit ${String(run.status)}): ${run.stderr}`);
     return { ok: answer.ok, output: answer.output ?? "" };
   };
-  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, isolated, pulumi, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, bootstrap, useToken, isolated, pulumi, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

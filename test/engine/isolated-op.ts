@@ -1,6 +1,6 @@
 /**
  * One engine operation in a process of its own (Engine.isolated): reads
- * `{ site, op, cliRoot, workDir, sites? }` on stdin, runs the operation on the stack the
+ * `{ site, op, cliRoot, workDir, apiToken, sites? }` on stdin, runs the operation on the stack the
  * harness made, and prints `{ ok, output }` as its last line, whether the
  * engine succeeded or refused. The process then exits, taking with it whatever
  * the inline program left pending when the engine stopped.
@@ -12,9 +12,10 @@ import { openStack } from "./harness";
 
 interface Request {
   readonly site: string;
-  readonly op: "preview" | "up" | "destroy";
+  readonly op: "preview" | "refresh" | "up" | "destroy";
   readonly cliRoot: string;
   readonly workDir: string;
+  readonly apiToken: string;
   readonly sites?: SiteSpecInput[];
 }
 
@@ -22,7 +23,7 @@ async function main(): Promise<{ ok: boolean; output: string }> {
   const request = JSON.parse(readFileSync(0, "utf8")) as Request;
   const cli = await PulumiCommand.get({ root: request.cliRoot });
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("PULUMI_") || k.startsWith("RETZIEN_"))) as Record<string, string>;
-  const stack = await openStack(request.site, cli, env, request.sites, request.workDir);
+  const stack = await openStack(request.site, cli, env, request.apiToken, request.sites, request.workDir);
   try {
     const result = await stack[request.op]();
     return { ok: true, output: result.stdout };

@@ -78,6 +78,8 @@ for (const [lost, mode] of REHEARSALS) test(`${lost} lost, ${mode}: on an empty 
   const guests = saveGuests(lost);
   const before = Object.keys(engine.host(lost).objects(CONTAINER)).sort();
   engine.host(lost).wipe();
+  // The runbook's first step: Proxmox installed, then the bootstrap's new tokens (the old ones died with the host).
+  await engine.bootstrap(lost);
   let pulumiSteps = 0;
   for (const step of runbook.runbook.steps) {
     const argv = step.argv ?? [];

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { type StackRun, registeredBefore } from "../../scripts/lib/mock-engine";
 import { formatProblem } from "../../src/problems";
 import type { SiteSpecInput } from "../../src/site/schema";
-import { TYPES, cloneSites, runStack, runWithSites } from "./stacks";
+import { TYPES, cloneSites, runStack } from "./stacks";
 
 export type Sites = ReturnType<typeof cloneSites>;
 export type Mutable = Record<string, unknown>;
@@ -26,6 +26,8 @@ export interface BadInputCase {
   readonly breakSites?: (s: Sites) => void;
   readonly breakConfig?: (c: Record<string, string>) => void;
   readonly secretKeys?: string[];
+  /** The PROXMOX_VE_API_TOKEN the run sees (`null`: unset). */
+  readonly apiToken?: string | null;
   readonly expected: string[];
 }
 
@@ -36,12 +38,12 @@ async function attempt(c: BadInputCase): Promise<{ run?: StackRun; error?: unkno
     const stack = c.stack ?? "rouans";
     // A stack with no stack file gets rouans' config: the point is the stack name.
     const configure = (config: Record<string, string>) => c.breakConfig?.(config);
+    // The program of test/fixtures/program-with-sites.ts reads these sites.
     (globalThis as { __retzienSites?: SiteSpecInput[] }).__retzienSites = sites.all;
+    const token = c.apiToken === undefined ? {} : { apiToken: c.apiToken };
     const run = c.stack
-      ? await runStack("rouans", { main: "test/fixtures/program-with-sites.ts", config: configure, stackName: stack })
-      : c.secretKeys
-        ? await runStack(stack, { main: "test/fixtures/program-with-sites.ts", config: configure, secretKeys: c.secretKeys })
-        : await runWithSites(stack, sites.all, configure);
+      ? await runStack("rouans", { main: "test/fixtures/program-with-sites.ts", config: configure, stackName: stack, ...token })
+      : await runStack(stack, { main: "test/fixtures/program-with-sites.ts", config: configure, ...token, ...(c.secretKeys ? { secretKeys: c.secretKeys } : {}) });
     return { run };
   } catch (error) {
     return { error };

@@ -47,6 +47,8 @@ export async function runStack(
     main?: string;
     stackName?: string;
     behaviour?: MockBehaviour;
+    /** PROXMOX_VE_API_TOKEN for the run (`null`: unset); the offline deploy token stand-in by default. */
+    apiToken?: string | null;
   } = {},
 ): Promise<StackRun> {
   const file = readStackFile(PROJECT_ROOT, stack);
@@ -60,6 +62,7 @@ export async function runStack(
     secretKeys: options.secretKeys ?? file.secretKeys,
     ...(options.main ? { main: options.main } : {}),
     ...(options.behaviour ? { behaviour: options.behaviour } : {}),
+    ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
   });
 }
 

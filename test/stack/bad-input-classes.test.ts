@@ -118,7 +118,7 @@ const CASES: BadInputCase[] = [
       s.rouans.datastores = s.rouans.datastores.map((d) => (d.id === "local" ? { ...d, path: "/var/lib/vz/template/cache" } : d));
     },
     breakConfig: (c) => void (c["retzien-infra:gotifyToken"] = "AbCdEfGh12345"),
-    secretKeys: ["retzien-infra:apiToken", "retzien-infra:gotifyToken"],
+    secretKeys: ["retzien-infra:gotifyToken"],
     expected: [
       `sites.rouans.backup.gotify.server: found "https://push.example.org/message", expected the server's URL alone, such as "https://push.example.org": /message is added to it`,
       `sites.rouans.backupServer.path: found "/mnt/backup/pbs/.chunks", expected the datastore's own directory, such as "/mnt/backup/pbs": PBS makes .chunks inside it`,
@@ -148,9 +148,9 @@ const CASES: BadInputCase[] = [
   },
   {
     title: "added parts: an API token pasted with the PVEAPIToken= header prefix, never shown",
-    breakConfig: (c) => void (c["retzien-infra:apiToken"] = "PVEAPIToken=pulumi@pve!deploy=01234567-89ab-cdef-0123-456789abcdef"),
+    apiToken: "PVEAPIToken=pulumi@pve!deploy=01234567-89ab-cdef-0123-456789abcdef",
     expected: [
-      'config[rouans].apiToken: found [secret], expected the token without its PVEAPIToken= prefix, such as pulumi@pve!deploy=<uuid>: the provider adds the prefix',
+      'env.PROXMOX_VE_API_TOKEN: found [secret], expected the token without its PVEAPIToken= prefix, such as pulumi@pve!deploy=<uuid>: the provider adds the prefix',
     ],
   },
   // A command given as one string where an argv is expected.

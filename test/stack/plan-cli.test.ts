@@ -48,9 +48,9 @@ test("plan --json holds no secret value, only [secret] markers", () => {
   assert.doesNotMatch(text, /mock-root-password|00000000-0000-0000|BEGIN OPENSSH|v1:[A-Za-z0-9+/]{10,}/);
   for (const stack of ["rouans", "sthilaire"]) {
     const fileText = readFileSync(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8");
-    const ciphertexts = [...fileText.matchAll(/secure: (v1:\S+)/g)].map((m) => m[1] as string);
-    assert.ok(ciphertexts.length > 0);
-    for (const c of ciphertexts) assert.ok(!text.includes(c));
+    // The API token is no config (it lives in PROXMOX_VE_API_TOKEN); any secret a site adds is shown as [secret] only.
+    assert.doesNotMatch(fileText, /apiToken/);
+    for (const [, c = ""] of fileText.matchAll(/secure: (v1:\S+)/g)) assert.ok(!text.includes(c));
   }
 });
 
@@ -193,7 +193,7 @@ test("a YAML slip in a stack file makes plan exit 1 with the file, line and colu
     assert.equal(result.stdout, "");
     assert.equal(
       result.stderr,
-      'Pulumi.rouans.yaml:15:1: found "a YAML syntax error (Flow sequence in block collection must be sufficiently indented and end with a ])", expected valid YAML: fix that line, or compare with the other site\'s file\n',
+      'Pulumi.rouans.yaml:13:1: found "a YAML syntax error (Flow sequence in block collection must be sufficiently indented and end with a ])", expected valid YAML: fix that line, or compare with the other site\'s file\n',
     );
   } finally {
     copy.remove();

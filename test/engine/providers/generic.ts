@@ -111,6 +111,19 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
     return r;
   };
   const hostOf = (urn: string) => FakeHost.of(world, stackOf(urn));
+  /**
+   * The host of `urn`, once its API has taken this plugin's token for the call.
+   * bpg's provider reads PROXMOX_VE_API_TOKEN when it has no apiToken input
+   * (fwprovider/provider.go Configure, v0.111.1), as the program's provider has none.
+   */
+  const apiOf = (urn: string, write: boolean): FakeHost => {
+    const token = process.env["PROXMOX_VE_API_TOKEN"];
+    // proxmox/api/client.go, NewConnection's credentials check.
+    if (token === undefined || token === "") throw new Error("must provide either user credentials, an API token, or a ticket");
+    const host = hostOf(urn);
+    host.authorize(token, write, typeOf(urn));
+    return host;
+  };
   const inputKeys = (state: Props, r: ResourceRules, id: string) => {
     const computed = new Set(Object.keys(r.computed?.(unwrapSecrets(state) as Props, id) ?? {}));
     return Object.keys(state).filter((k) => !computed.has(k));
@@ -134,7 +147,7 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
       const r = rulesOf(urn);
       const plain = unwrapSecrets(inputs) as Props;
       const id = r.idOf(plain, urn);
-      const host = hostOf(urn);
+      const host = r.onHost === false ? hostOf(urn) : apiOf(urn, true);
       r.refuseCreate?.(plain, host, id);
       const outs = { ...plain, ...r.computed?.(plain, id) };
       if (r.onHost !== false) host.put(typeOf(urn), id, outs);
@@ -147,7 +160,7 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
       // An import reads with no state yet, by the import id; a refresh reads its state's id.
       const importing = props === undefined || Object.keys(props).length === 0;
       const key = importing ? (r.importIdOf?.(id) ?? id) : id;
-      const found = hostOf(urn).get(typeOf(urn), key);
+      const found = apiOf(urn, false).get(typeOf(urn), key);
       // Gone from the host: an empty answer, which the engine takes for "deleted".
       if (found === undefined) return {};
       const outs = rewrap(found, props ?? {}, r.secretOutputs);
@@ -157,7 +170,7 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
     async update(id, urn, olds: Props, news: Props) {
       const r = rulesOf(urn);
       const plain = unwrapSecrets(news) as Props;
-      const host = hostOf(urn);
+      const host = r.onHost === false ? hostOf(urn) : apiOf(urn, true);
       r.onUpdate?.(unwrapSecrets(olds) as Props, plain, host, id);
       // What the provider computed at create stays: only the inputs change.
       const computedKeys = Object.keys(r.computed?.(plain, id) ?? {});
@@ -168,7 +181,7 @@ export function tableProvider(version: string, world: string, rules: Readonly<Re
     },
     async delete(id, urn, props: Props) {
       const r = rulesOf(urn);
-      const host = hostOf(urn);
+      const host = r.onHost === false ? hostOf(urn) : apiOf(urn, true);
       r.refuseDelete?.(unwrapSecrets(props) as Props, host);
       if (r.onHost !== false && r.forgetOnDelete !== true) host.remove(typeOf(urn), id);
     },
