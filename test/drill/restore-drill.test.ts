@@ -118,7 +118,8 @@ test("a passing and a failing check: both restored into scratch VMIDs, checked, 
   }
   // Restored with no network, started, checked, destroyed: nothing is left, and only scratch VMIDs were acted on.
   assert.deepEqual(readdirSync(box.root), []);
-  assert.ok(r.calls.includes("pct set 900 --delete net0 --onboot 0"));
+  assert.ok(r.calls.includes("pct restore 900 pbs-sthilaire:backup/ct/210/2026-11-21T01:30:00Z --storage data --unique 1 --protection 0 --onboot 0 --tags retzien-drill"));
+  assert.ok(r.calls.includes("pct set 900 --delete net0"));
   assert.ok(r.calls.includes("pct exec 900 -- cat /etc/hostname"));
   assert.equal(r.calls.filter((c) => c.startsWith("pct destroy 900 --purge")).length, 2);
   for (const id of pctTargets(r.calls)) assert.ok(id >= 900 && id <= 902, `pct acted on ${id}`);
@@ -141,7 +142,8 @@ test("a scratch VMID already in use is never touched: the drill takes the next f
   const r = box.run([["110", "pbs-rouans", "web", "cat", "/etc/hostname"]]);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(existsSync(join(box.root, "900")), "the guest that was there stays");
-  assert.deepEqual(r.calls.filter((c) => / 900( |$)/.test(c)), ["pct status 900"]);
+  // Looked at (is it free, is it ours), never changed.
+  assert.deepEqual(r.calls.filter((c) => / 900( |$)/.test(c) && !/^pct (status|config) /.test(c)), []);
   assert.ok(r.calls.includes("pct destroy 901 --purge"));
 });
 
@@ -228,3 +230,81 @@ test("stopped midway (systemd's TERM to the whole unit), the scratch guest is de
   assert.match(readFileSync(log, "utf8"), /^pct destroy 900 --purge$/m);
 });
 
+
+/** A copy of a guest as vzdump made it: its files, and its config in etc/vzdump/pct.conf. */
+const withConfig = (files: Record<string, string>, config: string[]) => ({ ...files, "etc/vzdump/pct.conf": `${config.join("\n")}\n` });
+
+test("the copy of a protected guest is restored unprotected, so its scratch guest is destroyed (pct restore keeps the backed-up protection)", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-sthilaire", 220, withConfig({ "etc/hostname": "cloud\n" }, ["hostname: cloud", "protection: 1", "onboot: 1", "tags: nextcloud", "net0: name=eth0,bridge=vmbr0"]));
+  const r = box.run([["220", "pbs-sthilaire", "cloud", "cat", "/etc/hostname"]]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.results?.drills[0]?.["ok"], true, String(r.results?.drills[0]?.["reason"]));
+  assert.deepEqual(readdirSync(box.root), [], "the scratch copy stays on the datastore");
+});
+
+test("a datastore without room for the copy and 20 % is not restored into: the drill fails and says why", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-rouans", 110, { "etc/hostname": "web\n", "var/www/big": "x".repeat(200_000) });
+  const r = box.run([["110", "pbs-rouans", "web", "cat", "/etc/hostname"]], { DRILL_FREE_KIB: "100" });
+  assert.equal(r.status, 1);
+  assert.match(String(r.results?.drills[0]?.["reason"]), /^only 0 MiB free on data, the copy needs 0 MiB \(its size and 20 %\): nothing restored$/);
+  assert.equal(r.calls.filter((c) => c.startsWith("pct restore")).length, 0);
+  assert.ok(r.calls.includes("pvesm status --storage data"));
+});
+
+test("the check waits for the guest to finish booting: pct start returns before its services are up", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-sthilaire", 230, { "etc/hostname": "relay\n" });
+  // The check passes only once the guest's services are up, a second after pct start returned.
+  const r = box.run([["230", "pbs-sthilaire", "services-up", "ls", "/run"]], { DRILL_BOOT_SECONDS: "1" });
+  assert.equal(r.status, 0, JSON.stringify(r.results));
+  assert.ok(r.calls.includes("pct exec 900 -- systemctl is-system-running --wait"));
+});
+
+test("a scratch guest that cannot be destroyed fails the drill, stops it before the next restore, and exits non-zero for the alarm", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-sthilaire", 210, { "etc/hostname": "mail\n" });
+  box.copy("pbs-sthilaire", 230, { "etc/hostname": "relay\n" });
+  const r = box.run(
+    [
+      ["210", "pbs-sthilaire", "mail", "cat", "/etc/hostname"],
+      ["230", "pbs-sthilaire", "relay", "cat", "/etc/hostname"],
+    ],
+    { DRILL_DESTROY_FAILS: "1" },
+  );
+  assert.equal(r.status, 1);
+  const [mail, relay] = r.results?.drills ?? [];
+  assert.equal(mail?.["ok"], false);
+  assert.match(String(mail?.["reason"]), /^could not destroy scratch 900: unable to remove CT 900: volume is busy$/);
+  assert.match(String(relay?.["reason"]), /^not drilled: could not destroy scratch 900/);
+  assert.equal(r.calls.filter((c) => c.startsWith("pct restore")).length, 1);
+});
+
+test("a scratch guest an earlier drill left (tagged) is destroyed first; an untagged one in the range is left alone", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-rouans", 110, { "etc/hostname": "web\n" });
+  for (const [id, tags] of [["900", "retzien-drill"], ["901", "web"]] as const) {
+    mkdirSync(join(box.root, id));
+    writeFileSync(join(box.root, `${id}.state`), "stopped\n");
+    writeFileSync(join(box.root, `${id}.conf`), `tags: ${tags}\n`);
+  }
+  const r = box.run([["110", "pbs-rouans", "web", "cat", "/etc/hostname"]]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(box.root).sort(), ["901", "901.conf", "901.state"]);
+  assert.deepEqual(r.calls.filter((c) => / 901( |$)/.test(c) && !/^pct (status|config) /.test(c)), []);
+  // The leftover went, then the drill used its VMID.
+  assert.ok(r.calls.indexOf("pct destroy 900 --purge") < r.calls.findIndex((c) => c.startsWith("pct restore 900 ")));
+});
+
+test("a check that reads its stdin does not eat the guests that follow (pct exec hands it pct's stdin)", (t) => {
+  const box = sandbox(t);
+  box.copy("pbs-sthilaire", 210, { "etc/hostname": "mail\n" });
+  box.copy("pbs-sthilaire", 230, { "etc/hostname": "relay\n" });
+  const r = box.run([
+    ["210", "pbs-sthilaire", "mail", "sh", "-c", "cat; echo mail"],
+    ["230", "pbs-sthilaire", "relay", "cat", "/etc/hostname"],
+  ]);
+  assert.equal(r.status, 0, JSON.stringify(r.results));
+  assert.deepEqual(r.results?.drills.map((d) => d["vmid"]), [210, 230]);
+});
