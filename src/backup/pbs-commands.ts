@@ -65,7 +65,12 @@ export function installCommands(memoryGiB: number): HostCommands {
   };
 }
 
-/** The datastore on the backup disk, its GC schedule, and one namespace per site it holds. */
+/**
+ * The datastore on the backup disk, its GC schedule, its jobs' failures sent through PBS's
+ * notification system (the matcher of notificationCommands routes them), and one namespace
+ * per site it holds. The mode is set here, not by the matcher's command: a datastore made
+ * again (a new backup disk) would otherwise come back in the legacy mode.
+ */
 export function datastoreCommands(args: { name: string; path: string; gcSchedule: string; namespaces: readonly string[] }): HostCommands {
   const { name } = args;
   const namespaces = args.namespaces.map(
@@ -76,17 +81,21 @@ export function datastoreCommands(args: { name: string; path: string; gcSchedule
   return {
     create: script(
       `if ${PBM} datastore show ${shq(name)} >/dev/null 2>&1; then`,
-      `  ${PBM} datastore update ${shq(name)} --gc-schedule ${shq(args.gcSchedule)}`,
+      `  ${PBM} datastore update ${shq(name)} --gc-schedule ${shq(args.gcSchedule)} --notification-mode notification-system`,
       // A backup disk that survived a host (reinstalled PVE and PBS): its snapshots are taken back as they are.
       `elif [ -d ${shq(`${args.path}/.chunks`)} ]; then`,
-      `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --reuse-datastore true --gc-schedule ${shq(args.gcSchedule)} --comment 'retzien: own snapshots and held copies'`,
+      `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --reuse-datastore true --gc-schedule ${shq(args.gcSchedule)} --notification-mode notification-system --comment 'retzien: own snapshots and held copies'`,
       "else",
-      `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --gc-schedule ${shq(args.gcSchedule)} --comment 'retzien: own snapshots and held copies'`,
+      `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --gc-schedule ${shq(args.gcSchedule)} --notification-mode notification-system --comment 'retzien: own snapshots and held copies'`,
       "fi",
       ...namespaces,
     ),
-    // Drops the configuration only: the chunks and snapshots stay on the disk (no --destroy-data).
-    delete: script(`${PBM} datastore remove ${shq(name)}`),
+    // Drops the datastore's configuration only: the chunks and snapshots stay on the disk (no
+    // --destroy-data), and so do its jobs and ACLs, which PBS would delete with it otherwise
+    // (delete_datastore, src/api2/config/datastore.rs): they are resources of their own,
+    // deleted by their own commands when they go. Nothing to drop when it is gone already
+    // (a replaced backup disk, removed by hand).
+    delete: script(`if ${PBM} datastore show ${shq(name)} >/dev/null 2>&1; then ${PBM} datastore remove ${shq(name)} --keep-job-configs true; fi`),
   };
 }
 
@@ -256,7 +265,6 @@ export function notificationCommands(args: { store: string; mailTo: readonly str
       `${PBM} notification endpoint sendmail delete ${endpoint} >/dev/null 2>&1 || true`,
       `${PBM} notification endpoint sendmail create ${endpoint} ${args.mailTo.map((m) => `--mailto ${shq(m)}`).join(" ")} --comment 'retzien: the operators'`,
       `${PBM} notification matcher create ${matcher} ${targets(args.gotify ?? false)} --match-severity warning,error --mode all --comment 'retzien: every job that warns or fails'`,
-      `${PBM} datastore update ${shq(args.store)} --notification-mode notification-system`,
     ),
     delete: script(`${PBM} notification matcher delete ${matcher}`, `${PBM} notification endpoint sendmail delete ${endpoint}`),
   };

@@ -7,8 +7,9 @@
  * provider resources, so each object is a `@pulumi/command` create-or-update
  * over SSH (src/backup/pbs-commands.ts).
  */
+import { hostCommand } from "../host/host-command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PBS_IDS, heldStorageOf, namespaceOf, pruneJobOf, syncUserOf, verifyJobOf } from "../backup/names";
 import {
@@ -62,7 +63,7 @@ export class BackupServer extends pulumi.ComponentResource {
     const pbs = site.backupServer;
     const store = pbs.datastore;
     const run = (key: string, cmds: HostCommands, after: pulumi.Resource[], secretStdout = false) =>
-      new command.remote.Command(
+      hostCommand(
         `${name}-${key}`,
         { connection, create: cmds.create, delete: cmds.delete },
         { parent: this, dependsOn: after, ...(secretStdout ? { additionalSecretOutputs: ["stdout"] } : {}) },
@@ -77,7 +78,7 @@ export class BackupServer extends pulumi.ComponentResource {
     if (args.gotify !== undefined) {
       const { server } = args.gotify;
       const cmds = args.gotify.token.apply((token) => gotifyCommands({ server, token }));
-      gotify.push(new command.remote.Command(`${name}-gotify`, { connection, create: cmds.create, delete: cmds.delete }, { parent: this, dependsOn: [install] }));
+      gotify.push(hostCommand(`${name}-gotify`, { connection, create: cmds.create, delete: cmds.delete }, { parent: this, dependsOn: [install] }));
     }
     // Every PBS job that warns or fails is mailed (and pushed) to the operators, through PBS's notification system.
     const notify = run("notify", notificationCommands({ store, mailTo: site.backup.mailTo, gotify: args.gotify !== undefined }), [datastore, ...gotify]);

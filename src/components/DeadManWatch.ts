@@ -5,7 +5,8 @@
  * over SSH (src/watch/watch-commands.ts), after the backup server whose status
  * token the probe reads with.
  */
-import * as command from "@pulumi/command";
+import { hostCommand } from "../host/host-command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,7 +29,7 @@ export class DeadManWatch extends pulumi.ComponentResource {
     super(DeadManWatch.TYPE, name, {}, opts);
     const read = (file: string) => readFileSync(join(HOST_SCRIPTS, file), "utf8");
     const cmds = watchCommands(args.plan, { probe: read("status-probe.sh"), judge: read("watch-copies.pl"), mailer: read("unit-failed.sh") });
-    new command.remote.Command(`${name}-timer`, { connection: args.connection, create: cmds.create, delete: cmds.delete }, { parent: this, dependsOn: args.dependsOn });
+    hostCommand(`${name}-timer`, { connection: args.connection, create: cmds.create, delete: cmds.delete }, { parent: this, dependsOn: args.dependsOn });
     this.registerOutputs({});
   }
 }

@@ -3,8 +3,9 @@
  * PBS, reading only the files whose metadata changed; and the notification
  * target and matcher through which its failures reach the operators.
  */
+import { hostCommand } from "../host/host-command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { pveGotifyCommands, pveNotificationCommands } from "../backup/pbs-commands";
 import type { GotifyTarget } from "./BackupServer";
@@ -73,10 +74,10 @@ export class NightlyBackup extends pulumi.ComponentResource {
     if (args.gotify !== undefined) {
       const { server } = args.gotify;
       const cmds = args.gotify.token.apply((token) => pveGotifyCommands({ server, token }));
-      gotify.push(new command.remote.Command(`${name}-gotify`, { connection: args.connection, create: cmds.create, delete: cmds.delete }, { parent: this }));
+      gotify.push(hostCommand(`${name}-gotify`, { connection: args.connection, create: cmds.create, delete: cmds.delete }, { parent: this }));
     }
     const notify = pveNotificationCommands(backup.mailTo, args.gotify !== undefined);
-    new command.remote.Command(`${name}-notify`, { connection: args.connection, create: notify.create, delete: notify.delete }, { parent: this, dependsOn: gotify });
+    hostCommand(`${name}-notify`, { connection: args.connection, create: notify.create, delete: notify.delete }, { parent: this, dependsOn: gotify });
 
     this.registerOutputs({ jobId: this.jobId, schedule: this.schedule, vmids: this.vmids });
   }

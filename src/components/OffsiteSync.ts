@@ -5,7 +5,8 @@
  * the pair's budget, after the source's backup. Only this host can write or
  * delete what it holds; the source has no credential here.
  */
-import * as command from "@pulumi/command";
+import { hostCommand } from "../host/host-command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PBS_IDS, syncUserOf } from "../backup/names";
 import { remoteCommands, remoteDeleteCommand, syncJobCommands } from "../backup/pbs-commands";
@@ -46,7 +47,7 @@ export class OffsiteSync extends pulumi.ComponentResource {
       const create = syncSecret.apply(
         (secret) => remoteCommands({ name: d.remote, host: d.sourceAddress, port: d.sourcePort, authId: syncUserOf(d.holder).token, secret, fingerprint }).create,
       );
-      const remoteCmd = new command.remote.Command(
+      const remoteCmd = hostCommand(
         `${name}-remote`,
         // The create text carries the token secret: pulumi.secret keeps it encrypted in the state.
         { connection, create: pulumi.secret(create), delete: remoteDeleteCommand(d.remote) },
@@ -63,7 +64,7 @@ export class OffsiteSync extends pulumi.ComponentResource {
         schedule: args.night.schedule,
         rateInKiB: Math.floor(d.rateInBytesPerSecond / 1024),
       });
-      new command.remote.Command(`${name}-job`, { connection, create: job.create, delete: job.delete }, { parent: this, dependsOn: [remoteCmd] });
+      hostCommand(`${name}-job`, { connection, create: job.create, delete: job.delete }, { parent: this, dependsOn: [remoteCmd] });
     }
 
     this.registerOutputs({ jobId: this.jobId, schedule: this.schedule, declared: this.declared });

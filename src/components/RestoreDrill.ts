@@ -4,7 +4,8 @@
  * (src/drill/drill-commands.ts). The drills read the copies through the PVE
  * storages `pbs-<source>`, so they come after the backup server.
  */
-import * as command from "@pulumi/command";
+import { hostCommand } from "../host/host-command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +30,7 @@ export class RestoreDrill extends pulumi.ComponentResource {
   constructor(name: string, args: RestoreDrillArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(RestoreDrill.TYPE, name, {}, opts);
     const cmds = drillCommands(args.plan, { drill: readFileSync(DRILL_SCRIPT, "utf8"), mailer: readFileSync(MAILER_SCRIPT, "utf8") }, args.mailTo);
-    new command.remote.Command(`${name}-timer`, { connection: args.connection, create: cmds.create, delete: cmds.delete }, { parent: this, dependsOn: args.dependsOn });
+    hostCommand(`${name}-timer`, { connection: args.connection, create: cmds.create, delete: cmds.delete }, { parent: this, dependsOn: args.dependsOn });
     this.registerOutputs({});
   }
 }

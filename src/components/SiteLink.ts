@@ -5,7 +5,8 @@
  * key. The private key is made on the host and never leaves it; the public key
  * is a stack output the peers read.
  */
-import * as command from "@pulumi/command";
+import { hostCommand } from "../host/host-command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderLinkConfig, LINK_PATHS } from "../offsite/site-link";
 import type { SiteSpec } from "../site/schema";
@@ -28,7 +29,7 @@ export class SiteLink extends pulumi.ComponentResource {
   constructor(name: string, args: SiteLinkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(SiteLink.TYPE, name, {}, opts);
     const { site, connection } = args;
-    const keys = new command.remote.Command(
+    const keys = hostCommand(
       `${name}-key`,
       {
         connection,
@@ -49,7 +50,7 @@ export class SiteLink extends pulumi.ComponentResource {
     this.configured = peers.map((p) => p.site.name);
     if (peers.length > 0) {
       const config = renderLinkConfig(site, peers);
-      new command.remote.Command(
+      hostCommand(
         `${name}-tunnel`,
         {
           connection,

@@ -156,6 +156,20 @@ test("the other site's deploy token in the shell fails loudly on the first read 
   }
 });
 
+test("the backup disk replaced as docs/runbook.md says (pulumi up --replace of the datastore): the datastore is there after, with its jobs and ACLs", async () => {
+  const stack = await engine.stack("sthilaire");
+  const urn = (await stack.exportStack()).deployment.resources.map((r: { urn: string }) => r.urn).find((u: string) => u.endsWith("::sthilaire-pbs-datastore"));
+  assert.ok(urn !== undefined, "no datastore command in the state");
+  const before = engine.host("sthilaire").pbs();
+  const kinds = ["datastore", "prune-job", "verify-job", "sync-job", "acl"];
+  assert.ok(kinds.every((k) => before[k] !== undefined && Object.keys(before[k] as object).length > 0), JSON.stringify(before));
+  const up = await stack.up({ replace: [urn] });
+  assert.equal(up.summary.result, "succeeded");
+  const after = engine.host("sthilaire").pbs();
+  for (const kind of kinds) assert.deepEqual(after[kind], before[kind], kind);
+  assert.deepEqual(await clean("sthilaire"), []);
+});
+
 test("destroy of a site with stateful containers is refused by protect, and their firewall stays on the host", async () => {
   const destroy = await engine.isolated("sthilaire", "destroy", sites.all);
   assert.equal(destroy.ok, false, "the destroy went through");

@@ -89,6 +89,12 @@ export class FakeHost {
     if (write && !known.canWrite) throw new Error(`received an HTTP 403 response - Reason: Permission check failed (${path}, token ${id} reads only)`);
   }
 
+  /** What the PBS stand-ins keep: datastores, jobs, users, ACLs, by kind. */
+  pbs(): Record<string, unknown> {
+    const file = join(this.root, "state", "pbs.json");
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  }
+
   /** The host burnt: everything on it gone. */
   wipe(): void {
     rmSync(this.root, { recursive: true, force: true });

@@ -123,6 +123,14 @@ test("a replaced container goes before its successor comes: the VMID cannot be h
   ]);
 });
 
+test("every host command replaces delete-first: create and delete name the same fixed ids, so the old one's delete would undo the new one's create", async () => {
+  for (const stack of ["rouans", "sthilaire"]) {
+    const commands = ofType(await planOf(stack), TYPES.command);
+    assert.ok(commands.length > 10, stack);
+    assert.deepEqual(commands.filter((c) => !c.deleteBeforeReplace).map((c) => c.name), [], stack);
+  }
+});
+
 for (const [stack, schedule, vmids] of [
   ["rouans", "*-*-* 01:00", ["110"]],
   ["sthilaire", "*-*-* 01:30", ["210", "220", "230"]],

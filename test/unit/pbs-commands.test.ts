@@ -81,15 +81,15 @@ test("datastore: created once with its GC schedule and namespaces, updated after
   h.run("proxmox-backup-manager datastore list >/dev/null");
   const cmds = datastoreCommands({ name: "backup", path: "/mnt/backup/pbs", gcSchedule: "*-*-* 08:30", namespaces: ["rouans", "sthilaire"] });
   const state = converge(h, cmds);
-  assert.deepEqual(state["datastore"], { backup: { "gc-schedule": "*-*-* 08:30", comment: "retzien: own snapshots and held copies", path: "/mnt/backup/pbs" } });
+  assert.deepEqual(state["datastore"], { backup: { "gc-schedule": "*-*-* 08:30", "notification-mode": "notification-system", comment: "retzien: own snapshots and held copies", path: "/mnt/backup/pbs" } });
   assert.deepEqual(state["namespace"], { "backup/rouans": true, "backup/sthilaire": true });
   assert.deepEqual(
     h.calls().filter((c) => / (create|update) /.test(c)),
     [
-      "proxmox-backup-manager datastore create backup /mnt/backup/pbs --gc-schedule *-*-* 08:30 --comment retzien: own snapshots and held copies",
+      "proxmox-backup-manager datastore create backup /mnt/backup/pbs --gc-schedule *-*-* 08:30 --notification-mode notification-system --comment retzien: own snapshots and held copies",
       "proxmox-backup-debug api create /admin/datastore/backup/namespace --name rouans",
       "proxmox-backup-debug api create /admin/datastore/backup/namespace --name sthilaire",
-      "proxmox-backup-manager datastore update backup --gc-schedule *-*-* 08:30",
+      "proxmox-backup-manager datastore update backup --gc-schedule *-*-* 08:30 --notification-mode notification-system",
       "proxmox-backup-debug api create /admin/datastore/backup/namespace --name rouans",
       "proxmox-backup-debug api create /admin/datastore/backup/namespace --name sthilaire",
     ],
@@ -97,6 +97,26 @@ test("datastore: created once with its GC schedule and namespaces, updated after
   assert.equal(h.run(cmds.delete).status, 0);
   assert.deepEqual(h.state()["datastore"], {});
   assert.doesNotMatch(cmds.delete, /destroy-data/);
+  // Gone already (removed by hand): nothing to do, no failure.
+  assert.equal(h.run(cmds.delete).status, 0);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("datastore: its delete leaves the store's jobs and ACLs, which PBS's datastore remove would delete with it", () => {
+  const h = host();
+  const store = datastoreCommands({ name: "backup", path: "/mnt/backup/pbs", gcSchedule: "*-*-* 08:30", namespaces: ["rouans"] });
+  converge(h, store);
+  converge(h, pruneJobCommands({ id: "prune-own", store: "backup", namespace: "rouans", schedule: "*-*-* 07:00", retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 } }));
+  converge(h, verifyJobCommands({ id: "verify-own", store: "backup", schedule: "sun 09:00", outdatedAfterDays: 30 }));
+  converge(h, principalCommands({ user: "sync-sthilaire@pbs", acls: [{ path: "/datastore/backup/rouans", role: "DatastoreReader" }], comment: "pulls" }));
+  assert.equal(h.run(store.delete).status, 0);
+  assert.deepEqual(Object.keys(h.state()["prune-job"] ?? {}), ["prune-own"]);
+  assert.deepEqual(Object.keys(h.state()["verify-job"] ?? {}), ["verify-own"]);
+  assert.deepEqual(h.state()["acl"], ["/datastore/backup/rouans DatastoreReader sync-sthilaire@pbs"]);
+  // What PBS does without the flag, as the stand-in follows it: the jobs and ACLs go too.
+  converge(h, store);
+  assert.equal(h.run("proxmox-backup-manager datastore remove backup").status, 0);
+  assert.deepEqual([h.state()["prune-job"], h.state()["verify-job"], h.state()["acl"]], [{}, {}, []]);
   rmSync(h.dir, { recursive: true });
 });
 
@@ -107,7 +127,7 @@ test("datastore: a backup disk that survived its host is taken back with its sna
   const cmds = datastoreCommands({ name: "backup", path, gcSchedule: "*-*-* 08:30", namespaces: [] });
   assert.equal(h.run(cmds.create).status, 0);
   assert.deepEqual(h.calls().filter((c) => c.includes(" create ")), [
-    `proxmox-backup-manager datastore create backup ${path} --reuse-datastore true --gc-schedule *-*-* 08:30 --comment retzien: own snapshots and held copies`,
+    `proxmox-backup-manager datastore create backup ${path} --reuse-datastore true --gc-schedule *-*-* 08:30 --notification-mode notification-system --comment retzien: own snapshots and held copies`,
   ]);
   rmSync(h.dir, { recursive: true });
 });
@@ -235,6 +255,7 @@ test("the install pins the certificate: its stdout is the fingerprint alone, and
 
 test("notifications: the operators as a sendmail target, every warning or error to them, the datastore on the notification system; delete leaves none", () => {
   const h = host();
+  // The datastore puts itself on the notification system (made again, it would otherwise be back on the legacy mode).
   assert.equal(h.run(datastoreCommands({ name: "backup", path: "/mnt/backup/pbs", gcSchedule: "*-*-* 08:30", namespaces: [] }).create).status, 0);
   const cmds = notificationCommands({ store: "backup", mailTo: ["technique@retzien.fr", "it's@retzien.fr"] });
   const state = converge(h, cmds);
