@@ -36,6 +36,9 @@ export function keepOptions(retention: RetentionSpec): string {
   return rules.flatMap(([field, option]) => (retention[field] === undefined ? [] : [`--${option} ${retention[field]}`])).join(" ");
 }
 
+/** The oldest PBS the host commands are known to work with (README, "What it needs"). */
+export const MIN_PBS_VERSION = "3.3";
+
 /**
  * PBS from Proxmox's repository for the host's Debian release (signed; apt checks
  * it against the Proxmox key every PVE host has), a memory ceiling on its daemon
@@ -52,6 +55,10 @@ export function installCommands(memoryGiB: number): HostCommands {
       "  apt-get update -q >&2",
       "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q proxmox-backup-server >&2",
       "fi",
+      // The oldest PBS whose commands this program's were checked against (vocab/pbs-manager-3.4.0.json
+      // and 4.2.0); 3.3 is the first whose API reuses a datastore a surviving disk holds.
+      `pbs=$(dpkg-query -W -f '\${Version}' proxmox-backup-server)`,
+      `printf '%s\\n' ${MIN_PBS_VERSION} "$pbs" | sort -V -C || { echo "proxmox-backup-server $pbs is older than ${MIN_PBS_VERSION}, the oldest this program runs on: upgrade it (apt full-upgrade)" >&2; exit 1; }`,
       `install -d -m 755 ${shq(folderOf(dropIn))}`,
       // MemoryHigh throttles before the kernel would kill: GC slows, backups go on.
       `printf '[Service]\\nMemoryHigh=${memoryGiB}G\\n' > ${shq(dropIn)}`,
@@ -84,7 +91,9 @@ export function datastoreCommands(args: { name: string; path: string; gcSchedule
       `  ${PBM} datastore update ${shq(name)} --gc-schedule ${shq(args.gcSchedule)} --notification-mode notification-system`,
       // A backup disk that survived a host (reinstalled PVE and PBS): its snapshots are taken back as they are.
       `elif [ -d ${shq(`${args.path}/.chunks`)} ]; then`,
-      `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --reuse-datastore true --gc-schedule ${shq(args.gcSchedule)} --notification-mode notification-system --comment 'retzien: own snapshots and held copies'`,
+      // Through the API: its create takes reuse-datastore from PBS 3.3 on, the CLI's only from 4.0.11
+      // (proxmox-backup 40a287727, "bin: expose reuse-datastore flag"; vocab/pbs-manager-3.4.0.json lacks it).
+      `  proxmox-backup-debug api create /config/datastore --name ${shq(name)} --path ${shq(args.path)} --reuse-datastore true --gc-schedule ${shq(args.gcSchedule)} --notification-mode notification-system --comment 'retzien: own snapshots and held copies'`,
       "else",
       `  ${PBM} datastore create ${shq(name)} ${shq(args.path)} --gc-schedule ${shq(args.gcSchedule)} --notification-mode notification-system --comment 'retzien: own snapshots and held copies'`,
       "fi",
@@ -122,7 +131,9 @@ export function principalCommands(args: {
           `if [ ! -s ${shq(file)} ]; then`,
           // A token whose secret file is gone cannot be read again: make it anew.
           `  ${PBM} user delete-token ${shq(args.user)} ${shq(tokenName)} >/dev/null 2>&1 || true`,
-          `  ${PBM} user generate-token ${shq(args.user)} ${shq(tokenName)} --output-format json | sed -n 's/.*"value" *: *"\\([^"]*\\)".*/\\1/p' > ${shq(`${file}.new`)}`,
+          // No --output-format: the command is the API method itself, whose answer the CLI prints as
+          // "Result: " and pretty JSON (proxmox-router cli/command.rs); the secret is its "value".
+          `  ${PBM} user generate-token ${shq(args.user)} ${shq(tokenName)} | sed -n 's/.*"value" *: *"\\([^"]*\\)".*/\\1/p' > ${shq(`${file}.new`)}`,
           `  [ -s ${shq(`${file}.new`)} ] || { echo 'no token secret from generate-token' >&2; exit 1; }`,
           `  chmod 600 ${shq(`${file}.new`)} && mv -f ${shq(`${file}.new`)} ${shq(file)}`,
           "fi",

@@ -127,8 +127,32 @@ test("datastore: a backup disk that survived its host is taken back with its sna
   const cmds = datastoreCommands({ name: "backup", path, gcSchedule: "*-*-* 08:30", namespaces: [] });
   assert.equal(h.run(cmds.create).status, 0);
   assert.deepEqual(h.calls().filter((c) => c.includes(" create ")), [
-    `proxmox-backup-manager datastore create backup ${path} --reuse-datastore true --gc-schedule *-*-* 08:30 --notification-mode notification-system --comment retzien: own snapshots and held copies`,
+    `proxmox-backup-debug api create /config/datastore --name backup --path ${path} --reuse-datastore true --gc-schedule *-*-* 08:30 --notification-mode notification-system --comment retzien: own snapshots and held copies`,
   ]);
+  assert.deepEqual(Object.keys(h.state()["datastore"] ?? {}), ["backup"]);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("datastore: PBS 3's CLI has no --reuse-datastore (added in 4.0.11), so a surviving disk is taken back through the API, which has it since 3.3", () => {
+  const h = host();
+  const path = join(h.dir, "pbs");
+  mkdirSync(join(path, ".chunks"), { recursive: true });
+  const pbs3 = (script: string) => spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, PBS_STATE: join(h.dir, "state.json"), STANDIN_LOG: join(h.dir, "calls.log"), PBS_VERSION: "3.4.0" } });
+  const refused = pbs3(`proxmox-backup-manager datastore create backup ${path} --reuse-datastore true`);
+  assert.equal(refused.status, 255);
+  assert.match(refused.stderr, /^Error: parameter verification failed - 'reuse-datastore': schema does not allow additional properties\.$/m);
+  const cmds = datastoreCommands({ name: "backup", path, gcSchedule: "*-*-* 08:30", namespaces: ["rouans"] });
+  const run = pbs3(cmds.create);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(Object.keys(h.state()["datastore"] ?? {}), ["backup"]);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("install: a PBS older than the oldest this program was checked against stops it with the version and what to do", () => {
+  const h = host();
+  const old = spawnSync("bash", ["-c", installCommands(2).create], { encoding: "utf8", env: { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, STANDIN_LOG: join(h.dir, "calls.log"), PBS_VERSION: "3.2.4" } });
+  assert.equal(old.status, 1);
+  assert.match(old.stderr, /^proxmox-backup-server 3\.2\.4-1 is older than 3\.3, the oldest this program runs on: upgrade it \(apt full-upgrade\)$/m);
   rmSync(h.dir, { recursive: true });
 });
 

@@ -1,0 +1,129 @@
+/**
+ * The vocabulary tables (vocab/) and what reads them: the reader of Proxmox's
+ * Rust API macros on a source of their shape, the committed tables naming
+ * their sources, every PBS subcommand the program emits present in each, and
+ * the PBS stand-in refusing what is outside them with PBS's own wording.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { planStacks } from "../../scripts/lib/offline-plan";
+import { apiItems, schemaConstants } from "../../scripts/vocab/rust-api";
+import { SchemaIndex } from "../../scripts/vocab/schema-resolve";
+import { PROJECT_ROOT } from "../helpers/stacks";
+
+const VERSIONS = ["3.4.0", "4.2.0"] as const;
+const tableOf = (v: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, "vocab", `pbs-manager-${v}.json`), "utf8")) as { source: Record<string, string>; unresolved: string[]; commands: Record<string, { args: string[]; params: Record<string, unknown> }> };
+
+// The shapes the reader must take: a schema constant, an enum with serde names, a struct
+// flattened into a method's input, an Updater of it, and an option from the signature.
+const SAMPLE = `
+pub const JOB_ID_SCHEMA: Schema = StringSchema::new("Job ID.")
+    .min_length(3)
+    .schema();
+pub const MAX_DEPTH_SCHEMA: Schema = IntegerSchema::new("How deep.").minimum(0).maximum(7).default(7).schema();
+
+#[api()]
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncDirection {
+    /// Pull
+    #[default]
+    Pull,
+    Push,
+}
+
+#[api(
+    properties: {
+        id: { schema: JOB_ID_SCHEMA },
+        "max-depth": { schema: MAX_DEPTH_SCHEMA, optional: true },
+        "sync-direction": { type: SyncDirection, optional: true },
+    }
+)]
+#[derive(Serialize, Deserialize, Updater)]
+#[serde(rename_all = "kebab-case")]
+/// Sync Job
+pub struct SyncJobConfig {
+    #[updater(skip)]
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<usize>,
+    pub sync_direction: Option<SyncDirection>,
+    #[serde(skip)]
+    pub internal: u8,
+}
+
+#[api(
+    input: {
+        properties: {
+            id: { schema: JOB_ID_SCHEMA },
+            update: { type: SyncJobConfigUpdater, flatten: true },
+            "remove-vanished": { type: Boolean, description: "Delete \\
+vanished snapshots." },
+        },
+    },
+)]
+/// Update a sync job.
+pub fn update_sync_job(id: String, update: SyncJobConfigUpdater, remove_vanished: Option<bool>) -> Result<(), Error> {
+    Ok(())
+}
+`;
+
+test("the reader takes Proxmox's API macros: constants, serde names, flatten, Updater, optional from the signature", () => {
+  const items = apiItems("sample.rs", SAMPLE);
+  assert.deepEqual(items.map((i) => `${i.kind} ${i.name}`), ["enum SyncDirection", "struct SyncJobConfig", "fn update_sync_job"]);
+  const index = new SchemaIndex(items, schemaConstants(SAMPLE));
+  const method = items.find((i) => i.kind === "fn");
+  assert.ok(method !== undefined);
+  assert.deepEqual(Object.fromEntries(index.methodParams(method)), {
+    id: { type: "string", optional: false },
+    "max-depth": { type: "integer", optional: true, minimum: 0, maximum: 7, default: 7 },
+    "sync-direction": { type: "string", optional: true, enum: ["pull", "push"] },
+    "remove-vanished": { type: "boolean", optional: true },
+  });
+});
+
+test("each table names the tags and commits it was extracted from, and resolved every command", () => {
+  for (const v of VERSIONS) {
+    const table = tableOf(v);
+    assert.match(table.source["proxmox-backup"] ?? "", new RegExp(`^v${v.replaceAll(".", "\\.")} \\([0-9a-f]{40}\\)$`));
+    assert.match(table.source["proxmox-rs"] ?? "", /^[0-9a-f]{40}$/);
+    assert.deepEqual(table.unresolved, [], v);
+    assert.ok(Object.keys(table.commands).length > 100, v);
+  }
+});
+
+test("every proxmox-backup-manager subcommand the program can emit is in both tables", async () => {
+  const planned = await planStacks(PROJECT_ROOT);
+  assert.ok(planned.ok);
+  const scripts = planned.plan.stacks.flatMap((s) => s.resources.flatMap((r) => [r.inputs["create"], r.inputs["delete"]].filter((x): x is string => typeof x === "string")));
+  const used = new Set(scripts.flatMap((t) => [...t.matchAll(/proxmox-backup-manager ((?:[a-z-]+ ){0,3}[a-z-]+)/g)].map((m) => m[1] as string)));
+  assert.ok(used.size > 15, [...used].join(", "));
+  for (const v of VERSIONS) {
+    const keys = Object.keys(tableOf(v).commands);
+    for (const call of used) assert.ok(keys.some((k) => call === k || call.startsWith(`${k} `)), `${v}: ${call}`);
+  }
+});
+
+const pbm = (args: string[], version = "4.2.0") =>
+  spawnSync(join(PROJECT_ROOT, "test", "fixtures", "standins", "proxmox-backup-manager"), args, { encoding: "utf8", env: { ...process.env, PBS_VERSION: version, PBS_STATE: "", STANDIN_LOG: "/dev/null" } });
+
+test("the PBS stand-in refuses what its table does not hold, in PBS's words (proxmox-schema's parameter errors)", () => {
+  const cases: [string[], string][] = [
+    [["prune-job", "create", "p", "--store", "backup", "--schedule", "daily", "--keep-forever", "1"], "parameter verification failed - 'keep-forever': schema does not allow additional properties."],
+    [["sync-job", "create", "s", "--store", "backup", "--remote-store", "backup", "--sync-direction", "sideways"], "parameter verification failed - 'sync-direction': value 'sideways' is not defined in the enumeration."],
+    [["sync-job", "create", "s", "--store", "backup"], "parameter verification failed - 'remote-store': parameter is missing and it is not optional."],
+    [["datastore", "remove", "backup", "--keep-job-configs", "maybe"], "parameter verification failed - 'keep-job-configs': Unable to parse boolean option."],
+    [["user", "generate-token", "a@pbs", "t", "--output-format", "json"], "parameter verification failed - 'output-format': schema does not allow additional properties."],
+  ];
+  for (const [args, message] of cases) {
+    const run = pbm(args);
+    assert.equal(run.status, 255, args.join(" "));
+    assert.equal(run.stderr, `Error: ${message}\n`, args.join(" "));
+  }
+  // What a newer PBS has, an older one refuses.
+  assert.equal(pbm(["datastore", "create", "b", "/mnt/b", "--reuse-datastore", "true"], "4.2.0").status, 0);
+  assert.equal(pbm(["datastore", "create", "b", "/mnt/b", "--reuse-datastore", "true"], "3.4.0").status, 255);
+});
