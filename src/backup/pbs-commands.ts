@@ -82,8 +82,10 @@ export function datastoreCommands(args: { name: string; path: string; gcSchedule
   const { name } = args;
   const namespaces = args.namespaces.map(
     (ns) =>
-      // PBS has no namespace command in its manager CLI; the API, called locally as root, has.
-      `err=$(proxmox-backup-debug api create /admin/datastore/${name}/namespace --name ${shq(ns)} 2>&1 >/dev/null) || printf '%s' "$err" | grep -q 'already exists'`,
+      // PBS has no namespace command in its manager CLI; the API, called locally as root, has. An
+      // existing namespace is no error (DataStore::create_namespace makes it with create_dir_all,
+      // proxmox-backup v3.4.0 and v4.2.0), so a second run converges as it is.
+      `proxmox-backup-debug api create /admin/datastore/${name}/namespace --name ${shq(ns)} >/dev/null`,
   );
   return {
     create: script(
