@@ -245,8 +245,13 @@ export function gotifyCommands(args: { server: string; token: string; file?: str
   return {
     create: script(
       "umask 077",
-      `${PBM} notification endpoint gotify delete ${NOTIFY.gotify} >/dev/null 2>&1 || true`,
-      `${PBM} notification endpoint gotify create ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`,
+      // Updated in place once there: the matcher targets it, and PBS refuses to delete an endpoint
+      // a matcher names (proxmox-notify ensure_unused), so delete-then-create failed on a new token.
+      `if ${PBM} notification endpoint gotify show ${NOTIFY.gotify} >/dev/null 2>&1; then`,
+      `  ${PBM} notification endpoint gotify update ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)}`,
+      "else",
+      `  ${PBM} notification endpoint gotify create ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`,
+      "fi",
       `install -d -m 700 ${shq(folderOf(file))}`,
       `printf '%s\\n' ${shq(args.server)} ${shq(args.token)} > ${shq(file)}`,
     ),
@@ -258,8 +263,12 @@ export function gotifyCommands(args: { server: string; token: string; file?: str
 export function pveGotifyCommands(args: { server: string; token: string }): HostCommands {
   return {
     create: script(
-      `pvesh delete /cluster/notifications/endpoints/gotify/${NOTIFY.gotify} >/dev/null 2>&1 || true`,
-      `pvesh create /cluster/notifications/endpoints/gotify --name ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`,
+      // In place once there, as on PBS: the matcher names it (proxmox-notify ensure_unused).
+      `if pvesh get /cluster/notifications/endpoints/gotify/${NOTIFY.gotify} >/dev/null 2>&1; then`,
+      `  pvesh set /cluster/notifications/endpoints/gotify/${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)}`,
+      "else",
+      `  pvesh create /cluster/notifications/endpoints/gotify --name ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`,
+      "fi",
     ),
     delete: script(`pvesh delete /cluster/notifications/endpoints/gotify/${NOTIFY.gotify}`),
   };

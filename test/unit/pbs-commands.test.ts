@@ -309,6 +309,12 @@ test("a Gotify server: its PBS target, the matcher sending to both, its server a
   assert.equal((state["notification matcher"]?.["retzien-failures"] as Record<string, string>)["target"], "retzien-operators,retzien-gotify");
   assert.equal(readFileSync(file, "utf8"), `https://push.example.org\n${token}\n`);
   assert.equal(statSync(file).mode & 0o777, 0o600);
+  // A new token while the matcher names the target: updated in place (PBS refuses to delete a target in use).
+  const rotated = gotifyCommands({ server: "https://push.example.org", token: `${token}B`, file });
+  const again = h.run(rotated.create);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal((h.state()["notification endpoint gotify"]?.["retzien-gotify"] as Record<string, string>)["token"], `${token}B`);
+  assert.match(h.run("proxmox-backup-manager notification endpoint gotify delete retzien-gotify").stderr, /cannot delete 'retzien-gotify', referenced by: retzien-failures/);
   // Deleted in the engine's order: the matcher's command first, then the target's.
   assert.equal(h.run(notify.delete).status, 0);
   assert.equal(h.run(gotify.delete).status, 0);
@@ -348,6 +354,10 @@ test("PVE's notifications through pvesh, as pve-manager's API takes them: the op
   assert.deepEqual(state["endpoints/gotify"], { "retzien-gotify": { server: "https://push.example.org", token, comment: "retzien: the operators, pushed" } });
   assert.equal((state["matchers"]?.["retzien-failures"] as Record<string, string>)["target"], "retzien-operators,retzien-gotify");
   assert.doesNotMatch(gotify.delete, new RegExp(token));
+  // A new token while the matcher names the target: updated in place, as on PBS.
+  const rotated = h.run(pveGotifyCommands({ server: "https://push.example.org", token: `${token}B` }).create);
+  assert.equal(rotated.status, 0, rotated.stderr);
+  assert.equal((h.pveState()["endpoints/gotify"]?.["retzien-gotify"] as Record<string, string>)["token"], `${token}B`);
   // The engine deletes the matcher's command first, then the target's.
   assert.equal(h.run(both.delete).status, 0);
   assert.equal(h.run(gotify.delete).status, 0);
