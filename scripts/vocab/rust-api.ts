@@ -55,7 +55,8 @@ export function topLevelParts(text: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p !== "");
 }
 
-const stripComments = (text: string) => text.replace(/\/\/[^\n]*/g, "");
+/** Without its `//` and `///` comments, whose quotes and brackets are prose. */
+export const stripComments = (text: string): string => text.replace(/\/\/[^\n]*/g, "");
 
 /** The macro's object syntax: `{ key: value, ... }`, `[ ... ]`, literals, and anything else as raw text. */
 export function parseMacroValue(source: string): MacroValue {

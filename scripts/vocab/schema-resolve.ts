@@ -5,7 +5,7 @@
  * with `#[serde(flatten)]`) give their fields as parameters, as the API macro
  * does.
  */
-import { type ApiItem, type MacroValue, closing, renameRule, renamed, topLevelParts } from "./rust-api";
+import { type ApiItem, type MacroValue, closing, renameRule, renamed, stripComments, topLevelParts } from "./rust-api";
 
 export interface ParamSchema {
   type: "string" | "integer" | "number" | "boolean" | "array" | "object" | "unknown";
@@ -121,7 +121,7 @@ export class SchemaIndex {
   /** An enum's serialized values, with its rename rules. */
   private enumValues(item: ApiItem): string[] {
     const rule = renameRule(item.attributes);
-    return topLevelParts(item.body.slice(1, -1)).flatMap((variant) => {
+    return topLevelParts(stripComments(item.body.slice(1, -1))).flatMap((variant) => {
       const own = /#\[serde\([^\]]*rename\s*=\s*"([^"]+)"/.exec(variant)?.[1];
       const ident = /(\w+)\s*(?:=\s*[^,]+)?$/.exec(variant.replace(/#\[[^\]]*\]/g, "").replace(/\/\/\/[^\n]*/g, "").trim())?.[1];
       if (SERDE_SKIP.test(variant) || ident === undefined) return [];
@@ -144,7 +144,7 @@ export class SchemaIndex {
     const rule = renameRule(item.attributes);
     const found = field(item.macro, "properties");
     const props: Obj = isObj(found) ? found : {};
-    for (const field of topLevelParts(item.body.slice(1, -1))) {
+    for (const field of topLevelParts(stripComments(item.body.slice(1, -1)))) {
       const clean = field.replace(/\/\/\/[^\n]*/g, "");
       const m = /(?:pub(?:\([^)]*\))?\s+)?(\w+)\s*:\s*([\s\S]+)$/.exec(clean.replace(/#\[[^\]]*\]/g, "").trim());
       if (m === null) continue;
@@ -167,7 +167,7 @@ export class SchemaIndex {
     if (item === undefined || !item.body.startsWith("{")) return new Set();
     const rule = renameRule(item.attributes);
     return new Set(
-      topLevelParts(item.body.slice(1, -1))
+      topLevelParts(stripComments(item.body.slice(1, -1)))
         .filter((f) => /#\[updater\([^\]]*skip/.test(f))
         .map((f) => /(\w+)\s*:[^:]/.exec(f.replace(/#\[[^\]]*\]/g, "").replace(/\/\/\/[^\n]*/g, "").replace(/pub(\([^)]*\))?\s+/, ""))?.[1] ?? "")
         .map((f) => renamed(f, rule)),

@@ -240,6 +240,9 @@ function diskSteps(input: RunbookInput): Step[] {
   const ns = namespaceOf(lost.name);
   // A removable datastore (PBS 3.3+): its path is relative to the disk's root, PBS mounts the disk itself.
   const createCarry = `${PBM} datastore create ${CARRY} ${diskPath} --backing-device <the filesystem UUID of the disk's partition, from blkid>`;
+  // A disk that holds the carry datastore already: through the API, which takes reuse-datastore from
+  // PBS 3.3 on; the CLI only from 4.0.11 (vocab/pbs-manager-3.4.0.json lacks it).
+  const reuseCarry = `proxmox-backup-debug api create /config/datastore --name ${CARRY} --path ${diskPath} --backing-device <the filesystem UUID of the disk's partition, from blkid> --reuse-datastore true`;
   return [
     ...rebuildHead(input),
     {
@@ -248,7 +251,7 @@ function diskSteps(input: RunbookInput): Step[] {
       destructive: false,
       notes: [
         `it needs ${gib(stored).toFixed(1)} GiB free, on an ext4 or xfs partition`,
-        `${createCarry} (a disk already used as "${CARRY}": add --reuse-datastore true)`,
+        `${createCarry}; a disk already used as "${CARRY}": ${reuseCarry}`,
       ],
     },
     {
@@ -266,7 +269,7 @@ function diskSteps(input: RunbookInput): Step[] {
       title: `Drive the disk to ${lost.location}, plug it into the new host and add it there`,
       minutes: ASSUMPTIONS.driveMinutes,
       destructive: false,
-      notes: [`${createCarry} --reuse-datastore true`],
+      notes: [reuseCarry],
     },
     {
       title: `Bring the copies from the carry disk into ${lost.name}'s own PBS`,

@@ -215,14 +215,16 @@ test("sthilaire by disk: the carry disk is a removable datastore, filled and emp
     ],
   );
   const create = "proxmox-backup-manager datastore create carry retzien-carry --backing-device <the filesystem UUID of the disk's partition, from blkid>";
-  assert.deepEqual(steps[4]?.notes, ["it needs 431.0 GiB free, on an ext4 or xfs partition", `${create} (a disk already used as "carry": add --reuse-datastore true)`]);
+  // A disk already used as carry is taken back through the API: PBS 3's CLI has no --reuse-datastore.
+  const reuse = "proxmox-backup-debug api create /config/datastore --name carry --path retzien-carry --backing-device <the filesystem UUID of the disk's partition, from blkid> --reuse-datastore true";
+  assert.deepEqual(steps[4]?.notes, ["it needs 431.0 GiB free, on an ext4 or xfs partition", `${create}; a disk already used as "carry": ${reuse}`]);
   assert.equal(
     steps[5]?.argv?.[4],
     "{ proxmox-backup-debug api create /admin/datastore/carry/namespace --name sthilaire >/dev/null 2>&1 || true; } && " +
       "proxmox-backup-debug api create /pull --store carry --ns sthilaire --remote-store backup --remote-ns sthilaire --max-depth 0 --transfer-last 1 && " +
       "proxmox-backup-manager datastore unmount carry",
   );
-  assert.deepEqual(steps[6]?.notes, [`${create} --reuse-datastore true`]);
+  assert.deepEqual(steps[6]?.notes, [reuse]);
   assert.equal(
     steps[7]?.argv?.[4],
     "proxmox-backup-debug api create /pull --store backup --ns sthilaire --remote-store carry --remote-ns sthilaire --max-depth 0 --transfer-last 1 && proxmox-backup-manager datastore unmount carry",

@@ -12,6 +12,10 @@ import { join } from "node:path";
 import { planStacks } from "../../scripts/lib/offline-plan";
 import { apiItems, schemaConstants } from "../../scripts/vocab/rust-api";
 import { SchemaIndex } from "../../scripts/vocab/schema-resolve";
+import { validateSiteSpecs } from "../../src/program";
+import { MODES } from "../../src/runbook/estimate";
+import { planRunbook } from "../../src/runbook/runbook";
+import { allSites } from "../../stacks/sites";
 import { PROJECT_ROOT } from "../helpers/stacks";
 
 const VERSIONS = ["3.4.0", "4.2.0"] as const;
@@ -126,4 +130,37 @@ test("the PBS stand-in refuses what its table does not hold, in PBS's words (pro
   // What a newer PBS has, an older one refuses.
   assert.equal(pbm(["datastore", "create", "b", "/mnt/b", "--reuse-datastore", "true"], "4.2.0").status, 0);
   assert.equal(pbm(["datastore", "create", "b", "/mnt/b", "--reuse-datastore", "true"], "3.4.0").status, 255);
+});
+
+test("every proxmox-backup-manager line the program and the runbook emit is accepted by the PBS 3.4 and the PBS 4.2 vocabulary", async () => {
+  const planned = await planStacks(PROJECT_ROOT);
+  assert.ok(planned.ok);
+  const scripts = planned.plan.stacks.flatMap((s) => s.resources.flatMap((r) => [r.inputs["create"], r.inputs["delete"]].filter((x): x is string => typeof x === "string")));
+  // The runbook's steps, each way a site can be lost, and the notes it prints beside them.
+  const { sites } = validateSiteSpecs(allSites);
+  const plans = new Map(planned.plan.stacks.map((s) => [s.stack, s.resources]));
+  const sshOf = new Map(sites.map((s) => [s.name, `root@${s.name}.lan`]));
+  for (const lost of sites.map((s) => s.name)) {
+    for (const mode of MODES) {
+      const runbook = planRunbook({ lost, mode, only: [], diskPath: "retzien-carry", allowStale: true }, { sites, plans, sshOf });
+      if (!runbook.ok) continue;
+      for (const step of runbook.runbook.steps) scripts.push(...(step.argv ?? []), ...(step.notes ?? []));
+    }
+  }
+  // Each call alone: from the tool's name to the first pipe, redirection, `;` or `then` of the shell around it.
+  const calls = new Set(
+    scripts
+      // Redirections (`>/dev/null`, `2>&1`) out first: they are the shell's, not the call's.
+      // A placeholder of a printed note (`<the filesystem UUID ...>`) stands for one word.
+      .map((t) => t.replace(/<[^<>\n]*>/g, "PLACEHOLDER").replace(/\s*\d*>&?\s*\S+/g, ""))
+      .flatMap((t) => [...t.matchAll(/(?<!-v )proxmox-backup-manager [a-z][^\n|;&(]*/g)].map((m) => (m[0] as string).replace(/\s+(then|do)\b.*$/, "").trim())),
+  );
+  assert.ok(calls.size > 20, `${calls.size} calls`);
+  const standins = join(PROJECT_ROOT, "test", "fixtures", "standins");
+  for (const version of VERSIONS) {
+    for (const call of calls) {
+      const run = spawnSync("bash", ["-c", call], { encoding: "utf8", env: { ...process.env, PATH: `${standins}:${process.env["PATH"] ?? ""}`, PBS_VERSION: version, PBS_CHECK_ONLY: "1", STANDIN_LOG: "/dev/null" } });
+      assert.equal(run.status, 0, `PBS ${version} refuses: ${call}\n${run.stderr}`);
+    }
+  }
 });
