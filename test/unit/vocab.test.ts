@@ -132,11 +132,11 @@ test("the PBS stand-in refuses what its table does not hold, in PBS's words (pro
   assert.equal(pbm(["datastore", "create", "b", "/mnt/b", "--reuse-datastore", "true"], "3.4.0").status, 255);
 });
 
-test("every proxmox-backup-manager line the program and the runbook emit is accepted by the PBS 3.4 and the PBS 4.2 vocabulary", async () => {
+/** Every host script the program makes (create and delete), and every runbook step and note, each way a site can be lost. */
+async function emittedScripts(): Promise<string[]> {
   const planned = await planStacks(PROJECT_ROOT);
   assert.ok(planned.ok);
   const scripts = planned.plan.stacks.flatMap((s) => s.resources.flatMap((r) => [r.inputs["create"], r.inputs["delete"]].filter((x): x is string => typeof x === "string")));
-  // The runbook's steps, each way a site can be lost, and the notes it prints beside them.
   const { sites } = validateSiteSpecs(allSites);
   const plans = new Map(planned.plan.stacks.map((s) => [s.stack, s.resources]));
   const sshOf = new Map(sites.map((s) => [s.name, `root@${s.name}.lan`]));
@@ -147,14 +147,30 @@ test("every proxmox-backup-manager line the program and the runbook emit is acce
       for (const step of runbook.runbook.steps) scripts.push(...(step.argv ?? []), ...(step.notes ?? []));
     }
   }
-  // Each call alone: from the tool's name to the first pipe, redirection, `;` or `then` of the shell around it.
-  const calls = new Set(
-    scripts
-      // Redirections (`>/dev/null`, `2>&1`) out first: they are the shell's, not the call's.
-      // A placeholder of a printed note (`<the filesystem UUID ...>`) stands for one word.
-      .map((t) => t.replace(/<[^<>\n]*>/g, "PLACEHOLDER").replace(/\s*\d*>&?\s*\S+/g, ""))
-      .flatMap((t) => [...t.matchAll(/(?<!-v )proxmox-backup-manager [a-z][^\n|;&(]*/g)].map((m) => (m[0] as string).replace(/\s+(then|do)\b.*$/, "").trim())),
+  // A placeholder of a printed note (`<the filesystem UUID ...>`) stands for one word (100: a VMID fits, and so does any string); redirections
+  // (`>/dev/null`, `2>&1`) are the shell's, not the call's.
+  // Shell comments are prose; a quoted value stands for one word (100, as a placeholder does), so that
+  // prose cuts never fall inside one.
+  return scripts.map((t) =>
+    t
+      .replace(/^\s*#.*$/gm, "")
+      .replace(/\s\d*<\s+\S+/g, "")
+      .replace(/<[^<>\n]*>/g, "100")
+      .replace(/'[^'\n]*'|"[^"\n]*"/g, "100")
+      .replace(/\s*\d*>&?\s*\S+/g, ""),
   );
+}
+
+/**
+ * Each call of `tool` alone: from its name to the first pipe, `;`, `&`, `(`, or
+ * the prose of a printed note around it (", ", " for ", " and ", " then ").
+ */
+const callsOf = (tool: string, scripts: readonly string[]) =>
+  new Set(scripts.flatMap((t) => [...t.matchAll(new RegExp(`(?<![-\\w] ?)\\b${tool} [a-z0-9][^\\n|;&(]*`, "g"))].map((m) => (m[0] as string).replace(/(,\s|\s+(then|do|for|and)\b).*$/, "").trim())));
+
+test("every proxmox-backup-manager line the program and the runbook emit is accepted by the PBS 3.4 and the PBS 4.2 vocabulary", async () => {
+  const scripts = await emittedScripts();
+  const calls = callsOf("proxmox-backup-manager", scripts);
   assert.ok(calls.size > 20, `${calls.size} calls`);
   const standins = join(PROJECT_ROOT, "test", "fixtures", "standins");
   for (const version of VERSIONS) {
@@ -163,4 +179,35 @@ test("every proxmox-backup-manager line the program and the runbook emit is acce
       assert.equal(run.status, 0, `PBS ${version} refuses: ${call}\n${run.stderr}`);
     }
   }
+});
+
+const pveCheck = (call: string, version: string) => spawnSync(process.execPath, [join(PROJECT_ROOT, "test", "fixtures", "lib", "pve-cli.js"), ...(call.match(/'[^']*'|"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^(['"])(.*)\1$/, "$2"))], { encoding: "utf8", env: { ...process.env, PVE_VERSION: version } });
+
+test("every pct and pvesm line the program and the runbook emit is accepted by the PVE 8.4 and the PVE 9.1 vocabulary", async () => {
+  const scripts = await emittedScripts();
+  const calls = [...callsOf("pct", scripts), ...callsOf("pvesm", scripts)].filter((c) => !c.includes("$"));
+  assert.ok(calls.length > 8, calls.join("\n"));
+  for (const version of ["8", "9"]) {
+    for (const call of calls) {
+      const run = pveCheck(call, version);
+      assert.equal(run.status, 0, `PVE ${version} refuses: ${call}\n${run.stderr}`);
+    }
+  }
+});
+
+test("the PVE stand-ins refuse what the vocabulary does not hold, in PVE's words (pve-common's PVE::JSONSchema)", () => {
+  const cases: [string, string][] = [
+    ["pct restore 900 vol --unique 1 --bogus 1", "Unknown option: bogus\n400 unable to parse option\n"],
+    ["pct restore 90 vol", "400 Parameter verification failed.\nvmid: value must have a minimum value of 100\n"],
+    ["pct restore 900 vol --arch sparc", "400 Parameter verification failed.\narch: value 'sparc' does not have a value in the enumeration 'amd64, arm64, armhf, i386, riscv32, riscv64'\n"],
+    ["pct set 900 --onboot maybe", "400 unable to parse boolean option\n"],
+    ["pct destroy", "400 not enough arguments\n"],
+  ];
+  for (const [call, message] of cases) {
+    const run = pveCheck(call, "9");
+    assert.equal(run.status, 255, call);
+    assert.equal(run.stderr, message, call);
+  }
+  // Getopt::Long takes a unique abbreviation, as PVE leaves it on.
+  assert.equal(pveCheck("pct restore 900 vol --protect 0", "9").status, 0);
 });
