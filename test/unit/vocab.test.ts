@@ -195,6 +195,19 @@ test("every pct and pvesm line the program and the runbook emit is accepted by t
   }
 });
 
+test("every pvesh call of the notification and backup-job API the program and the runbook emit is accepted by the PVE 8.4 and the PVE 9.1 API", async () => {
+  const scripts = await emittedScripts();
+  const calls = [...callsOf("pvesh", scripts)].filter((c) => /^pvesh \w+ \/cluster\/(notifications|backup)\b/.test(c) && !c.includes("$"));
+  assert.ok(calls.length > 5, calls.join("\n"));
+  const pvesh = join(PROJECT_ROOT, "test", "fixtures", "standins", "pvesh");
+  for (const version of ["8", "9"]) {
+    for (const call of calls) {
+      const run = spawnSync(pvesh, (call.match(/\S+/g) ?? []).slice(1), { encoding: "utf8", env: { ...process.env, PVE_VERSION: version, PVE_CHECK_ONLY: "1", STANDIN_LOG: "/dev/null" } });
+      assert.equal(run.status, 0, `PVE ${version} refuses: ${call}\n${run.stderr}`);
+    }
+  }
+});
+
 test("the PVE stand-ins refuse what the vocabulary does not hold, in PVE's words (pve-common's PVE::JSONSchema)", () => {
   const cases: [string, string][] = [
     ["pct restore 900 vol --unique 1 --bogus 1", "Unknown option: bogus\n400 unable to parse option\n"],
