@@ -14,7 +14,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { type ApiItem, apiItems, closing, schemaConstants, topLevelParts } from "./rust-api";
+import { type ApiItem, apiItems, closing, schemaConstants, stripComments, topLevelParts } from "./rust-api";
 import { type ParamSchema, SchemaIndex } from "./schema-resolve";
 
 interface Source {
@@ -87,7 +87,48 @@ function enclosingFn(text: string, at: number): string | undefined {
   return all[all.length - 1]?.[1];
 }
 
-export function extractManager(pbs: Source, rs: Source): { commands: Record<string, CommandEntry>; unresolved: string[] } {
+/** The `#[api]` function `API_METHOD_<NAME>` names, as seen from `file` (a module path, or the file itself). */
+function findMethod(methods: readonly ApiItem[], path: string, file: string): ApiItem | undefined {
+  const segments = path.replace(/^&/, "").split("::");
+  const fnName = (segments.pop() ?? "").replace(/^API_METHOD_/, "").toLowerCase();
+  const candidates = methods.filter((m) => m.name === fnName);
+  const files = segments.length === 0 ? [file] : moduleFiles(file, segments);
+  return candidates.find((c) => files.includes(c.file)) ?? (candidates.length === 1 ? candidates[0] : undefined);
+}
+
+/** The files a module path (`crate::api2::admin`, `pull`, `super::x`) may be, seen from `file`. */
+function moduleFiles(file: string, segments: readonly string[]): string[] {
+  const own = file.replace(/\/mod\.rs$|\.rs$/, "");
+  let base: string[];
+  let rest = [...segments];
+  if (rest[0] === "crate" || rest[0] === "proxmox_backup") {
+    base = ["src"];
+    rest = rest.slice(1);
+  } else if (rest[0] === "super") {
+    base = own.split("/").slice(0, -1);
+    rest = rest.slice(1);
+  } else if (rest[0] === "self") {
+    base = own.split("/");
+    rest = rest.slice(1);
+  } else {
+    // A child module of this one (a mod.rs's `pull::`), or of its parent (a sibling file's).
+    // Or the crate's own module of that path (`api2::config::prune` after `use proxmox_backup::api2`).
+    const children = [...own.split("/"), ...rest].join("/");
+    const siblings = [...own.split("/").slice(0, -1), ...rest].join("/");
+    const crate = ["src", ...rest].join("/");
+    return [`${children}.rs`, `${children}/mod.rs`, `${siblings}.rs`, `${siblings}/mod.rs`, `${crate}.rs`, `${crate}/mod.rs`];
+  }
+  const joined = [...base, ...rest].join("/");
+  return [`${joined}.rs`, `${joined}/mod.rs`];
+}
+
+interface Parsed {
+  readonly texts: Map<string, string>;
+  readonly index: SchemaIndex;
+  readonly methods: ApiItem[];
+}
+
+function parseSources(pbs: Source, rs: Source): Parsed {
   const texts = new Map([...readTree(pbs), ...[...readTree(rs)].map(([f, t]) => [`rs:${f}`, t] as const)]);
   const items: ApiItem[] = [];
   const constants = new Map<string, string>();
@@ -95,8 +136,81 @@ export function extractManager(pbs: Source, rs: Source): { commands: Record<stri
     items.push(...apiItems(file, text));
     for (const [k, v] of schemaConstants(text)) if (!constants.has(k)) constants.set(k, v);
   }
-  const index = new SchemaIndex(items, constants, texts);
-  const methods = items.filter((i) => i.kind === "fn");
+  return { texts, index: new SchemaIndex(items, constants, texts), methods: items.filter((i) => i.kind === "fn") };
+}
+
+/** The text after `const NAME: Type =` in a file, to its `;`. */
+function constText(text: string, name: string): string | undefined {
+  const m = new RegExp(`const ${name}: \\w+ =\\s*`).exec(text);
+  if (m === null) return undefined;
+  let i = m.index + m[0].length;
+  while (i < text.length && text[i] !== ";") i = "([{".includes(text[i] as string) ? closing(text, i) : i + 1;
+  return text.slice(m.index + m[0].length, i);
+}
+
+const HTTP_OF: Record<string, string> = { get: "GET", post: "POST", put: "PUT", delete: "DELETE" };
+
+/**
+ * The API method serving `method` on `path` (`/admin/datastore/{store}/namespace`),
+ * found by walking the routers from src/api2/mod.rs: `subdirs` maps, `match_all`
+ * parameters, and the verbs of the router a path ends at.
+ */
+function routeMethod(parsed: Parsed, path: string, method: string): ApiItem | undefined {
+  let file = "src/api2/mod.rs";
+  let router = constText(parsed.texts.get(file) ?? "", "ROUTER");
+  // A router expression: `&module::ROUTER`, `&NAME` of this file, or `&Router::new()...` written in place.
+  const follow = (expr: string): string | undefined => {
+    const e = expr.trim().replace(/^&/, "");
+    if (e.startsWith("Router::new()")) return e;
+    const segments = e.split("::");
+    const name = segments.pop() ?? "";
+    const candidates = segments.length === 0 ? [file] : moduleFiles(file, segments);
+    for (const f of candidates) {
+      const found = constText(parsed.texts.get(f) ?? "", name);
+      if (found !== undefined) {
+        file = f;
+        return found.trim();
+      }
+    }
+    return undefined;
+  };
+  for (const segment of path.split("/").filter((p) => p !== "")) {
+    if (router === undefined) return undefined;
+    if (/^\{\w+\}$/.test(segment)) {
+      const next = /\.match_all\(\s*"[^"]+"\s*,\s*([^)]+)\)/.exec(router)?.[1];
+      router = next === undefined ? undefined : follow(next);
+      continue;
+    }
+    const subdirs = /\.subdirs\(\s*([\s\S]+?)\s*\)\s*(?:\.|;|$)/.exec(router)?.[1] ?? "";
+    const map = stripComments(subdirs.startsWith("&") || subdirs.startsWith("[") ? subdirs : (constText(parsed.texts.get(file) ?? "", subdirs) ?? ""));
+    const entry = new RegExp(`\\(\\s*"${segment}"\\s*,\\s*`).exec(map);
+    if (entry === null) return undefined;
+    const start = entry.index + entry[0].length;
+    // The entry's router expression: up to the `)` that closes the pair.
+    const close = closing(map, entry.index);
+    router = follow(map.slice(start, close - 1).replace(/,\s*$/, ""));
+  }
+  const verb = router === undefined ? undefined : new RegExp(`\\.${Object.keys(HTTP_OF).find((k) => HTTP_OF[k] === method) ?? ""}\\(\\s*(&?[\\w:]+)`).exec(router)?.[1];
+  return verb === undefined ? undefined : findMethod(parsed.methods, verb, file);
+}
+
+/** The `proxmox-backup-debug api` paths the program calls: each path's method and its parameters. */
+export const DEBUG_API_PATHS = ["/pull", "/config/datastore", "/admin/datastore/{store}/namespace", "/admin/datastore/{store}/change-owner"] as const;
+
+export function extractApi(pbs: Source, rs: Source, paths: readonly string[]): Record<string, { method: string; params: Record<string, ParamSchema> }> {
+  const parsed = parseSources(pbs, rs);
+  return Object.fromEntries(
+    paths.map((path) => {
+      const method = routeMethod(parsed, path, "POST");
+      if (method === undefined) throw new Error(`no POST method found for ${path} by walking the routers from src/api2/mod.rs`);
+      const params = Object.fromEntries([...parsed.index.methodParams(method)].sort(([a], [b]) => a.localeCompare(b)));
+      return [path, { method: `${method.file}:${method.name}`, params }];
+    }),
+  );
+}
+
+export function extractManager(pbs: Source, rs: Source): { commands: Record<string, CommandEntry>; unresolved: string[] } {
+  const { texts, index, methods } = parseSources(pbs, rs);
 
   const bin = [...texts].filter(([f]) => f === "src/bin/proxmox-backup-manager.rs" || f.startsWith("src/bin/proxmox_backup_manager/"));
   // Command maps by the function that builds them, and each file's `let` bindings.
@@ -124,18 +238,7 @@ export function extractManager(pbs: Source, rs: Source): { commands: Record<stri
 
   const commands: Record<string, CommandEntry> = {};
   const unresolved: string[] = [];
-  const methodFor = (path: string, file: string): ApiItem | undefined => {
-    const segments = path.replace(/^&/, "").split("::");
-    const fnName = (segments.pop() ?? "").replace(/^API_METHOD_/, "").toLowerCase();
-    const modules = segments.filter((s) => !["crate", "proxmox_backup", "super", "self"].includes(s));
-    const candidates = methods.filter((m) => m.name === fnName);
-    const moduleFile = modules.join("/");
-    return (
-      candidates.find((c) => modules.length > 0 && (c.file === `src/${moduleFile}.rs` || c.file === `src/${moduleFile}/mod.rs`)) ??
-      candidates.find((c) => modules.length === 0 && c.file === file) ??
-      (candidates.length === 1 ? candidates[0] : undefined)
-    );
-  };
+  const methodFor = (path: string, file: string) => findMethod(methods, path, file);
   const walk = (prefix: string[], map: { file: string; inserts: [string, string][] }, depth: number) => {
     if (depth > 6) return;
     for (const [name, exprIn] of map.inserts) {
@@ -179,10 +282,10 @@ if (require.main === module) {
     process.exit(2);
   }
   const rsCrates = ["pbs-api-types", "proxmox-notify", "proxmox-router", "proxmox-schema", "proxmox-auth-api", "proxmox-access-control", "proxmox-time", "proxmox-human-byte", "proxmox-network-api", "proxmox-network-types", "proxmox-acme-api", "proxmox-s3-client", "proxmox-config-digest", "proxmox-ldap"];
-  const { commands, unresolved } = extractManager(
-    { gitDir: values.pbs, rev: values.tag, prefixes: ["src", "pbs-config"] },
-    { gitDir: values.rs, rev: values["rs-rev"], prefixes: rsCrates },
-  );
+  const pbsSource = { gitDir: values.pbs, rev: values.tag, prefixes: ["src", "pbs-config"] };
+  const rsSource = { gitDir: values.rs, rev: values["rs-rev"], prefixes: rsCrates };
+  const { commands, unresolved } = extractManager(pbsSource, rsSource);
+  const api = extractApi(pbsSource, rsSource, DEBUG_API_PATHS);
   const revOf = (gitDir: string, rev: string) => execFileSync("git", ["--git-dir", gitDir, "rev-parse", `${rev}^{commit}`], { encoding: "utf8" }).trim();
   const table = {
     tool: "proxmox-backup-manager",
@@ -190,6 +293,8 @@ if (require.main === module) {
     extractedBy: "scripts/vocab/extract-pbs.ts",
     unresolved,
     commands,
+    /** `proxmox-backup-debug api create <path>`: the POST method of each path the program calls. */
+    api,
   };
   process.stdout.write(`${JSON.stringify(table, null, 1)}\n`);
 }

@@ -168,9 +168,9 @@ async function emittedScripts(): Promise<string[]> {
 const callsOf = (tool: string, scripts: readonly string[]) =>
   new Set(scripts.flatMap((t) => [...t.matchAll(new RegExp(`(?<![-\\w] ?)\\b${tool} [a-z0-9][^\\n|;&(]*`, "g"))].map((m) => (m[0] as string).replace(/(,\s|\s+(then|do|for|and)\b).*$/, "").trim())));
 
-test("every proxmox-backup-manager line the program and the runbook emit is accepted by the PBS 3.4 and the PBS 4.2 vocabulary", async () => {
+test("every proxmox-backup-manager and proxmox-backup-debug line the program and the runbook emit is accepted by the PBS 3.4 and the PBS 4.2 vocabulary", async () => {
   const scripts = await emittedScripts();
-  const calls = callsOf("proxmox-backup-manager", scripts);
+  const calls = new Set([...callsOf("proxmox-backup-manager", scripts), ...callsOf("proxmox-backup-debug", scripts)]);
   assert.ok(calls.size > 20, `${calls.size} calls`);
   const standins = join(PROJECT_ROOT, "test", "fixtures", "standins");
   for (const version of VERSIONS) {
