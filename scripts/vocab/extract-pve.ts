@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import type { ParamSchema } from "./schema-resolve";
 
-export const PVE_TOOLS = ["pct", "pvesm", "vzdump"] as const;
+export const PVE_TOOLS = ["pct", "pvesm", "vzdump", "pveum"] as const;
 
 export interface PveCommand {
   readonly args: string[];
@@ -38,12 +38,29 @@ export function typeOf(text: string, dflt: string | undefined): ParamSchema {
   return out({ type: "string" });
 }
 
-/** Every command of one synopsis file. */
-export function parseSynopsis(tool: string, text: string): Record<string, PveCommand> {
+/** The `--name` `<type>` lines of a synopsis, as parameters: option name, or `<positional>`. */
+function paramLine(line: string): { positional?: string; option?: string; schema: ParamSchema } | undefined {
+  const param = /^`(?:<([\w-]+)>|--([\w-]+(?:\[n\])?))`(?::)? `([^`]*)`(?: \('default =' `([^`]*)`\))? ?::$/.exec(line);
+  if (param === null) return undefined;
+  const [, positional, option, type = "", dflt] = param;
+  if (positional !== undefined) return { positional, schema: { ...typeOf(type, undefined), optional: false } };
+  return { option: option as string, schema: typeOf(type, dflt) };
+}
+
+/**
+ * Every command of one synopsis file. A head lists the positional arguments
+ * (`<vmid>`), required options (`--roles <string>`) and, with `[FORMAT_OPTIONS]`,
+ * the output options of `formatOptions` (generated/output-format-opts.adoc).
+ */
+export function parseSynopsis(tool: string, text: string, formatOptions = ""): Record<string, PveCommand> {
   const commands: Record<string, PveCommand> = {};
-  let current: { args: string[]; params: Record<string, ParamSchema> } | undefined;
+  const format = Object.fromEntries(formatOptions.split("\n").flatMap((l) => {
+    const p = paramLine(l);
+    return p?.option === undefined ? [] : [[p.option, p.schema] as const];
+  }));
+  let current: { args: string[]; params: Record<string, ParamSchema>; required: string[] } | undefined;
   for (const line of text.split("\n")) {
-    const head = new RegExp(`^\\*(${tool}(?: [\\w-]+)*)\\*(?: \`([^\`]*)\`)?`).exec(line);
+    const head = new RegExp(`^\\*(${tool}(?: [\\w-]+)*)\\*(?: \`([^\`]*)\`)?(.*)$`).exec(line);
     if (head !== null) {
       const words = (head[1] as string).split(" ").slice(1).join(" ");
       // The tool's own line (`<COMMAND> [ARGS] [OPTIONS]`) is no command, unless the tool has none (vzdump).
@@ -51,17 +68,19 @@ export function parseSynopsis(tool: string, text: string): Record<string, PveCom
         current = undefined;
         continue;
       }
-      current = { args: [...(head[2] ?? "").matchAll(/<([\w-]+)>/g)].map((m) => m[1] as string), params: {} };
+      const signature = head[2] ?? "";
+      const required = [...signature.matchAll(/--([\w-]+) <[^>]*>/g)].map((m) => m[1] as string);
+      const args = [...signature.replace(/--[\w-]+ <[^>]*>/g, "").matchAll(/<([\w-]+)>/g)].map((m) => m[1] as string);
+      current = { args, params: (head[3] ?? "").includes("[FORMAT_OPTIONS]") ? { ...format } : {}, required };
       commands[words] = current;
       continue;
     }
-    const param = /^`(?:<([\w-]+)>|--([\w-]+(?:\[n\])?))`(?::)? `([^`]*)`(?: \('default =' `([^`]*)`\))? ?::$/.exec(line);
-    if (param === null || current === undefined) continue;
-    const [, positional, option, type = "", dflt] = param;
-    if (positional !== undefined) current.params[positional] = { ...typeOf(type, undefined), optional: false };
-    else if (option !== undefined) current.params[option] = typeOf(type, dflt);
+    const p = paramLine(line);
+    if (p === undefined || current === undefined) continue;
+    if (p.positional !== undefined) current.params[p.positional] = p.schema;
+    else if (p.option !== undefined) current.params[p.option] = current.required.includes(p.option) ? { ...p.schema, optional: false } : p.schema;
   }
-  return commands;
+  return Object.fromEntries(Object.entries(commands).map(([k, c]) => [k, { args: c.args, params: c.params }]));
 }
 
 if (require.main === module) {
@@ -74,7 +93,9 @@ if (require.main === module) {
   // Under generated/ since 2026-03 (pve-docs 2e161a7), at the top before.
   const files = git("ls-tree", "-r", "--name-only", values.rev).split("\n");
   const fileOf = (tool: string) => [`generated/${tool}.1-synopsis.adoc`, `${tool}.1-synopsis.adoc`].find((f) => files.includes(f)) ?? `${tool}.1-synopsis.adoc`;
-  const tools = Object.fromEntries(PVE_TOOLS.map((tool) => [tool, parseSynopsis(tool, git("show", `${values.rev as string}:${fileOf(tool)}`))]));
+  const formatFile = ["generated/output-format-opts.adoc", "output-format-opts.adoc"].find((f) => files.includes(f));
+  const formatOptions = formatFile === undefined ? "" : git("show", `${values.rev as string}:${formatFile}`);
+  const tools = Object.fromEntries(PVE_TOOLS.map((tool) => [tool, parseSynopsis(tool, git("show", `${values.rev as string}:${fileOf(tool)}`), formatOptions)]));
   const table = {
     tools: PVE_TOOLS,
     source: { "pve-docs": `${values.release} (${git("rev-parse", `${values.rev}^{commit}`).trim()})`, files: PVE_TOOLS.map(fileOf) },

@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { planStacks } from "../../scripts/lib/offline-plan";
 import { apiItems, schemaConstants } from "../../scripts/vocab/rust-api";
 import { SchemaIndex } from "../../scripts/vocab/schema-resolve";
+import { bootstrapCommands, roleUpdateCommands } from "../../src/access/bootstrap";
+import { PVE_TOKEN_ROLES } from "../../src/access/pve-roles";
 import { validateSiteSpecs } from "../../src/program";
 import { MODES } from "../../src/runbook/estimate";
 import { planRunbook } from "../../src/runbook/runbook";
@@ -206,6 +208,22 @@ test("every pvesh call of the notification and backup-job API the program and th
       assert.equal(run.status, 0, `PVE ${version} refuses: ${call}\n${run.stderr}`);
     }
   }
+});
+
+test("every pveum command the bootstrap prints is accepted by the PVE 8.4 and the PVE 9.1 vocabulary", () => {
+  const storages = ["pbs", "pbs-sthilaire"];
+  const lines = Object.values(PVE_TOKEN_ROLES).flatMap((role) => [...bootstrapCommands(role, storages), ...roleUpdateCommands(role)]).filter((l) => l.startsWith("pveum "));
+  assert.ok(lines.length > 10, lines.join("\n"));
+  const cli = join(PROJECT_ROOT, "test", "fixtures", "lib", "pve-cli.js");
+  for (const version of ["8", "9"]) {
+    for (const line of lines) {
+      // Through bash, as the printed script is run: its quoting is the shell's.
+      const run = spawnSync("bash", ["-c", `node '${cli}' ${line}`], { encoding: "utf8", env: { ...process.env, PVE_VERSION: version } });
+      assert.equal(run.status, 0, `PVE ${version} refuses: ${line}\n${run.stderr}`);
+    }
+  }
+  const missing = spawnSync(process.execPath, [cli, "pveum", "acl", "modify", "/", "--users", "ci@pve"], { encoding: "utf8" });
+  assert.equal(missing.stderr, "400 Parameter verification failed.\nroles: property is missing and it is not optional\n");
 });
 
 test("the PVE stand-ins refuse what the vocabulary does not hold, in PVE's words (pve-common's PVE::JSONSchema)", () => {
