@@ -24,16 +24,18 @@ export interface HostCommands {
 
 const script = (...lines: string[]) => `set -eu\n${lines.join("\n")}\n`;
 
+/** The retention's fields and PBS's option for each. */
+const KEEP_OPTIONS: readonly (readonly [keyof RetentionSpec, string])[] = [
+  ["keepLast", "keep-last"],
+  ["keepDaily", "keep-daily"],
+  ["keepWeekly", "keep-weekly"],
+  ["keepMonthly", "keep-monthly"],
+  ["keepYearly", "keep-yearly"],
+];
+
 /** `--keep-daily 7 --keep-weekly 4`, in PBS's option names. */
 export function keepOptions(retention: RetentionSpec): string {
-  const rules: [keyof RetentionSpec, string][] = [
-    ["keepLast", "keep-last"],
-    ["keepDaily", "keep-daily"],
-    ["keepWeekly", "keep-weekly"],
-    ["keepMonthly", "keep-monthly"],
-    ["keepYearly", "keep-yearly"],
-  ];
-  return rules.flatMap(([field, option]) => (retention[field] === undefined ? [] : [`--${option} ${retention[field]}`])).join(" ");
+  return KEEP_OPTIONS.flatMap(([field, option]) => (retention[field] === undefined ? [] : [`--${option} ${retention[field]}`])).join(" ");
 }
 
 /** The oldest PBS the host commands are known to work with (README, "What it needs"). */
@@ -153,12 +155,29 @@ export function principalCommands(args: {
 }
 
 /** A prune job over one namespace (never deeper: each namespace has its own retention). */
+/**
+ * A PBS job made once, then updated in place: removing it would drop its
+ * last-run state with it (delete_prune_job, delete_sync_job and
+ * delete_verification_job call jobstate::remove_state_file), so a changed spec
+ * would reset when the job last ran. `deletes` are the options the spec no
+ * longer sets, cleared on an update (PBS keeps an option an update leaves out).
+ */
+function jobUpsert(kind: "prune-job" | "verify-job" | "sync-job", id: string, options: string, deletes: readonly string[] = []): string {
+  return script(
+    `if ${PBM} ${kind} show ${shq(id)} >/dev/null 2>&1; then`,
+    `  ${PBM} ${kind} update ${shq(id)} ${options}${deletes.map((d) => ` --delete ${d}`).join("")}`,
+    "else",
+    `  ${PBM} ${kind} create ${shq(id)} ${options}`,
+    "fi",
+  );
+}
+
 export function pruneJobCommands(args: { id: string; store: string; namespace: string; schedule: string; retention: RetentionSpec }): HostCommands {
+  const options = `--store ${shq(args.store)} --ns ${shq(args.namespace)} --max-depth 0 --schedule ${shq(args.schedule)} ${keepOptions(args.retention)}`;
+  // The keep-* rules the retention leaves out: an older spec may have set them.
+  const unset = KEEP_OPTIONS.filter(([field]) => args.retention[field] === undefined).map(([, option]) => option);
   return {
-    create: script(
-      `${PBM} prune-job remove ${shq(args.id)} >/dev/null 2>&1 || true`,
-      `${PBM} prune-job create ${shq(args.id)} --store ${shq(args.store)} --ns ${shq(args.namespace)} --max-depth 0 --schedule ${shq(args.schedule)} ${keepOptions(args.retention)}`,
-    ),
+    create: jobUpsert("prune-job", args.id, options, unset),
     delete: script(`${PBM} prune-job remove ${shq(args.id)}`),
   };
 }
@@ -166,10 +185,7 @@ export function pruneJobCommands(args: { id: string; store: string; namespace: s
 /** A verify job: every snapshot not verified within `outdatedAfterDays` has each chunk re-read. */
 export function verifyJobCommands(args: { id: string; store: string; schedule: string; outdatedAfterDays: number }): HostCommands {
   return {
-    create: script(
-      `${PBM} verify-job remove ${shq(args.id)} >/dev/null 2>&1 || true`,
-      `${PBM} verify-job create ${shq(args.id)} --store ${shq(args.store)} --schedule ${shq(args.schedule)} --ignore-verified true --outdated-after ${args.outdatedAfterDays}`,
-    ),
+    create: jobUpsert("verify-job", args.id, `--store ${shq(args.store)} --schedule ${shq(args.schedule)} --ignore-verified true --outdated-after ${args.outdatedAfterDays}`),
     delete: script(`${PBM} verify-job remove ${shq(args.id)}`),
   };
 }
@@ -212,10 +228,10 @@ export function syncJobCommands(args: {
   rateInKiB: number;
 }): HostCommands {
   return {
-    create: script(
-      `${PBM} sync-job remove ${shq(args.id)} >/dev/null 2>&1 || true`,
+    create: jobUpsert(
+      "sync-job",
+      args.id,
       [
-        `${PBM} sync-job create ${shq(args.id)}`,
         `--store ${shq(args.store)} --ns ${shq(args.namespace)}`,
         `--remote ${shq(args.remote)} --remote-store ${shq(args.remoteStore)} --remote-ns ${shq(args.remoteNamespace)} --max-depth 0`,
         `--owner ${shq(args.owner)} --schedule ${shq(args.schedule)} --rate-in ${args.rateInKiB}KiB`,

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -99,6 +99,23 @@ test("datastore: created once with its GC schedule and namespaces, updated after
   assert.doesNotMatch(cmds.delete, /destroy-data/);
   // Gone already (removed by hand): nothing to do, no failure.
   assert.equal(h.run(cmds.delete).status, 0);
+  rmSync(h.dir, { recursive: true });
+});
+
+test("jobs: a second run updates them in place, so PBS keeps when they last ran; a retention rule the spec drops is cleared", () => {
+  const h = host();
+  converge(h, datastoreCommands({ name: "backup", path: "/mnt/backup/pbs", gcSchedule: "*-*-* 08:30", namespaces: ["rouans"] }));
+  const prune = (retention: { keepDaily: number; keepWeekly?: number; keepMonthly: number }) => pruneJobCommands({ id: "prune-own", store: "backup", namespace: "rouans", schedule: "*-*-* 07:00", retention });
+  const jobs = [prune({ keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }), verifyJobCommands({ id: "verify-own", store: "backup", schedule: "sun 09:00", outdatedAfterDays: 30 })];
+  for (const j of jobs) assert.equal(h.run(j.create).status, 0);
+  // The jobs ran once: PBS keeps that in its job state, which a job's removal deletes with it.
+  const file = join(h.dir, "state.json");
+  const ran = { ...JSON.parse(readFileSync(file, "utf8")), jobstate: { "prune-job/prune-own": { lastRun: 1764900000 }, "verify-job/verify-own": { lastRun: 1764900000 } } };
+  writeFileSync(file, JSON.stringify(ran));
+  const changed = prune({ keepDaily: 14, keepMonthly: 3 });
+  for (const j of [changed, jobs[1] as HostCommands]) assert.equal(h.run(j.create).status, 0);
+  assert.deepEqual(Object.keys((h.state() as Record<string, unknown>)["jobstate"] as object).sort(), ["prune-job/prune-own", "verify-job/verify-own"]);
+  assert.deepEqual(h.state()["prune-job"]?.["prune-own"], { store: "backup", ns: "rouans", "max-depth": "0", schedule: "*-*-* 07:00", "keep-daily": "14", "keep-monthly": "3" });
   rmSync(h.dir, { recursive: true });
 });
 
@@ -256,7 +273,7 @@ test("an option PBS does not know fails the command, and the stand-in says which
     owner: "offsite@pbs",
     schedule: "*-*-* 02:45",
     rateInKiB: 10,
-  }).create.replace("--remove-vanished", "--remove-vanish");
+  }).create.replaceAll("--remove-vanished", "--remove-vanish");
   const r = h.run(broken);
   assert.equal(r.status, 255);
   assert.match(r.stderr, /'remove-vanish': schema does not allow additional properties/);
