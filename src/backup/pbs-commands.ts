@@ -154,30 +154,30 @@ export function principalCommands(args: {
   };
 }
 
-/** A prune job over one namespace (never deeper: each namespace has its own retention). */
 /**
- * A PBS job made once, then updated in place: removing it would drop its
+ * A PBS object made once, then updated in place. A job: removing it would drop its
  * last-run state with it (delete_prune_job, delete_sync_job and
  * delete_verification_job call jobstate::remove_state_file), so a changed spec
  * would reset when the job last ran. `deletes` are the options the spec no
  * longer sets, cleared on an update (PBS keeps an option an update leaves out).
  */
-function jobUpsert(kind: "prune-job" | "verify-job" | "sync-job", id: string, options: string, deletes: readonly string[] = []): string {
-  return script(
+function upsert(kind: "prune-job" | "verify-job" | "sync-job" | "notification endpoint gotify", id: string, options: string, deletes: readonly string[] = []): string[] {
+  return [
     `if ${PBM} ${kind} show ${shq(id)} >/dev/null 2>&1; then`,
     `  ${PBM} ${kind} update ${shq(id)} ${options}${deletes.map((d) => ` --delete ${d}`).join("")}`,
     "else",
     `  ${PBM} ${kind} create ${shq(id)} ${options}`,
     "fi",
-  );
+  ];
 }
 
+/** A prune job over one namespace (never deeper: each namespace has its own retention). */
 export function pruneJobCommands(args: { id: string; store: string; namespace: string; schedule: string; retention: RetentionSpec }): HostCommands {
   const options = `--store ${shq(args.store)} --ns ${shq(args.namespace)} --max-depth 0 --schedule ${shq(args.schedule)} ${keepOptions(args.retention)}`;
   // The keep-* rules the retention leaves out: an older spec may have set them.
   const unset = KEEP_OPTIONS.filter(([field]) => args.retention[field] === undefined).map(([, option]) => option);
   return {
-    create: jobUpsert("prune-job", args.id, options, unset),
+    create: script(...upsert("prune-job", args.id, options, unset)),
     delete: script(`${PBM} prune-job remove ${shq(args.id)}`),
   };
 }
@@ -185,7 +185,7 @@ export function pruneJobCommands(args: { id: string; store: string; namespace: s
 /** A verify job: every snapshot not verified within `outdatedAfterDays` has each chunk re-read. */
 export function verifyJobCommands(args: { id: string; store: string; schedule: string; outdatedAfterDays: number }): HostCommands {
   return {
-    create: jobUpsert("verify-job", args.id, `--store ${shq(args.store)} --schedule ${shq(args.schedule)} --ignore-verified true --outdated-after ${args.outdatedAfterDays}`),
+    create: script(...upsert("verify-job", args.id, `--store ${shq(args.store)} --schedule ${shq(args.schedule)} --ignore-verified true --outdated-after ${args.outdatedAfterDays}`)),
     delete: script(`${PBM} verify-job remove ${shq(args.id)}`),
   };
 }
@@ -228,15 +228,17 @@ export function syncJobCommands(args: {
   rateInKiB: number;
 }): HostCommands {
   return {
-    create: jobUpsert(
-      "sync-job",
-      args.id,
-      [
-        `--store ${shq(args.store)} --ns ${shq(args.namespace)}`,
-        `--remote ${shq(args.remote)} --remote-store ${shq(args.remoteStore)} --remote-ns ${shq(args.remoteNamespace)} --max-depth 0`,
-        `--owner ${shq(args.owner)} --schedule ${shq(args.schedule)} --rate-in ${args.rateInKiB}KiB`,
-        "--remove-vanished false --transfer-last 1 --resync-corrupt true",
-      ].join(" "),
+    create: script(
+      ...upsert(
+        "sync-job",
+        args.id,
+        [
+          `--store ${shq(args.store)} --ns ${shq(args.namespace)}`,
+          `--remote ${shq(args.remote)} --remote-store ${shq(args.remoteStore)} --remote-ns ${shq(args.remoteNamespace)} --max-depth 0`,
+          `--owner ${shq(args.owner)} --schedule ${shq(args.schedule)} --rate-in ${args.rateInKiB}KiB`,
+          "--remove-vanished false --transfer-last 1 --resync-corrupt true",
+        ].join(" "),
+      ),
     ),
     delete: script(`${PBM} sync-job remove ${shq(args.id)}`),
   };
@@ -263,11 +265,7 @@ export function gotifyCommands(args: { server: string; token: string; file?: str
       "umask 077",
       // Updated in place once there: the matcher targets it, and PBS refuses to delete an endpoint
       // a matcher names (proxmox-notify ensure_unused), so delete-then-create failed on a new token.
-      `if ${PBM} notification endpoint gotify show ${NOTIFY.gotify} >/dev/null 2>&1; then`,
-      `  ${PBM} notification endpoint gotify update ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)}`,
-      "else",
-      `  ${PBM} notification endpoint gotify create ${NOTIFY.gotify} --server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`,
-      "fi",
+      ...upsert("notification endpoint gotify", NOTIFY.gotify, `--server ${shq(args.server)} --token ${shq(args.token)} --comment 'retzien: the operators, pushed'`),
       `install -d -m 700 ${shq(folderOf(file))}`,
       `printf '%s\\n' ${shq(args.server)} ${shq(args.token)} > ${shq(file)}`,
     ),
