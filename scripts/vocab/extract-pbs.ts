@@ -209,6 +209,30 @@ export function extractApi(pbs: Source, rs: Source, paths: readonly string[]): R
   );
 }
 
+/**
+ * PBS's roles and the privileges each one grants (pbs-api-types src/acl.rs: the
+ * `constnamedbitmap!` of privileges, the `ROLE_*` constants, and the `Role` enum
+ * that names them), so a stand-in can say what an ACL lets a user or token do.
+ */
+export function extractRoles(rs: Source): Record<string, string[]> {
+  const text = readTree({ ...rs, prefixes: ["pbs-api-types/src/acl.rs"] }).get("pbs-api-types/src/acl.rs");
+  if (text === undefined) throw new Error("no pbs-api-types/src/acl.rs at this proxmox-rs revision");
+  const privileges = new Map([...text.matchAll(/\b(PRIV_\w+)\("([\w.]+)"\)/g)].map((m) => [m[1] as string, m[2] as string]));
+  const grants = (name: string): string[] => {
+    const value = constText(text, name)?.trim();
+    if (value === undefined) throw new Error(`no constant ${name} in pbs-api-types/src/acl.rs`);
+    if (value === "u64::MAX") return [...privileges.values()];
+    return [...value.matchAll(/\bPRIV_\w+/g)].map((m) => {
+      const privilege = privileges.get(m[0]);
+      if (privilege === undefined) throw new Error(`${name} names ${m[0]}, which is not a privilege`);
+      return privilege;
+    });
+  };
+  const body = /pub enum Role \{([\s\S]*?)\n\}/.exec(stripComments(text))?.[1];
+  if (body === undefined) throw new Error("no `pub enum Role` in pbs-api-types/src/acl.rs");
+  return Object.fromEntries([...body.matchAll(/(\w+)\s*=\s*(ROLE_\w+)/g)].map((m) => [m[1] as string, grants(m[2] as string)]));
+}
+
 export function extractManager(pbs: Source, rs: Source): { commands: Record<string, CommandEntry>; unresolved: string[] } {
   const { texts, index, methods } = parseSources(pbs, rs);
 
@@ -295,6 +319,8 @@ if (require.main === module) {
     commands,
     /** `proxmox-backup-debug api create <path>`: the POST method of each path the program calls. */
     api,
+    /** Each role's privileges (pbs-api-types src/acl.rs). */
+    roles: extractRoles(rsSource),
   };
   process.stdout.write(`${JSON.stringify(table, null, 1)}\n`);
 }

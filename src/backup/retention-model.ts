@@ -95,13 +95,43 @@ export function distinctSnapshotsKept(retention: RetentionSpec): number {
 /** Counts already made: every stack plans both sites, and the same few retentions come back. */
 const countCache = new Map<string, number>();
 
+/** What one run of a PBS pull does to a group at the holder. */
+export interface PullRun {
+  /** Snapshots the holder did not have. */
+  readonly added: ModelSnapshot[];
+  /**
+   * Snapshots the holder had and fetches again: the manifest is downloaded anew
+   * and, when it differs, the holder's copy is replaced by what the source serves
+   * under that time (pull_snapshot).
+   */
+  readonly resynced: ModelSnapshot[];
+}
+
 /**
- * What one run of a PBS pull adds to a group at the holder: the source's
- * snapshots newer than the holder's newest (a pull never fills gaps before
- * it), and of those only the newest `transferLast` when it is set.
+ * One run of a PBS pull on one group, as proxmox-backup's `pull_group` picks
+ * the snapshots (src/server/pull.rs, v4.2.0; v3.4.0 the same):
+ * - the source's list is sorted by time; with `transfer-last N` every snapshot
+ *   before its last N is skipped ("cutoff", counted over the whole list, not
+ *   over the new ones);
+ * - a snapshot older than the holder's last synced one is skipped (a pull never
+ *   fills gaps), but the last synced one itself is always fetched again;
+ * - with `resync-corrupt`, a held snapshot whose verification failed is fetched
+ *   again whatever its age or position.
+ * `failed` holds the times of the holder's snapshots whose verification failed.
  */
-export function pulledBySync(held: readonly ModelSnapshot[], served: readonly ModelSnapshot[], transferLast?: number): ModelSnapshot[] {
-  const newest = Math.max(-Infinity, ...held.map((s) => s.time));
-  const candidates = served.filter((s) => s.time > newest).sort((a, b) => a.time - b.time);
-  return transferLast === undefined ? candidates : candidates.slice(-transferLast);
+export function pullGroup(
+  held: readonly ModelSnapshot[],
+  served: readonly ModelSnapshot[],
+  options: { transferLast?: number; resyncCorrupt?: boolean; failed?: ReadonlySet<number> } = {},
+): PullRun {
+  const heldTimes = new Set(held.map((s) => s.time));
+  const lastSync = Math.max(-Infinity, ...held.map((s) => s.time));
+  const list = [...served].sort((a, b) => a.time - b.time);
+  const cutoff = options.transferLast === undefined ? 0 : Math.max(0, list.length - options.transferLast);
+  const taken = list.filter((s, pos) => {
+    if (options.resyncCorrupt === true && heldTimes.has(s.time) && options.failed?.has(s.time) === true) return true;
+    if (lastSync > s.time) return false;
+    return !(pos < cutoff && lastSync !== s.time);
+  });
+  return { added: taken.filter((s) => !heldTimes.has(s.time)), resynced: taken.filter((s) => heldTimes.has(s.time)) };
 }

@@ -198,8 +198,12 @@ function rebuildSteps(input: RunbookInput): Step[] {
   const { lost, survivor, copies } = input;
   const stored = storedBytes(input);
   const ns = namespaceOf(lost.name);
+  // To the user and its token alike: PBS limits a token to what its user may do on the
+  // same path (lookup_privs_details, pbs-config/src/cached_user_info.rs), so a grant to the
+  // token alone gives it nothing.
+  const sync = syncUserOf(lost.name);
   const grant = (remove: boolean) =>
-    `${PBM} acl update /datastore/${copies.holderDatastore}/${ns} DatastoreReader --auth-id '${syncUserOf(lost.name).token}'${remove ? " --delete true" : ""}`;
+    [sync.user, sync.token].map((id) => `${PBM} acl update /datastore/${copies.holderDatastore}/${ns} DatastoreReader --auth-id '${id}'${remove ? " --delete true" : ""}`).join(" && ");
   // The bottleneck of the transfer back: the survivor's upload or the new host's
   // download. The pull is held a little under it (the assumed efficiency) so that
   // the ISP box's queue stays short for the survivor's members and this SSH session.

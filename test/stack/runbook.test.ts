@@ -5,6 +5,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { planStacks } from "../../scripts/lib/offline-plan";
 import { formatProblem } from "../../src/problems";
 import { validateSiteSpecs } from "../../src/program";
@@ -106,11 +110,11 @@ test("rouans rebuild: the exact steps, in order", async () => {
     ],
   );
   const steps = result.runbook.steps;
-  assert.equal(steps[4]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull'");
+  assert.equal(steps[4]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs' && proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull'");
   // 17 Mbit/s x 0.9 = 1867 KiB/s: the pull stays just under the bottleneck.
   assert.equal(steps[5]?.argv?.[4], "proxmox-backup-manager pull sthilaire backup backup --ns rouans --remote-ns rouans --max-depth 0 --transfer-last 1 --rate-in 1867KiB");
   assert.equal(steps[6]?.argv?.[4], "proxmox-backup-debug api create /admin/datastore/backup/change-owner --ns rouans --backup-type ct --backup-id 110 --new-owner 'pve@pbs!vzdump'");
-  assert.equal(steps[7]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' --delete true");
+  assert.equal(steps[7]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs' --delete true && proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' --delete true");
   assert.equal(
     steps[8]?.argv?.[4],
     `pct restore 110 "$(pvesm list pbs --vmid 110 | awk 'NR > 1 { print $1 }' | sort | tail -n 1)" --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1`,
@@ -379,4 +383,43 @@ test("bad requests and bad PBS listings are refused with every reason", async ()
     'sthilaire\'s PBS: namespace rouans: found "no answer", expected the survivor\'s PBS listing of the copies of rouans',
   ]);
   assert.deepEqual(refused(request("rouans", "disk", { allowStale: true }), reportOf("rouans", [{ vmid: 110, bytes: 1, hoursAgo: 50 }])), []);
+});
+
+/** The PBS stand-in, with its state in a fresh folder, run through bash. */
+function pbsStandin(): { run(script: string): SpawnSyncReturns<string>; done(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "retzien-grant-"));
+  const env = { ...process.env, PATH: `${join(PROJECT_ROOT, "test", "fixtures", "standins")}:${process.env["PATH"] ?? ""}`, PBS_STATE: join(dir, "state.json"), STANDIN_LOG: "/dev/null" };
+  return { run: (script) => spawnSync("bash", ["-c", script], { env, encoding: "utf8", timeout: 20_000 }), done: () => rmSync(dir, { recursive: true }) };
+}
+
+test("the rebuild's read grant reaches the lost site's token, whose privileges PBS limits to its user's, and is taken back whole", async () => {
+  for (const [lost, survivor] of [
+    ["rouans", "sthilaire"],
+    ["sthilaire", "rouans"],
+  ] as const) {
+    const result = planRunbook(request(lost, "rebuild"), { sites, plans: await plans(), sshOf });
+    assert.ok(result.ok);
+    const remoteOf = (title: RegExp) => result.runbook.steps.find((s) => title.test(s.title))?.argv?.at(-1) ?? assert.fail(`no step ${title}`);
+    // What the survivor's program made for the lost site's pull: its ACL lines (the token file is the program's business).
+    const tokenScript = (await plans()).get(survivor)?.find((r) => r.name === `${survivor}-pbs-sync-token-${lost}`)?.inputs["create"];
+    assert.equal(typeof tokenScript, "string");
+    const pbs = pbsStandin();
+    const made = pbs.run((tokenScript as string).split("\n").filter((l) => l.includes("acl update")).join("\n"));
+    assert.equal(made.status, 0, made.stderr);
+    const token = `sync-${lost}@pbs!pull`;
+    const store = sites.find((s) => s.name === survivor)?.backupServer?.datastore;
+    const readable = (path: string) => {
+      const asked = pbs.run(`proxmox-backup-manager user permissions '${token}' --path ${path} --output-format json`);
+      assert.equal(asked.status, 0, asked.stderr);
+      return Object.keys((JSON.parse(asked.stdout) as Record<string, Record<string, boolean>>)[path] ?? {}).includes("Datastore.Read");
+    };
+    assert.deepEqual([readable(`/datastore/${store}/${survivor}`), readable(`/datastore/${store}/${lost}`)], [true, false], "before the grant: its own copies only");
+    const granted = pbs.run(remoteOf(/let the new .* read its own copies/));
+    assert.equal(granted.status, 0, granted.stderr);
+    assert.equal(readable(`/datastore/${store}/${lost}`), true, `${token} cannot read ${lost}'s copies on ${survivor}: the pull back would be refused`);
+    const revoked = pbs.run(remoteOf(/take the read grant back/));
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.deepEqual([readable(`/datastore/${store}/${survivor}`), readable(`/datastore/${store}/${lost}`)], [true, false], "after the pull: as before");
+    pbs.done();
+  }
 });

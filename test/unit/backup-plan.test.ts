@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { backupPlanProblems, backupPlanWarnings, planBackups } from "../../src/backup/plan";
-import { type ModelSnapshot, distinctSnapshotsKept, keptBy, pulledBySync } from "../../src/backup/retention-model";
+import { type ModelSnapshot, distinctSnapshotsKept, keptBy, pullGroup } from "../../src/backup/retention-model";
 import { formatProblem } from "../../src/problems";
 import { validateSiteSpecs } from "../../src/program";
 import { type SiteSpec, type SiteSpecInput, siteSchema } from "../../src/site/schema";
@@ -42,9 +42,20 @@ test("prune keeps the newest of each period not already kept, and every protecte
 test("a pull takes only snapshots newer than the holder's newest, and only the last N with transfer-last", () => {
   const held = [{ time: 100 }, { time: 200 }];
   const served = [{ time: 150 }, { time: 300 }, { time: 400 }, { time: 500 }];
-  assert.deepEqual(pulledBySync(held, served), [{ time: 300 }, { time: 400 }, { time: 500 }]);
-  assert.deepEqual(pulledBySync(held, served, 1), [{ time: 500 }]);
-  assert.deepEqual(pulledBySync([], served, 2), [{ time: 400 }, { time: 500 }]);
+  assert.deepEqual(pullGroup(held, served).added, [{ time: 300 }, { time: 400 }, { time: 500 }]);
+  assert.deepEqual(pullGroup(held, served, { transferLast: 1 }).added, [{ time: 500 }]);
+  assert.deepEqual(pullGroup([], served, { transferLast: 2 }).added, [{ time: 400 }, { time: 500 }]);
+});
+
+test("a pull fetches the holder's newest copy again each run, so the source decides what it holds; a failed verification is fetched again at any age", () => {
+  const held = [{ time: 100 }, { time: 200 }, { time: 300 }];
+  const served = [{ time: 100 }, { time: 200 }, { time: 300 }, { time: 400 }];
+  // transfer-last counts from the end of the source's whole list: 400 is new, 300 the last synced.
+  assert.deepEqual(pullGroup(held, served, { transferLast: 1 }), { added: [{ time: 400 }], resynced: [{ time: 300 }] });
+  assert.deepEqual(pullGroup(held, served.slice(0, 3), { transferLast: 1 }), { added: [], resynced: [{ time: 300 }] });
+  const failed = new Set([100]);
+  assert.deepEqual(pullGroup(held, served, { transferLast: 1, failed }).resynced, [{ time: 300 }], "without resync-corrupt, a failed copy stays as it is");
+  assert.deepEqual(pullGroup(held, served, { transferLast: 1, failed, resyncCorrupt: true }).resynced, [{ time: 100 }, { time: 300 }]);
 });
 
 /** The holder's copies of one guest after 120 real nights, then `nights` nights in which the source serves forged snapshots. */
@@ -64,7 +75,7 @@ function attack(nights: number, transferLast: number | undefined): { real: numbe
   for (let night = 1; night <= nights; night += 1) {
     // The worst a forger can do: 14 tiny snapshots a night, a month apart, far in the future.
     const forged = Array.from({ length: 14 }, (_, i) => ({ time: lastReal + (400 + 31 * (night * 14 + i)) * DAY }));
-    held.push(...pulledBySync(held, forged, transferLast));
+    held.push(...pullGroup(held, forged, transferLast === undefined ? {} : { transferLast }).added);
     prune();
   }
   return { real: held.filter((s) => s.time <= lastReal).length, newestRealKept: held.some((s) => s.time === lastReal) };

@@ -204,6 +204,29 @@ test("a token: made once, its secret in a root-only file printed on every run, A
   rmSync(h.dir, { recursive: true });
 });
 
+test("what an ACL grants, as PBS computes it: a token holds no more than its user, a deeper entry replaces a higher one, propagate 0 stops at its path, NoAccess takes all", () => {
+  const h = host();
+  const can = (id: string, path: string) => {
+    const r = h.run(`proxmox-backup-manager user permissions '${id}' --path ${path} --output-format json`);
+    assert.equal(r.status, 0, r.stderr);
+    return Object.keys((JSON.parse(r.stdout) as Record<string, Record<string, boolean>>)[path] ?? {}).sort();
+  };
+  const grant = (path: string, role: string, id: string, extra = "") => assert.equal(h.run(`proxmox-backup-manager acl update ${path} ${role} --auth-id '${id}' ${extra}`).status, 0);
+  grant("/datastore/backup", "DatastoreReader", "u@pbs!t");
+  assert.deepEqual(can("u@pbs!t", "/datastore/backup/rouans"), [], "the token alone: nothing, its user holds nothing there");
+  grant("/datastore/backup", "DatastoreBackup", "u@pbs");
+  assert.deepEqual(can("u@pbs!t", "/datastore/backup/rouans"), [], "the user's Backup is not the token's Reader");
+  grant("/datastore/backup", "DatastoreAdmin", "u@pbs");
+  assert.deepEqual(can("u@pbs!t", "/datastore/backup/rouans"), ["Datastore.Audit", "Datastore.Read", "Datastore.Verify"]);
+  grant("/datastore/backup/rouans", "DatastoreAudit", "u@pbs!t");
+  assert.deepEqual(can("u@pbs!t", "/datastore/backup/rouans"), ["Datastore.Audit"], "a deeper entry replaces what propagates from above");
+  grant("/datastore/backup/x", "DatastoreReader", "v@pbs", "--propagate false");
+  assert.deepEqual([can("v@pbs", "/datastore/backup/x"), can("v@pbs", "/datastore/backup/x/y")], [["Datastore.Audit", "Datastore.Read", "Datastore.Verify"], []]);
+  grant("/datastore/backup/rouans", "NoAccess", "u@pbs");
+  assert.deepEqual(can("u@pbs", "/datastore/backup/rouans"), []);
+  rmSync(h.dir, { recursive: true });
+});
+
 test("a token whose secret file was lost is made anew, never left unreadable", () => {
   const h = host();
   const tokenDir = join(h.dir, "tokens");

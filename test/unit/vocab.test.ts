@@ -98,6 +98,10 @@ test("each table names the tags and commits it was extracted from, and resolved 
     assert.match(table.source["proxmox-rs"] ?? "", /^[0-9a-f]{40}$/);
     assert.deepEqual(table.unresolved, [], v);
     assert.ok(Object.keys(table.commands).length > 100, v);
+    // Every role acl update takes has its privileges; the two the program grants, exactly.
+    const roles = (table as unknown as { roles: Record<string, string[]> }).roles;
+    assert.deepEqual(Object.keys(roles).sort(), [...((table.commands["acl update"]?.params["role"] as { enum: string[] }).enum)].sort(), v);
+    assert.deepEqual([roles["DatastoreReader"], roles["DatastoreBackup"]], [["Datastore.Audit", "Datastore.Verify", "Datastore.Read"], ["Datastore.Backup"]], v);
   }
 });
 
