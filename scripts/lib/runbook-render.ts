@@ -7,7 +7,7 @@ import { formatMinutes } from "../../src/runbook/estimate";
 import { describeRestoreSpeed } from "../../src/runbook/restore-speed";
 import { describeRpo } from "../../src/runbook/rpo";
 import type { Runbook } from "../../src/runbook/runbook";
-import type { Step } from "../../src/runbook/steps";
+import type { Step } from "../../src/runbook/step";
 
 /** Quotes one argument for a POSIX shell, only when needed. */
 export function shellWord(arg: string): string {

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { formatMinutes } from "../../src/runbook/estimate";
-import type { Step } from "../../src/runbook/steps";
+import type { Step } from "../../src/runbook/step";
 import { commandLine, renderStep } from "./runbook-render";
 
 export interface RunOptions {

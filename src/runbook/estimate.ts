@@ -1,14 +1,11 @@
 /**
  * How long each way back takes and whether it meets the two-hour target: the sum
- * of its steps' estimates (see steps.ts and {@link ASSUMPTIONS}), so the figure up
+ * of its steps' estimates (see steps/ and {@link ASSUMPTIONS}), so the figure up
  * front and the steps below it can never disagree.
  */
 import type { ContainerSpec } from "../site/schema";
 import { ASSUMPTIONS } from "./assumptions";
-import type { Step } from "./steps";
-
-export type Mode = "failover" | "rebuild" | "disk";
-export const MODES: readonly Mode[] = ["failover", "rebuild", "disk"];
+import type { Mode, Step } from "./step";
 
 export interface PathEstimate {
   readonly mode: Mode;

@@ -10,12 +10,13 @@ import { PAIRING, holdersOf } from "../offsite/pairing";
 import { type Problem, formatProblem, problem } from "../problems";
 import type { SiteSpec } from "../site/schema";
 import { placeFailover, servicesThatFit } from "./capacity";
-import { MODES, type Mode, type PathEstimate, dataBytesOf, estimateOf, fastest } from "./estimate";
+import { type PathEstimate, dataBytesOf, estimateOf, fastest } from "./estimate";
+import { MODES, type Mode, type Step } from "./step";
 import type { PbsReport } from "../status/pbs-report";
 import { copiesToRestore } from "./held-copies";
 import { type RestoreSpeed, restoreSpeedOf } from "./restore-speed";
 import { type GuestRpo, rpoOf } from "./rpo";
-import { type Step, runbookSteps } from "./steps";
+import { runbookSteps } from "./steps";
 import type { PlanResource } from "./targets";
 
 export interface RunbookRequest {

@@ -15,7 +15,7 @@ import { SchemaIndex } from "../../scripts/vocab/schema-resolve";
 import { bootstrapCommands, roleUpdateCommands } from "../../src/access/bootstrap";
 import { PVE_TOKEN_ROLES } from "../../src/access/pve-roles";
 import { validateSiteSpecs } from "../../src/program";
-import { MODES } from "../../src/runbook/estimate";
+import { MODES } from "../../src/runbook/step";
 import { planRunbook } from "../../src/runbook/runbook";
 import { allSites } from "../../stacks/sites";
 import { PROJECT_ROOT } from "../helpers/stacks";

@@ -1,0 +1,134 @@
+/**
+ * A new host in place of the lost one: Proxmox VE installed by hand, the
+ * program's foundation, the copies pulled back from the survivor over the
+ * link, restored onto their own volumes, and everything back under the program.
+ */
+import { PBS_IDS, namespaceOf, remoteOf, syncJobOf, syncUserOf } from "../../backup/names";
+import { ASSUMPTIONS } from "../assumptions";
+import { rebuildOutside } from "../outside";
+import type { RunbookInput, Step } from "../step";
+import { containerTargets, foundationTargets, lostHostTargets, peerTrustTargets, tailTargets } from "../targets";
+import { PBM, gib, handOverStep, minutesAt, pulumiUp, restoreOnSpecVolumes, ssh, storedBytes, tokenNote, volumeOf } from "./shared";
+
+function installProxmox(input: RunbookInput): Step {
+  const { lost } = input;
+  return {
+    title: `Install Proxmox VE on the spare hardware at ${lost.location}`,
+    minutes: ASSUMPTIONS.proxmoxInstallMinutes,
+    destructive: false,
+    notes: [
+      `node name ${lost.nodeName}, address ${input.lostSsh.split("@")[1]} on ${lost.network.bridge} (${lost.network.ipv4.subnet}, gateway ${lost.network.ipv4.gateway})`,
+      ...lost.datastores.map((d) => `datastore ${d.id}: ${d.type}${d.path ? ` at ${d.path}` : ""}, ${d.sizeGiB} GiB on ${d.disk}, content ${d.content.join(",")}`),
+      `the backup disk (${lost.backupServer.disk}) mounted so that ${lost.backupServer.path} is on it (ext4 or xfs, with atime); if the old disk survived, mount it: its snapshots come back as they are`,
+      "root SSH access for the operators' keys",
+      `as root on the new host, the commands npm run bootstrap -- --site ${lost.name} prints (the deploy and preview tokens); then the new deploy token in the operators' password manager in place of the old one (the steps below read it from PROXMOX_VE_API_TOKEN), and the new preview token in CI's PROXMOX_PREVIEW_TOKENS`,
+      ...rebuildOutside(lost, input.lostSsh, input.mode === "disk"),
+    ],
+  };
+}
+
+/** A new host up to a working PBS, trusted by the survivor: the part every rebuild shares. */
+export function rebuildHead(input: RunbookInput): Step[] {
+  const { lost, survivor } = input;
+  return [
+    installProxmox(input),
+    {
+      title: `Forget in ${lost.name}'s state what ran on the lost host, so that the program makes it again`,
+      minutes: 1,
+      destructive: true,
+      argv: ["pulumi", "state", "delete", "--stack", lost.name, "--yes", ...lostHostTargets(input.lostPlan)],
+      notes: ["the commands, firewall, PBS storages and backup job of the old host; the containers stay in the state (they come back by restore)"],
+    },
+    {
+      title: "Foundation: the provider, the host firewall, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites",
+      minutes: ASSUMPTIONS.foundationMinutes,
+      destructive: true,
+      argv: pulumiUp(lost.name, foundationTargets(input.lostPlan)),
+      notes: [tokenNote(lost.name)],
+    },
+    {
+      title: `${survivor.name} trusts the new ${lost.name}: its site-link key, its PBS certificate and token`,
+      minutes: 2,
+      destructive: true,
+      argv: pulumiUp(survivor.name, peerTrustTargets(input.survivorPlan, lost.name)),
+      notes: [tokenNote(survivor.name)],
+    },
+  ];
+}
+
+/** From the copies in the new host's own PBS to running, checked, backed-up services. */
+export function rebuildTail(input: RunbookInput): Step[] {
+  const { lost, survivor, services } = input;
+  const storage = lost.backupServer.storageId;
+  const vmids = services.map((c) => c.vmid);
+  const restores = services.flatMap((c): Step[] => [
+    {
+      title: `Restore ${c.name} (${c.vmid}) onto its own volumes`,
+      minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, input.restoreMiBps),
+      destructive: true,
+      argv: ssh(input.lostSsh, restoreOnSpecVolumes(c, volumeOf(input, storage, c.vmid))),
+    },
+    { title: `Start ${c.name} (${c.vmid})`, minutes: ASSUMPTIONS.startCheckMinutes, destructive: false, argv: ssh(input.lostSsh, `pct start ${c.vmid}`) },
+  ]);
+  const checks = [
+    ...vmids.map((v) => `pct status ${v} | grep -q running`),
+    `pvesh get /cluster/backup/nightly-${lost.name} >/dev/null`,
+    `${PBM} sync-job show ${syncJobOf(survivor.name)} >/dev/null`,
+  ].join(" && ");
+  return [
+    ...restores,
+    { title: "Read what now runs into the state", minutes: 3, destructive: false, argv: ["pulumi", "refresh", "--stack", lost.name, "--yes"], notes: [tokenNote(lost.name)] },
+    {
+      title: "Containers, the template, the nightly backup and the pulls of the other sites back under the program",
+      minutes: ASSUMPTIONS.stateSyncMinutes - 3,
+      destructive: true,
+      argv: pulumiUp(lost.name, [...containerTargets(input.lostPlan, vmids), ...tailTargets(input.lostPlan)]),
+      notes: [tokenNote(lost.name)],
+    },
+    { title: "Check: containers running, backup scheduled, the pull of the other site in place", minutes: 2, destructive: false, argv: ssh(input.lostSsh, checks) },
+  ];
+}
+
+export function rebuildSteps(input: RunbookInput): Step[] {
+  const { lost, survivor, copies } = input;
+  const stored = storedBytes(input);
+  const ns = namespaceOf(lost.name);
+  // To the user and its token alike: PBS limits a token to what its user may do on the
+  // same path (lookup_privs_details, pbs-config/src/cached_user_info.rs), so a grant to the
+  // token alone gives it nothing.
+  const sync = syncUserOf(lost.name);
+  const grant = (remove: boolean) =>
+    [sync.user, sync.token].map((id) => `${PBM} acl update /datastore/${copies.holderDatastore}/${ns} DatastoreReader --auth-id '${id}'${remove ? " --delete true" : ""}`).join(" && ");
+  // The bottleneck of the transfer back: the survivor's upload or the new host's
+  // download. The pull is held a little under it (the assumed efficiency) so that
+  // the ISP box's queue stays short for the survivor's members and this SSH session.
+  const mbps = Math.min(survivor.uplink.upMbps, lost.uplink.downMbps);
+  const rateInKiB = Math.floor((mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 8 / 1024);
+  const pull = [
+    `${PBM} pull ${remoteOf(survivor.name)} ${copies.holderDatastore} ${lost.backupServer.datastore}`,
+    `--ns ${ns} --remote-ns ${ns} --max-depth 0 --transfer-last 1 --rate-in ${rateInKiB}KiB`,
+  ].join(" ");
+  return [
+    ...rebuildHead(input),
+    {
+      title: `On ${survivor.name}: let the new ${lost.name} read its own copies, for the transfer back`,
+      minutes: 1,
+      destructive: true,
+      argv: ssh(input.survivorSsh, grant(false)),
+      notes: [`${lost.name}'s pull token may otherwise read only ${survivor.name}'s own namespace; the grant is taken back after the pull`],
+    },
+    {
+      title: `Pull the newest copies back from ${survivor.name} (${gib(stored).toFixed(1)} GiB of chunks at ${mbps} Mbit/s)`,
+      minutes: Math.ceil((stored * 8) / (mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 60),
+      destructive: false,
+      argv: ssh(input.lostSsh, pull),
+      notes: [
+        "an interrupted pull resumes when the step is run again: chunks already here are not sent twice",
+        `not needed if the old backup disk survived (its snapshots are here already, owned by ${PBS_IDS.pveToken}): resume from the first restore step instead`,
+      ],
+    },
+    handOverStep(input),
+    { title: `On ${survivor.name}: take the read grant back`, minutes: 1, destructive: true, argv: ssh(input.survivorSsh, grant(true)) },
+    ...rebuildTail(input),
+  ];
+}

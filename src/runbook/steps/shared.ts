@@ -1,0 +1,67 @@
+/**
+ * What the steps of every mode are made from: how a command reaches a host,
+ * the pulumi runs, the restore of one copy, a local pull, the hand-over of the
+ * copies to Proxmox VE's token.
+ */
+import { PBS_IDS, namespaceOf } from "../../backup/names";
+import type { ContainerSpec } from "../../site/schema";
+import type { RunbookInput, Step } from "../step";
+
+export const ssh = (dest: string, remote: string): string[] => ["ssh", "-o", "BatchMode=yes", dest, remote];
+/** Each stack's runs reach its own host with its own deploy token: the one in the shell must match the --stack. */
+export const tokenNote = (stack: string): string => `with ${stack}'s deploy token in PROXMOX_VE_API_TOKEN (read -rs PROXMOX_VE_API_TOKEN && export PROXMOX_VE_API_TOKEN)`;
+export const pulumiUp = (stack: string, targets: readonly string[]): string[] => ["pulumi", "up", "--stack", stack, "--yes", ...targets.flatMap((t) => ["--target", t])];
+export const gib = (bytes: number) => bytes / 1024 ** 3;
+export const minutesAt = (bytes: number, mibps: number) => Math.ceil(bytes / (mibps * 1024 ** 2) / 60);
+export const PBM = "proxmox-backup-manager";
+export const CARRY = "carry";
+
+/** The volume id of the copy of `vmid` on `storage`: the exact snapshot when known, else the newest, resolved by the host. */
+export function volumeOf(input: RunbookInput, storage: string, vmid: number): string {
+  const time = input.snapshots?.get(vmid);
+  return time === undefined ? `"$(pvesm list ${storage} --vmid ${vmid} | awk 'NR > 1 { print $1 }' | sort | tail -n 1)"` : `${storage}:backup/ct/${vmid}/${time}`;
+}
+
+/** `pct restore` onto the volumes the spec gives (root disk and each mount point on its own datastore). */
+export function restoreOnSpecVolumes(c: ContainerSpec, volume: string): string {
+  const mps = c.mountPoints.map((m, i) => ` --mp${i} ${m.datastore}:${m.sizeGiB},mp=${m.path},backup=${m.backup ? 1 : 0}`).join("");
+  return `pct restore ${c.vmid} ${volume} --rootfs ${c.rootDisk.datastore}:${c.rootDisk.sizeGiB}${mps}`;
+}
+
+/** What the copies weigh in PBS (compressed chunks): what crosses a link or lands on the carry disk. */
+export function storedBytes(input: RunbookInput): number {
+  return input.services.reduce((s, c) => s + (input.bytes.get(c.vmid) ?? 0) * c.compressionRatio, 0);
+}
+
+/**
+ * A local pull of the lost site's namespace from datastore `from` into `into`
+ * on the same host (PBS's pull API: its CLI wants a remote), newest snapshot of
+ * each group only.
+ */
+export function localPull(input: RunbookInput, from: string, into: string): string {
+  const ns = namespaceOf(input.lost.name);
+  return `proxmox-backup-debug api create /pull --store ${into} --ns ${ns} --remote-store ${from} --remote-ns ${ns} --max-depth 0 --transfer-last 1`;
+}
+
+/**
+ * A pull runs as root@pam, which then owns the groups (PBS's pull has no owner
+ * option); Proxmox VE's token may read and continue only the groups it owns.
+ * Handing them over lets `pct restore` read them and tonight's backups continue
+ * them incrementally.
+ */
+export function handOverStep(input: RunbookInput): Step {
+  const { lost, services } = input;
+  const store = lost.backupServer.datastore;
+  const ns = namespaceOf(lost.name);
+  return {
+    title: `Hand the copies to Proxmox VE's token (${PBS_IDS.pveToken}): restores read them, tonight's backups continue them`,
+    minutes: 1,
+    destructive: false,
+    argv: ssh(
+      input.lostSsh,
+      services
+        .map((c) => `proxmox-backup-debug api create /admin/datastore/${store}/change-owner --ns ${ns} --backup-type ct --backup-id ${c.vmid} --new-owner '${PBS_IDS.pveToken}'`)
+        .join(" && "),
+    ),
+  };
+}
