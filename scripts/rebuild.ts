@@ -10,11 +10,14 @@
  * Exit 0 done, 1 the runbook cannot go on (a step failed, a stale or missing
  * status, no room), 2 bad arguments. Nothing runs before every check has passed.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { namespaceOf } from "../src/backup/names";
 import { type Problem, formatProblem, problem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
+import { formatMinutes } from "../src/runbook/estimate";
+import { pulumiVersionProblem } from "../src/runbook/pulumi-cli";
 import { type RunbookContext, checkRequest, planRunbook } from "../src/runbook/runbook";
 import type { SiteSpec } from "../src/site/schema";
 import { reportFromText } from "../src/status/pbs-api";
@@ -122,15 +125,27 @@ async function main(): Promise<number> {
   const rb = result.runbook;
 
   const from = args.from === undefined ? 1 : Number(args.from);
-  if (!Number.isInteger(from) || from < 1 || from > rb.steps.length) {
+  if (rb.blocked === undefined && (!Number.isInteger(from) || from < 1 || from > rb.steps.length)) {
     return refuse(2, [problem("--from", args.from, `a step number from 1 to ${rb.steps.length}`)]);
   }
   const out = (line: string) => process.stdout.write(`${line}\n`);
   for (const line of renderHeader(rb)) out(line);
   out("");
+  // A chosen mode that cannot be taken, or a failover (the path meant to meet the target) that misses it:
+  // exit 1, the estimates above saying what the others take and the reason what would change it.
+  const chosen = rb.estimates.find((e) => e.mode === rb.mode);
+  const missed = rb.blocked !== undefined || (rb.mode === "failover" && chosen?.meetsTarget === false);
+  if (rb.mode === "failover" && rb.blocked === undefined && chosen?.meetsTarget === false) {
+    out(
+      chosen.unreachable !== undefined
+        ? `  failover misses the target: ${rb.lost.recovery.mostVisible} cannot be reached (${chosen.unreachable})`
+        : `  failover misses the target: ${rb.lost.recovery.mostVisible} is back after ${formatMinutes(chosen.firstBack?.minutes ?? chosen.minutes)}, held by ${chosen.firstBack?.bottleneck ?? "its steps"}`,
+    );
+  }
+  if (rb.blocked !== undefined) return refuse(1, [problem(`--mode ${rb.mode}`, "cannot be taken", rb.blocked)]);
   if (args["dry-run"]) {
     for (const line of renderSteps(rb)) out(line);
-    return 0;
+    return missed ? 1 : 0;
   }
   if (rb.leftOut !== undefined) {
     // Running part of a site is a decision for a person: it must be asked for by name.
@@ -152,6 +167,12 @@ async function main(): Promise<number> {
     ...(args["disk-path"] ? [`--disk-path ${shellWord(args["disk-path"])}`] : []),
     ...(args.yes ? ["--yes"] : []),
   ].join(" ");
+  // The steps' own CLI, before the first of them runs: an old one would stop the rebuild at its first step.
+  if (rb.steps.slice(from - 1).some((s) => s.argv?.[0] === "pulumi")) {
+    const version = spawnSync("pulumi", ["version"], { encoding: "utf8" });
+    const tooOld = pulumiVersionProblem(version.status === 0 ? version.stdout : undefined);
+    if (tooOld !== undefined) return refuse(1, [tooOld]);
+  }
   const logFile = args.log ?? `rebuild-${rb.lost.name}-${rb.mode}-${new Date().toISOString().replace(/[:.]/g, "-")}.log`;
   out(`Log: ${logFile}`);
   const run = await runSteps({ steps: rb.steps, from, yes: args.yes ?? false, logFile, resumeCommand: resume, out });

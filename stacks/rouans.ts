@@ -28,7 +28,8 @@ export const rouans: SiteSpecInput = {
     dns: { editedAt: "the registrar's zone editor for retzien.fr and zici.fr (see the password manager)", ttlSeconds: 3600 },
     ispBox: "http://192.168.10.1, password in the association's password manager",
     sparesAt: "Rouans: the spare mini-PC in the cupboard of the hall, key with the hall's caretaker",
-    carryDiskAt: "the 2 TB USB disk labelled \"retzien carry\", kept at St Hilaire",
+    carryDisk: { keptAt: "sthilaire", description: "the 2 TB USB disk labelled \"retzien carry\", kept at St Hilaire" },
+    mostVisible: "web",
     contacts: ["the other site's volunteer (see the members' list)", "the ISP's support line (contract in the association's files)"],
   },
   // Default-deny on the host and in every container (docs/access.md).

@@ -29,7 +29,8 @@ export const sthilaire: SiteSpecInput = {
     dns: { editedAt: "the registrar's zone editor for retzien.fr and zici.fr (see the password manager)", ttlSeconds: 3600 },
     ispBox: "http://192.168.20.1, password in the association's password manager",
     sparesAt: "St Hilaire: the spare barebone in the association's room, key with the secretary",
-    carryDiskAt: "the 2 TB USB disk labelled \"retzien carry\", kept at St Hilaire",
+    carryDisk: { keptAt: "rouans", description: "the 2 TB USB disk labelled \"retzien carry 2\", kept at Rouans (the first waits at St Hilaire for Rouans)" },
+    mostVisible: "mail",
     contacts: ["the other site's volunteer (see the members' list)", "the ISP's support line (contract in the association's files)"],
   },
   // Default-deny on the host and in every container (docs/access.md).
@@ -74,6 +75,8 @@ export const sthilaire: SiteSpecInput = {
     // Below Proxmox's recommended 4.9 GiB (the plan warns): the box takes no more than
     // 16 GB, and PBS on a 1 TB ext4 datastore runs in 3 GiB, GC and verify more slowly.
     memoryGiB: 3,
+    // While Rouans is failed over here: no pull of Rouans, no drill, only this host's own nights.
+    degradedMemoryGiB: 2,
   },
   // Drills of Rouans' copies, Saturday afternoon: far from both nights.
   drill: { scratchVmids: { first: 910, last: 919 }, datastore: "tank", schedule: "sat 13:00", maxMinutesPerGuest: 60 },
@@ -162,6 +165,8 @@ export const sthilaire: SiteSpecInput = {
       cores: 2,
       // 5 GiB, not 6: the host's 16 GiB (its maximum) now also carries PBS (backupServer.memoryGiB).
       memoryMiB: 5120,
+      // While Rouans' web runs here too: fewer PHP workers, previews generated more slowly.
+      degradedMemoryMiB: 3584,
       swapMiB: 1024,
       rootDisk: { datastore: "local-lvm", sizeGiB: 32 },
       // The members' files live on their own volume, and are in the nightly backup.

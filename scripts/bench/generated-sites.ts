@@ -63,6 +63,8 @@ export function sitesWithContainers(n: number): SiteSpecInput[] {
       d.id === "local-lvm" ? { ...d, sizeGiB: n * ROOT_GIB, disk: `${n * ROOT_GIB} GiB SSD (roots)` } : d.id === "data" ? { ...d, sizeGiB: n * DATA_GIB, disk: `${n * DATA_GIB} GiB SSD (data)` } : d,
     ),
     containers,
+    // The first generated container stands for the committed site's web.
+    recovery: { ...base.recovery, mostVisible: containers[0]?.name ?? base.recovery.mostVisible },
   };
   // St Hilaire drills every generated container in one Saturday run: a few minutes each keeps it within the afternoon.
   const peer: SiteSpecInput = { ...structuredClone(sthilaire), drill: { ...sthilaire.drill, maxMinutesPerGuest: 1 } };

@@ -3,7 +3,7 @@
  * exact commands, as `--dry-run` prints them and the run log records them.
  */
 import { ASSUMPTIONS } from "../../src/runbook/assumptions";
-import { formatMinutes } from "../../src/runbook/estimate";
+import { type PathEstimate, formatMinutes } from "../../src/runbook/estimate";
 import { describeRestoreSpeed } from "../../src/runbook/restore-speed";
 import { describeRpo } from "../../src/runbook/rpo";
 import type { Runbook } from "../../src/runbook/runbook";
@@ -28,12 +28,14 @@ export function renderHeader(rb: Runbook): string[] {
       ? "Copy sizes: estimated from the spec's data sizes (no PBS listing read)"
       : `Copies and their sizes: from ${rb.statusSource}`,
     "",
-    `Estimated time back in service (target: under ${target}):`,
+    `Estimated time back in service (target: ${rb.lost.recovery.mostVisible} back in under ${target}, the DNS TTL included):`,
     ...rb.estimates.flatMap((e) =>
       e.feasible
         ? [
             `  ${e.mode.padEnd(9)}${formatMinutes(e.minutes).padStart(13)}  ${e.meetsTarget ? "meets the target" : "misses the target"}`,
-            ...(e.longest === undefined ? [] : [`             most of it: ${e.longest.title} (${formatMinutes(e.longest.minutes)})`]),
+            ...(e.firstBack === undefined ? [] : [`             ${e.firstBack.service} back after ${formatMinutes(e.firstBack.minutes)}, held by ${e.firstBack.bottleneck}`]),
+            ...(e.unreachable === undefined ? [] : [`             ${rb.lost.recovery.mostVisible} runs but cannot be reached: ${e.unreachable}`]),
+            ...(e.longest === undefined ? [] : [`             longest step: ${e.longest.title} (${formatMinutes(e.longest.minutes)})`]),
           ]
         : [`  ${e.mode.padEnd(9)}  not possible: ${e.why}`],
     ),
@@ -46,9 +48,10 @@ export function renderHeader(rb: Runbook): string[] {
     );
   }
   const best = rb.recommended;
+  const back = (e: PathEstimate) => formatMinutes(e.firstBack?.minutes ?? e.minutes);
   if (best === undefined) lines.push("  No path can be taken.");
-  else if (best.meetsTarget) lines.push(`  Fastest: ${best.mode} (${formatMinutes(best.minutes)}), within the target.`);
-  else lines.push(`  Fastest: ${best.mode} (${formatMinutes(best.minutes)}). No path meets the ${target} target for ${rb.lost.name}.`);
+  else if (best.meetsTarget) lines.push(`  Fastest: ${best.mode} (${rb.lost.recovery.mostVisible} back after ${back(best)}), within the target.`);
+  else lines.push(`  Fastest: ${best.mode} (${rb.lost.recovery.mostVisible} back after ${back(best)}). No path meets the ${target} target for ${rb.lost.name}.`);
   lines.push("", "Data lost (RPO), per guest: the writes after the copy that comes back:", ...rb.rpo.map((r) => `  ${describeRpo(r, rb.survivor.name)}`));
   return lines;
 }
@@ -65,5 +68,7 @@ export function renderStep(step: Step, n: number): string[] {
 
 export function renderSteps(rb: Runbook): string[] {
   const total = rb.steps.reduce((s, st) => s + st.minutes, 0);
-  return [`Steps (${rb.mode}), about ${formatMinutes(total)}:`, ...rb.steps.flatMap((s, i) => renderStep(s, i + 1))];
+  const withClock = rb.estimates.find((e) => e.mode === rb.mode)?.minutes ?? total;
+  const waits = withClock > total ? ` (${formatMinutes(withClock)} with the waits that run beside them)` : "";
+  return [`Steps (${rb.mode}), about ${formatMinutes(total)}${waits}:`, ...rb.steps.flatMap((s, i) => renderStep(s, i + 1))];
 }

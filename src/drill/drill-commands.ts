@@ -19,6 +19,9 @@ function guestLine(g: DrillPlan["guests"][number]): string {
   return [String(g.vmid), g.storage, g.expect, ...g.command].join("\t");
 }
 
+/** The drill's systemd unit (service and timer): the runbook pauses the timer during a failover. */
+export const DRILL_UNIT = "retzien-restore-drill";
+
 /**
  * Create-or-update and delete of the drills on a holder.
  * @param scripts the drill script and the mailer of its failures (scripts/host/unit-failed.sh), as committed.
@@ -47,11 +50,11 @@ export function drillCommands(plan: DrillPlan, scripts: { drill: string; mailer:
     // After that TERM, the script stops and destroys its scratch guest: give it the time.
     "TimeoutStopSec=15min",
   );
-  const failed = failureMailUnit({ unit: "retzien-restore-drill.service", mailer: DRILL_PATHS.mailer, mailTo, subject: "restore drill FAILED", attach: DRILL_PATHS.results });
+  const failed = failureMailUnit({ unit: `${DRILL_UNIT}.service`, mailer: DRILL_PATHS.mailer, mailTo, subject: "restore drill FAILED", attach: DRILL_PATHS.results });
   // Not Persistent: a drill missed while the host was off must not run at boot, maybe in the night.
   const timer = unitText("[Unit]", "Description=retzien: restore drills", "[Timer]", `OnCalendar=${plan.schedule}`, "Persistent=false", "[Install]", "WantedBy=timers.target");
   return timedUnitCommands({
-    name: "retzien-restore-drill",
+    name: DRILL_UNIT,
     scripts: [
       { path: DRILL_PATHS.script, content: scripts.drill },
       { path: DRILL_PATHS.mailer, content: scripts.mailer },

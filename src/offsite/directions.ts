@@ -67,6 +67,11 @@ export function offsiteSiteProblems(table: readonly PairingEntry[], sites: reado
     if (owner !== undefined) problems.push(problem(path, site.siteLink.address, `an address not already used (${owner} has it)`));
     else linkOwners.set(site.siteLink.address, path);
     if (!table.some((e) => e.source === site.name)) continue;
+    // The carry disk is filled where the copies are, then driven here: kept here, it is lost with the site.
+    const holders = table.filter((e) => e.source === site.name).map((e) => e.holder);
+    if (!holders.includes(site.recovery.carryDisk.keptAt)) {
+      problems.push(problem(`sites.${site.name}.recovery.carryDisk.keptAt`, site.recovery.carryDisk.keptAt, `a site that holds ${site.name}'s copies (${holders.join(", ")}): the disk is filled there and driven to ${site.name}`));
+    }
     // An unparsable schedule is reported by the site rules already.
     if (parseCalendarEvent(site.backup.schedule).ok && dailyMinuteOf(site.backup.schedule) === null) {
       problems.push(problem(`sites.${site.name}.backup.schedule`, site.backup.schedule, "a schedule that fires once a day at a fixed time (the other site pulls after it)"));

@@ -3,6 +3,7 @@
  * function over validated specs returning every problem it finds, so tests can
  * assert exact messages and the program can report everything at once.
  */
+import { BACKUP_ASSUMPTIONS } from "../backup/assumptions";
 import { type Problem, problem } from "../problems";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
 import { parseCalendarEvent } from "./calendar";
@@ -151,6 +152,25 @@ export function validateMemory(site: SiteSpec): Problem[] {
   ];
 }
 
+/**
+ * A degraded or failover budget is a cut, never a raise, and PBS keeps
+ * Proxmox's minimum: the failover's capacity check counts on them.
+ */
+export function validateDegradedMemory(site: SiteSpec): Problem[] {
+  const problems: Problem[] = [];
+  for (const c of site.containers) {
+    for (const key of ["degradedMemoryMiB", "failoverMemoryMiB"] as const) {
+      const value = c[key];
+      if (value !== undefined && value > c.memoryMiB) problems.push(problem(`${containerPath(site, c)}.${key}`, value, `at most memoryMiB (${c.memoryMiB}): a degraded budget is a cut`));
+    }
+  }
+  const pbs = site.backupServer;
+  if (pbs.degradedMemoryGiB !== undefined && (pbs.degradedMemoryGiB > pbs.memoryGiB || pbs.degradedMemoryGiB < BACKUP_ASSUMPTIONS.pbsMinimumMemoryGiB)) {
+    problems.push(problem(`sites.${site.name}.backupServer.degradedMemoryGiB`, pbs.degradedMemoryGiB, `from ${BACKUP_ASSUMPTIONS.pbsMinimumMemoryGiB} GiB (Proxmox's minimum for PBS) to memoryGiB (${pbs.memoryGiB})`));
+  }
+  return problems;
+}
+
 /** A container has no more cores than its host: Proxmox would refuse to start it. */
 export function validateCores(site: SiteSpec): Problem[] {
   return site.containers
@@ -285,6 +305,10 @@ export function validateSites(sites: readonly SiteSpec[]): Problem[] {
     ...sites.flatMap((site) => [
       ...validateNetwork(site),
       ...validateMemory(site),
+      ...validateDegradedMemory(site),
+      ...(site.containers.some((c) => c.name === site.recovery.mostVisible)
+        ? []
+        : [problem(`sites.${site.name}.recovery.mostVisible`, site.recovery.mostVisible, `one of the site's containers: ${site.containers.map((c) => c.name).join(", ")}`)]),
       ...validateCores(site),
       ...validateDisks(site),
       ...validateMountPaths(site),

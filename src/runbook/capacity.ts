@@ -24,14 +24,30 @@ export interface FailoverPlacement {
 /** The memory a container gets while it runs on the other site. */
 export const failoverMemoryOf = (c: ContainerSpec) => c.failoverMemoryMiB ?? c.memoryMiB;
 
+/** The memory a survivor's own container keeps while the failed-over guests run beside it. */
+export const degradedMemoryOf = (c: ContainerSpec) => c.degradedMemoryMiB ?? c.memoryMiB;
+
+/** PBS's ceiling on the survivor during a failover: it pulls nothing from the lost site. */
+export const degradedPbsMemoryGiB = (site: SiteSpec) => site.backupServer.degradedMemoryGiB ?? site.backupServer.memoryGiB;
+
+/**
+ * The memory the survivor has for containers during a failover, and what its
+ * own keep: its own guests and PBS at their degraded budgets, the reserve whole.
+ */
+export function degradedMemory(survivor: SiteSpec): { budgetMiB: number; usedMiB: number; freedMiB: number } {
+  const budgetMiB = (survivor.host.memoryGiB - survivor.host.reserveGiB - degradedPbsMemoryGiB(survivor)) * 1024;
+  const usedMiB = survivor.containers.reduce((s, c) => s + degradedMemoryOf(c), 0);
+  const freedMiB = budgetMiB - containerMemoryBudgetMiB(survivor) + survivor.containers.reduce((s, c) => s + c.memoryMiB - degradedMemoryOf(c), 0);
+  return { budgetMiB, usedMiB, freedMiB };
+}
+
 /**
  * Places `services` of `lost` on `survivor`, or lists why it cannot: every
  * problem at once, with the numbers.
  */
 export function placeFailover(lost: SiteSpec, survivor: SiteSpec, services: readonly ContainerSpec[]): { ok: true; placement: FailoverPlacement } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
-  const budgetMiB = containerMemoryBudgetMiB(survivor);
-  const usedMiB = survivor.containers.reduce((s, c) => s + c.memoryMiB, 0);
+  const { budgetMiB, usedMiB, freedMiB } = degradedMemory(survivor);
   const memoryNeededMiB = services.reduce((s, c) => s + failoverMemoryOf(c), 0);
   const memoryFreeMiB = budgetMiB - usedMiB;
   if (memoryNeededMiB > memoryFreeMiB) {
@@ -39,7 +55,9 @@ export function placeFailover(lost: SiteSpec, survivor: SiteSpec, services: read
       problem(
         `failover of ${services.map((c) => c.name).join(", ")} onto ${survivor.name}: memory`,
         `${memoryNeededMiB} MiB needed`,
-        `at most ${memoryFreeMiB} MiB free (${budgetMiB} MiB for containers beside Proxmox and PBS, ${usedMiB} MiB used by ${survivor.name}'s own)`,
+        `at most ${memoryFreeMiB} MiB free (${budgetMiB} MiB for containers beside Proxmox and PBS at ${degradedPbsMemoryGiB(survivor)} GiB, ` +
+          `${usedMiB} MiB kept by ${survivor.name}'s own at their degraded budgets, ${freedMiB} MiB freed by those budgets): ` +
+          `${memoryNeededMiB - memoryFreeMiB} MiB more, from lower degradedMemoryMiB or failoverMemoryMiB, a lower backupServer.degradedMemoryGiB, or ${Math.ceil((memoryNeededMiB - memoryFreeMiB) / 1024)} GiB more RAM in ${survivor.name}'s host`,
       ),
     );
   }
@@ -61,7 +79,7 @@ export function placeFailover(lost: SiteSpec, survivor: SiteSpec, services: read
       problem(
         `failover of ${services.map((c) => c.name).join(", ")} onto ${survivor.name}: disk`,
         `${diskNeededGiB} GiB of volumes`,
-        `one datastore with that much free (largest: ${best ? `${best.id} with ${best.freeGiB} GiB` : "none"})`,
+        `one datastore with that much free (largest: ${best ? `${best.id} with ${best.freeGiB} GiB: ${diskNeededGiB - best.freeGiB} GiB more there would do` : "none"})`,
       ),
     );
   }

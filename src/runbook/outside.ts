@@ -2,7 +2,7 @@
  * What a volunteer changes outside the hosts, in order, with the exact values
  * from the specs: the DNS records and their TTL, the ISP box's port forwards
  * (from each service's firewall openings to the Internet), the outbound mail
- * server's allow-list, Plesk's addresses, the operators' SSH and TLS trust,
+ * server's allow-list, the operators' SSH and TLS trust,
  * and where the spares, the carry disk and the contacts are.
  */
 import { namespaceOf } from "../backup/names";
@@ -23,19 +23,34 @@ function portsTaken(site: SiteSpec): Map<string, string> {
   return taken;
 }
 
+/**
+ * The Internet openings of `c` that the survivor's own services already take
+ * (one public port reaches one address behind the ISP box), as `tcp 80,443 (nextcloud)`;
+ * empty when the service can be reached once it runs.
+ */
+export function portClashes(survivor: SiteSpec, c: ContainerSpec): string[] {
+  const taken = portsTaken(survivor);
+  return c.firewall.inbound
+    .filter((r) => r.from === "internet")
+    .flatMap((r) => {
+      const clashing = (r.ports ?? []).filter((p) => taken.has(`${r.proto} ${p}`));
+      return clashing.length === 0 ? [] : [`${r.proto} ${clashing.join(",")} (${[...new Set(clashing.map((p) => taken.get(`${r.proto} ${p}`)))].join(", ")})`];
+    });
+}
+
 const bare = (cidr: string | undefined) => (cidr === undefined ? "" : hostAddress(cidr));
 
 /**
  * The checklist of a failover of `services` from `lost` onto `survivor`, with
  * their new addresses there, in the order that loses no traffic: the port
- * forwards and allow-lists first, the services' own settings, DNS last.
+ * forwards and allow-lists first, DNS last. It is done before the restores:
+ * the lost site answers nothing meanwhile, and the TTL runs while they restore.
  */
 export function failoverOutside(lost: SiteSpec, survivor: SiteSpec, services: readonly ContainerSpec[], addresses: ReadonlyMap<number, string>): string[] {
   const ttl = survivor.recovery.dns.ttlSeconds;
   const taken = portsTaken(survivor);
   const forwards: string[] = [];
   const allows: string[] = [];
-  const inside: string[] = [];
   const dns: string[] = [];
   for (const c of services) {
     const to = bare(addresses.get(c.vmid));
@@ -51,13 +66,12 @@ export function failoverOutside(lost: SiteSpec, survivor: SiteSpec, services: re
     }
     const hosts = [...new Set(c.firewall.outbound.flatMap((r) => (typeof r.to === "object" && "host" in r.to ? [r.to.host] : [])))];
     if (hosts.length > 0) allows.push(`${hosts.join(", ")}: allow ${survivor.recovery.publicIpv4} (${c.name} now sends from ${survivor.name})`);
-    if (/plesk/i.test(c.description)) inside.push(`inside ${c.name}: plesk bin ipmanage --reread, so Plesk serves on ${to}`);
     dns.push(
       `DNS (${lost.recovery.dns.editedAt}): the A records of the names ${c.hostname} serves, ${lost.recovery.publicIpv4} -> ${survivor.recovery.publicIpv4}; ` +
         `their AAAA records (${bare(c.network.ipv6) || "none"}) removed for now (${lost.name}'s IPv6 prefix is not routed to ${survivor.name}); clients follow within the TTL, ${ttl} s`,
     );
   }
-  return [...forwards, ...allows, ...inside, ...dns, "tell the members (status page, mailing list)", `contacts: ${lost.recovery.contacts.join("; ")}`];
+  return [...forwards, ...allows, ...dns, "tell the members (status page, mailing list)", `contacts: ${lost.recovery.contacts.join("; ")}`];
 }
 
 /** The checklist of a new host in place of the lost one (rebuild and disk modes). */
@@ -65,7 +79,7 @@ export function rebuildOutside(lost: SiteSpec, ssh: string, carry: boolean): str
   const host = ssh.split("@")[1] ?? ssh;
   return [
     `the spare hardware: ${lost.recovery.sparesAt}`,
-    ...(carry ? [`the carry disk: ${lost.recovery.carryDiskAt}`] : []),
+    ...(carry ? [`the carry disk: ${lost.recovery.carryDisk.description}`] : []),
     `on each operator's machine: ssh-keygen -R ${host} (the new host has a new SSH key)`,
     `the new CA trusted: /etc/pve/pve-root-ca.pem as certs/${lost.name}-pve-root-ca.pem, installed as certs/README.md says`,
     `the operators' VPN reaches ${host} again (the firewall answers only ${lost.firewall.adminNetworks.join(", ")})`,

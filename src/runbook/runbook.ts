@@ -59,6 +59,12 @@ export interface Runbook {
    * the services that do; these are left out, and why.
    */
   readonly leftOut?: { readonly services: SiteSpec["containers"]; readonly why: string };
+  /**
+   * The chosen mode cannot be taken (a failover without room): why, with what
+   * would make it possible. The estimates of every mode are still there; the
+   * steps are empty.
+   */
+  readonly blocked?: string;
 }
 
 /** The arguments alone: a known site with a survivor, a known mode, known services. */
@@ -133,8 +139,8 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
     if (!placement.ok || fitting.length === 0) return { blocked: whole.ok ? "" : whole.problems.map(formatProblem).join("; ") };
     return runbookSteps({ ...base, services: fitting, mode: m, placement: placement.placement });
   };
-  const estimates = MODES.map((m) => estimateOf(m, stepsOf(m)));
-  if (mode === "failover" && (!placement.ok || fitting.length === 0)) return { ok: false, problems: whole.ok ? [] : whole.problems };
+  const estimates = MODES.map((m) => estimateOf(m, stepsOf(m), lost.recovery.mostVisible));
+  const chosen = stepsOf(mode);
   return {
     ok: true,
     runbook: {
@@ -148,8 +154,9 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
       recommended: fastest(estimates),
       restoreSpeed,
       rpo: rpoOf(lost, survivor, mode === "failover" ? fitting : services, ctx.status === undefined ? undefined : heldAges),
-      steps: stepsOf(mode) as Step[],
+      steps: "blocked" in chosen ? [] : chosen,
       ...(mode === "failover" && leftOut !== undefined ? { leftOut } : {}),
+      ...("blocked" in chosen ? { blocked: chosen.blocked } : {}),
     },
   };
 }

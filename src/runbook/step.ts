@@ -20,6 +20,15 @@ export interface Step {
   readonly argv?: readonly string[];
   /** What a person does (manual steps), or what to know (command steps). */
   readonly notes?: readonly string[];
+  /** The service whose own health check this step runs: it is back once the step passes. */
+  readonly serviceBack?: string;
+  /** Why the service this step checks still cannot be reached by its clients, when it cannot. */
+  readonly unreachable?: string;
+  /**
+   * A wait that starts when this step ends and runs beside the next ones: the
+   * DNS records' TTL, after which every client follows the change.
+   */
+  readonly clock?: { readonly minutes: number; readonly what: string };
 }
 
 export interface RunbookInput {

@@ -111,13 +111,12 @@ export function containerTargets(resources: readonly PlanResource[], vmids: read
  * has no drill).
  */
 export function tailTargets(resources: readonly PlanResource[]): string[] {
-  const hasDrill = resources.some((r) => r.type === TYPE.restoreDrill);
   return [
     ...urns(resources, (r) => r.type === TYPE.template, "LXC template"),
     ...subtrees(resources, (r) => r.type === TYPE.nightlyBackup, "nightly backup"),
     ...subtrees(resources, (r) => r.type === TYPE.offsiteSync, "pull of another site"),
     ...subtrees(resources, (r) => r.type === TYPE.deadManWatch, "dead-man watch"),
-    ...(hasDrill ? subtrees(resources, (r) => r.type === TYPE.restoreDrill, "restore drill") : []),
+    ...(hasDrill(resources) ? subtrees(resources, (r) => r.type === TYPE.restoreDrill, "restore drill") : []),
   ];
 }
 
@@ -132,4 +131,19 @@ export function peerTrustTargets(resources: readonly PlanResource[], site: strin
     ...subtrees(resources, (r) => r.type === TYPE.siteLink, "site link"),
     ...subtrees(resources, (r) => r.type === TYPE.offsiteSync && r.name.endsWith(`-pull-${site}`), `pull of ${site}`),
   ];
+}
+
+/** Whether the host drills its copies (a host whose scratch datastore takes none has no drill). */
+export function hasDrill(resources: readonly PlanResource[]): boolean {
+  return resources.some((r) => r.type === TYPE.restoreDrill);
+}
+
+/**
+ * In the survivor's plan: its stack (whose outputs carry the token to the lost
+ * site's stack) and the command that makes `site`'s pull token, in that order.
+ */
+export function pullTokenTargets(resources: readonly PlanResource[], site: string): [string, string] {
+  const [stack] = urns(resources, (r) => r.type === TYPE.stack, "stack");
+  const [token] = urns(resources, (r) => r.type === TYPE.hostCommand && r.name.endsWith(`-sync-token-${site}`), `pull token of ${site}`);
+  return [stack as string, token as string];
 }

@@ -85,6 +85,12 @@ export const containerSchema = z.strictObject({
   memoryMiB: z.number().int().min(64),
   /** Memory when it runs degraded on the other site during a failover. @default memoryMiB */
   failoverMemoryMiB: z.number().int().min(64).optional(),
+  /**
+   * Memory it keeps at home while its host also runs the other site's
+   * failed-over guests (an LXC limit is a ceiling: the runbook lowers it for
+   * the failover and the way back raises it again). @default memoryMiB
+   */
+  degradedMemoryMiB: z.number().int().min(64).optional(),
   /** @default 512 */
   swapMiB: z.number().int().min(0).default(512),
   rootDisk: z.strictObject({ datastore: z.string().min(1), sizeGiB: posInt }),
@@ -239,8 +245,16 @@ export const siteSchema = z.strictObject({
     ispBox: z.string().min(3),
     /** Where the spare hardware is, and who has the key. */
     sparesAt: z.string().min(3),
-    /** Where the carry disk is kept. */
-    carryDiskAt: z.string().min(3),
+    /**
+     * The carry disk that rescues this site: kept at a site that holds this
+     * site's copies (it is filled there, then driven here), never at this one.
+     */
+    carryDisk: z.strictObject({ keptAt: key, description: z.string().min(3) }),
+    /**
+     * The service the members miss first (rouans' websites, sthilaire's mail):
+     * a failover brings it back first, and the two-hour target is counted on it.
+     */
+    mostVisible: key,
     /** Who to call, in order. */
     contacts: z.array(z.string().min(3)).min(1),
   }),
@@ -312,6 +326,12 @@ export const siteSchema = z.strictObject({
     disk: z.string().min(1),
     /** Memory PBS may take on this host, counted with the containers. @default 4 */
     memoryGiB: z.number().min(1).default(4),
+    /**
+     * PBS's memory while the other site is lost and failed over here: it pulls
+     * nothing from the lost site and its drills wait, so the runbook lowers its
+     * ceiling to this. @default memoryGiB
+     */
+    degradedMemoryGiB: z.number().min(1).optional(),
     /** Proxmox VE storage id through which vzdump writes to the local PBS. @default "pbs" */
     storageId: z.string().regex(/^[a-z][a-z0-9-_]*$/, "a Proxmox storage id").default("pbs"),
     /** Prune of every namespace by its retention (calendar event). @default "*-*-* 08:00" */

@@ -216,6 +216,23 @@ const CASES: BadInputCase[] = [
     breakConfig: (c) => void (c["retzien-infra:endpoint"] = "192.168.10.2:8006"),
     expected: ['config[rouans].endpoint: found "192.168.10.2:8006", expected an https URL of the Proxmox API, such as https://192.168.10.2:8006/'],
   },
+  // The failover's budgets and the way back: what the runbook counts on.
+  {
+    title: "failover: a degraded budget above the full one, PBS below Proxmox's minimum, a most visible service that is not there, a carry disk kept at the site it rescues",
+    breakSites: (s) => {
+      container(s.sthilaire, "nextcloud")["degradedMemoryMiB"] = 8192;
+      container(s.rouans, "web")["failoverMemoryMiB"] = 20000;
+      s.sthilaire.backupServer = { ...s.sthilaire.backupServer, degradedMemoryGiB: 1 };
+      s.rouans.recovery = { ...s.rouans.recovery, mostVisible: "www", carryDisk: { keptAt: "rouans", description: "the USB disk in the hall" } };
+    },
+    expected: [
+      'sites.rouans.containers[web].failoverMemoryMiB: found 20000, expected at most memoryMiB (16384): a degraded budget is a cut',
+      'sites.rouans.recovery.mostVisible: found "www", expected one of the site\'s containers: web',
+      'sites.sthilaire.containers[nextcloud].degradedMemoryMiB: found 8192, expected at most memoryMiB (5120): a degraded budget is a cut',
+      "sites.sthilaire.backupServer.degradedMemoryGiB: found 1, expected from 2 GiB (Proxmox's minimum for PBS) to memoryGiB (3)",
+      'sites.rouans.recovery.carryDisk.keptAt: found "rouans", expected a site that holds rouans\'s copies (sthilaire): the disk is filled there and driven to rouans',
+    ],
+  },
 ];
 
 testRefusals(CASES);

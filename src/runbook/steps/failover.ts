@@ -1,46 +1,136 @@
 /**
  * The lost site's guests restored on the survivor from its own PBS, with
- * addresses on its LAN, while the lost site is rebuilt.
+ * addresses on its LAN, while the lost site is rebuilt. The survivor first
+ * stops trusting the lost host and makes room (its own guests and PBS at their
+ * degraded budgets, its drill paused); the traffic is sent over before the
+ * restores, so that the DNS TTL runs while they restore; the most visible
+ * service comes back first, each checked by its own health check.
  */
-import { heldStorageOf, namespaceOf, syncJobOf } from "../../backup/names";
+import { heldStorageOf, namespaceOf, syncJobOf, syncUserOf } from "../../backup/names";
 import { syncNightOf } from "../../backup/night";
+import { DRILL_UNIT } from "../../drill/drill-commands";
+import type { ContainerSpec } from "../../site/schema";
 import { ASSUMPTIONS } from "../assumptions";
-import { failoverMemoryOf } from "../capacity";
-import { failoverOutside } from "../outside";
+import { degradedMemoryOf, degradedPbsMemoryGiB, failoverMemoryOf } from "../capacity";
+import { failoverOutside, portClashes } from "../outside";
 import type { RunbookInput, Step } from "../step";
-import { PBM, minutesAt, ssh, volumeOf } from "./shared";
+import { hasDrill } from "../targets";
+import { PBM, healthCheckStep, minutesAt, restoreOrder, ssh, volumeOf } from "./shared";
+
+const PBS_PROXY = "proxmox-backup-proxy.service";
+
+/**
+ * On the survivor: what the lost host could still do, and what would compete
+ * with its guests. Its pull of the lost site would fail every night; the lost
+ * host's pull token still reads the survivor's namespace (a stolen host keeps
+ * it); the drill would restore a second copy of the guests now running here.
+ */
+function quietSurvivor(input: RunbookInput): Step {
+  const { lost, survivor } = input;
+  const drill = hasDrill(input.survivorPlan);
+  return {
+    title: `On ${survivor.name}: pause its pull of ${lost.name}${drill ? " and its restore drill" : ""}, and lock out ${lost.name}'s pull token`,
+    minutes: 1,
+    destructive: true,
+    argv: ssh(
+      input.survivorSsh,
+      [
+        `${PBM} sync-job update ${syncJobOf(lost.name)} --delete schedule`,
+        `${PBM} user update ${syncUserOf(lost.name).user} --enable false`,
+        ...(drill ? [`systemctl disable --now ${DRILL_UNIT}.timer`] : []),
+      ].join(" && "),
+    ),
+  };
+}
+
+/** The survivor's own guests and PBS down to their degraded budgets, when any is set. */
+function makeRoom(input: RunbookInput): Step[] {
+  const { survivor } = input;
+  const lowered = survivor.containers.filter((c) => degradedMemoryOf(c) < c.memoryMiB);
+  const pbsGiB = degradedPbsMemoryGiB(survivor);
+  const commands = [
+    ...lowered.map((c) => `pct set ${c.vmid} --memory ${degradedMemoryOf(c)}`),
+    // --runtime: gone at a reboot, when PBS takes its planned ceiling again (run this step again then).
+    ...(pbsGiB < survivor.backupServer.memoryGiB ? [`systemctl set-property --runtime ${PBS_PROXY} MemoryHigh=${pbsGiB}G`] : []),
+  ];
+  if (commands.length === 0) return [];
+  return [
+    {
+      title: `On ${survivor.name}: its own guests and PBS down to their degraded memory (${[...lowered.map((c) => `${c.name} ${degradedMemoryOf(c)} MiB`), `PBS ${pbsGiB} GiB`].join(", ")})`,
+      minutes: 1,
+      destructive: true,
+      argv: ssh(input.survivorSsh, commands.join(" && ")),
+      notes: [`an LXC memory limit is a ceiling: a running guest above it gives pages back; after a reboot of ${survivor.name}, run this step again`],
+    },
+  ];
+}
+
+function restoreSteps(input: RunbookInput, c: ContainerSpec): Step[] {
+  const { survivor, placement } = input;
+  if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
+  const held = heldStorageOf(input.lost.name);
+  const address = placement.addresses.get(c.vmid);
+  return [
+    {
+      title: `Restore ${c.name} (${c.vmid}) on ${survivor.name} from its PBS, datastore ${placement.datastore}`,
+      minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, input.restoreMiBps),
+      destructive: true,
+      argv: ssh(input.survivorSsh, `pct restore ${c.vmid} ${volumeOf(input, held, c.vmid)} --storage ${placement.datastore}`),
+    },
+    {
+      title: `Give ${c.name} the address ${address} on ${survivor.name}'s LAN and ${failoverMemoryOf(c)} MiB`,
+      minutes: 1,
+      destructive: false,
+      argv: ssh(
+        input.survivorSsh,
+        `pct set ${c.vmid} --net0 name=eth0,bridge=${survivor.network.bridge},firewall=1,ip=${address},gw=${survivor.network.ipv4.gateway} --memory ${failoverMemoryOf(c)} --onboot 1`,
+      ),
+    },
+    { title: `Start ${c.name} (${c.vmid})`, minutes: 1, destructive: false, argv: ssh(input.survivorSsh, `pct start ${c.vmid}`) },
+    // Plesk serves on the addresses it knows: it must read the new one.
+    ...(/plesk/i.test(c.description)
+      ? [{ title: `Let Plesk in ${c.name} serve on ${address?.split("/")[0]}`, minutes: 1, destructive: false, argv: ssh(input.survivorSsh, `pct exec ${c.vmid} -- plesk bin ipmanage --reread </dev/null`) }]
+      : []),
+    unreachableIf(healthCheckStep(c, input.survivorSsh), input, c),
+  ];
+}
+
+/**
+ * A check of a service whose Internet ports the survivor's own services hold:
+ * with every one of them taken it runs but nobody reaches it; with some, it is
+ * back without them (mail without its webmail), and the step says so.
+ */
+function unreachableIf(step: Step, input: RunbookInput, c: ContainerSpec): Step {
+  const clashes = portClashes(input.survivor, c);
+  if (clashes.length === 0) return step;
+  const why =
+    `${clashes.join(", ")} already go to ${input.survivor.name}'s own services behind its one public address ${input.survivor.recovery.publicIpv4}; ` +
+    `a second public IPv4 address at ${input.survivor.name}, or a reverse proxy there that routes by name, would open them`;
+  const open = c.firewall.inbound.filter((r) => r.from === "internet").flatMap((r) => r.ports ?? []).filter((p) => !clashes.some((x) => x.split(" ")[1]?.split(",").includes(String(p))));
+  return open.length === 0 ? { ...step, unreachable: `its Internet ports ${why}` } : { ...step, notes: [...(step.notes ?? []), `back without some of its Internet ports: ${why}`] };
+}
 
 export function failoverSteps(input: RunbookInput): Step[] {
   const { lost, survivor, services, placement } = input;
   if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
-  const gateway = survivor.network.ipv4.gateway;
   const mail = services.find((c) => c.name === "mail");
-  const held = heldStorageOf(lost.name);
+  const ttl = survivor.recovery.dns.ttlSeconds;
+  const lowered = survivor.containers.filter((c) => degradedMemoryOf(c) < c.memoryMiB);
   return [
+    quietSurvivor(input),
+    ...makeRoom(input),
     {
-      title: `Pause ${survivor.name}'s nightly pull of ${lost.name} (it would fail every night)`,
-      minutes: 1,
+      title: `Outside the hosts: send the traffic to ${survivor.name} now (the DNS TTL runs while the copies restore)`,
+      minutes: ASSUMPTIONS.outsideChangesMinutes,
       destructive: false,
-      argv: ssh(input.survivorSsh, `${PBM} sync-job update ${syncJobOf(lost.name)} --delete schedule`),
+      notes: [
+        ...(mail ? [`relay: deliver inbound mail to ${placement.addresses.get(mail.vmid)?.split("/")[0]} (the relay's transport map), and let that address relay outbound`] : []),
+        ...failoverOutside(lost, survivor, services, placement.addresses),
+        `${lost.name} answers nothing meanwhile: clients that follow the new records early lose nothing`,
+      ],
+      clock: { minutes: Math.ceil(ttl / 60), what: `the DNS TTL (${ttl} s): clients keep ${lost.name}'s address until it runs out` },
     },
-    ...services.flatMap((c): Step[] => [
-      {
-        title: `Restore ${c.name} (${c.vmid}) on ${survivor.name} from its PBS, datastore ${placement.datastore}`,
-        minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, input.restoreMiBps),
-        destructive: true,
-        argv: ssh(input.survivorSsh, `pct restore ${c.vmid} ${volumeOf(input, held, c.vmid)} --storage ${placement.datastore}`),
-      },
-      {
-        title: `Give ${c.name} the address ${placement.addresses.get(c.vmid)} on ${survivor.name}'s LAN and ${failoverMemoryOf(c)} MiB`,
-        minutes: 1,
-        destructive: false,
-        argv: ssh(
-          input.survivorSsh,
-          `pct set ${c.vmid} --net0 name=eth0,bridge=${survivor.network.bridge},firewall=1,ip=${placement.addresses.get(c.vmid)},gw=${gateway} --memory ${failoverMemoryOf(c)} --onboot 1`,
-        ),
-      },
-      { title: `Start ${c.name} (${c.vmid})`, minutes: ASSUMPTIONS.startCheckMinutes, destructive: false, argv: ssh(input.survivorSsh, `pct start ${c.vmid}`) },
-    ]),
+    ...restoreOrder(lost, services).flatMap((c) => restoreSteps(input, c)),
     {
       title: `Back them up nightly into ${survivor.name}'s PBS while they run there (a job outside the program)`,
       minutes: 1,
@@ -51,15 +141,6 @@ export function failoverSteps(input: RunbookInput): Step[] {
       ),
     },
     {
-      title: "Outside the hosts: send the traffic to the survivor",
-      minutes: ASSUMPTIONS.outsideChangesMinutes,
-      destructive: false,
-      notes: [
-        ...(mail ? [`relay: deliver inbound mail to ${placement.addresses.get(mail.vmid)?.split("/")[0]} (the relay's transport map), and let that address relay outbound`] : []),
-        ...failoverOutside(lost, survivor, services, placement.addresses),
-      ],
-    },
-    {
       title: "The way back, once the lost site is rebuilt",
       minutes: 0,
       destructive: false,
@@ -68,6 +149,13 @@ export function failoverSteps(input: RunbookInput): Step[] {
         `rebuild ${lost.name} (mode rebuild or disk), pulling namespace ${namespaceOf(survivor.name)} for those guests, so nothing written during the failover is lost`,
         `then, on ${survivor.name}: pct set <vmid> --protection 0 && pct destroy <vmid> for each failed-over container, pvesh delete /cluster/backup/failover-${lost.name}, ` +
           `and ${PBM} sync-job update ${syncJobOf(lost.name)} --schedule '${syncNightOf(input.copies, lost).schedule}' (pulumi up does not see that it was paused); undo the DNS and port-forward changes`,
+        `and give ${survivor.name} back what the failover took: ` +
+          [
+            ...lowered.map((c) => `pct set ${c.vmid} --memory ${c.memoryMiB}`),
+            `systemctl set-property --runtime ${PBS_PROXY} MemoryHigh=${survivor.backupServer.memoryGiB}G`,
+            ...(hasDrill(input.survivorPlan) ? [`systemctl enable --now ${DRILL_UNIT}.timer`] : []),
+            `${PBM} user update ${syncUserOf(lost.name).user} --enable true (the rebuild makes its token anew)`,
+          ].join(", "),
       ],
     },
   ];

@@ -7,8 +7,8 @@ import { PBS_IDS, namespaceOf, remoteOf, syncJobOf, syncUserOf } from "../../bac
 import { ASSUMPTIONS } from "../assumptions";
 import { rebuildOutside } from "../outside";
 import type { RunbookInput, Step } from "../step";
-import { containerTargets, foundationTargets, lostHostTargets, peerTrustTargets, tailTargets } from "../targets";
-import { PBM, gib, handOverStep, minutesAt, pulumiUp, restoreOnSpecVolumes, ssh, storedBytes, tokenNote, volumeOf } from "./shared";
+import { containerTargets, foundationTargets, lostHostTargets, peerTrustTargets, pullTokenTargets, tailTargets } from "../targets";
+import { PBM, gib, handOverStep, healthCheckStep, minutesAt, pulumiUp, restoreOnSpecVolumes, restoreOrder, ssh, storedBytes, tokenNote, volumeOf } from "./shared";
 
 function installProxmox(input: RunbookInput): Step {
   const { lost } = input;
@@ -40,6 +40,15 @@ export function rebuildHead(input: RunbookInput): Step[] {
       notes: ["the commands, firewall, PBS storages and backup job of the old host; the containers stay in the state (they come back by restore)"],
     },
     {
+      // The lost host's disks may be in other hands, with the token that reads the survivor's copies:
+      // the survivor makes it anew (its delete removes the old one), and its stack publishes the new one.
+      title: `On ${survivor.name}: a new pull token for ${lost.name}, the old one revoked`,
+      minutes: 1,
+      destructive: true,
+      argv: [...pulumiUp(survivor.name, pullTokenTargets(input.survivorPlan, lost.name)), "--replace", pullTokenTargets(input.survivorPlan, lost.name)[1] as string],
+      notes: [tokenNote(survivor.name)],
+    },
+    {
       title: "Foundation: the provider, the host firewall, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites",
       minutes: ASSUMPTIONS.foundationMinutes,
       destructive: true,
@@ -61,14 +70,15 @@ export function rebuildTail(input: RunbookInput): Step[] {
   const { lost, survivor, services } = input;
   const storage = lost.backupServer.storageId;
   const vmids = services.map((c) => c.vmid);
-  const restores = services.flatMap((c): Step[] => [
+  const restores = restoreOrder(lost, services).flatMap((c): Step[] => [
     {
       title: `Restore ${c.name} (${c.vmid}) onto its own volumes`,
       minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, input.restoreMiBps),
       destructive: true,
       argv: ssh(input.lostSsh, restoreOnSpecVolumes(c, volumeOf(input, storage, c.vmid))),
     },
-    { title: `Start ${c.name} (${c.vmid})`, minutes: ASSUMPTIONS.startCheckMinutes, destructive: false, argv: ssh(input.lostSsh, `pct start ${c.vmid}`) },
+    { title: `Start ${c.name} (${c.vmid})`, minutes: 1, destructive: false, argv: ssh(input.lostSsh, `pct start ${c.vmid}`) },
+    healthCheckStep(c, input.lostSsh),
   ]);
   const checks = [
     ...vmids.map((v) => `pct status ${v} | grep -q running`),

@@ -4,6 +4,7 @@
  * copies to Proxmox VE's token.
  */
 import { PBS_IDS, namespaceOf } from "../../backup/names";
+import { ASSUMPTIONS } from "../assumptions";
 import type { ContainerSpec } from "../../site/schema";
 import type { RunbookInput, Step } from "../step";
 
@@ -63,5 +64,35 @@ export function handOverStep(input: RunbookInput): Step {
         .map((c) => `proxmox-backup-debug api create /admin/datastore/${store}/change-owner --ns ${ns} --backup-type ct --backup-id ${c.vmid} --new-owner '${PBS_IDS.pveToken}'`)
         .join(" && "),
     ),
+  };
+}
+
+/** The most visible service first (the target is counted on it), the others in start order. */
+export function restoreOrder(lost: RunbookInput["lost"], services: readonly ContainerSpec[]): ContainerSpec[] {
+  return [...services].sort((a, b) => Number(b.name === lost.recovery.mostVisible) - Number(a.name === lost.recovery.mostVisible) || a.startup.order - b.startup.order);
+}
+
+/** Seconds a restored guest has to finish booting before its check runs (the drill's limit too). */
+const BOOT_SECONDS = 300;
+
+/**
+ * The guest's own health check from its spec, once it has booted: the step that
+ * says the service is back, not only the container. `pct start` returns before
+ * the guest's services are up (PVE::LXC::vm_start), so it first waits for
+ * systemd, with a deadline ("degraded", a unit failed, is booted all the same).
+ */
+export function healthCheckStep(c: ContainerSpec, dest: string): Step {
+  const words = c.healthCheck.command.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(" ");
+  const expect = `'${c.healthCheck.expect.replace(/'/g, `'\\''`)}'`;
+  return {
+    title: `Check ${c.name} (${c.vmid}) answers: ${c.healthCheck.command.join(" ")} says "${c.healthCheck.expect}"`,
+    minutes: ASSUMPTIONS.startCheckMinutes,
+    destructive: false,
+    argv: ssh(
+      dest,
+      `{ timeout ${BOOT_SECONDS} pct exec ${c.vmid} -- systemctl is-system-running --wait </dev/null || true; } >/dev/null && ` +
+        `timeout 300 pct exec ${c.vmid} -- ${words} </dev/null 2>&1 | grep -qF -- ${expect}`,
+    ),
+    serviceBack: c.name,
   };
 }
