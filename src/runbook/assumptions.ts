@@ -22,6 +22,12 @@ export const ASSUMPTIONS = {
   outsideChangesMinutes: 30,
   /** Share of a link's nominal rate a long transfer gets. */
   linkEfficiency: 0.9,
+  /**
+   * The pull back of a rebuild by day (these hours, every day): it takes this
+   * share of the survivor's upload, so that the survivor's members keep room;
+   * at night it takes the link at `linkEfficiency`.
+   */
+  pullBackDay: { from: 7, to: 23, share: 0.5 },
   /** The association's target: back in service in under two hours. */
   targetMinutes: 120,
 } as const;

@@ -92,11 +92,12 @@ test("rouans rebuild: the exact steps, in order", async () => {
       ["On sthilaire: a new pull token for rouans, the old one revoked", 1, true, "pulumi up --stack sthilaire"],
       ["Foundation: the provider, the host firewall, PBS (install, datastore, tokens, jobs, storages), the site link, the remotes of the other sites", 15, true, "pulumi up --stack rouans"],
       ["sthilaire trusts the new rouans: its site-link key, its PBS certificate and token", 2, true, "pulumi up --stack sthilaire"],
-      ["On sthilaire: let the new rouans read its own copies, for the transfer back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
-      // 120 GiB of data x 0.6 stored, over sthilaire's 17 Mbit/s upload (rouans downloads 90), at 0.9 of it.
-      ["Pull the newest copies back from sthilaire (72.0 GiB of chunks at 17 Mbit/s)", 674, false, "ssh -o BatchMode=yes root@192.168.10.2"],
+      ["On sthilaire: let the new rouans read its own copies, for the transfer back, at 50 % of the link by day", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
+      // 120 GiB of data x 0.6 stored, over sthilaire's 17 Mbit/s upload (rouans downloads 90): 0.5 of it for the
+      // 16 hours of the day, 0.9 for the 8 of the night, 0.63 on the whole.
+      ["Pull the newest copies back from sthilaire (72.0 GiB of chunks over 17 Mbit/s, 50 % of it from 7:00 to 23:00)", 958, false, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["Hand the copies to Proxmox VE's token (pve@pbs!vzdump): restores read them, tonight's backups continue them", 1, false, "ssh -o BatchMode=yes root@192.168.10.2"],
-      ["On sthilaire: take the read grant back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
+      ["On sthilaire: take the read grant and the day rate back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
       ["Restore web (110) onto its own volumes", 26, true, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["Start web (110)", 1, false, "ssh -o BatchMode=yes root@192.168.10.2"],
       ['Check web (110) answers: apache2ctl -t says "Syntax OK"', 5, false, "ssh -o BatchMode=yes root@192.168.10.2"],
@@ -106,11 +107,16 @@ test("rouans rebuild: the exact steps, in order", async () => {
     ],
   );
   const steps = result.runbook.steps;
-  assert.equal(steps[5]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs' && proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull'");
+  // By day (7:00-23:00) sthilaire's PBS serves the new rouans (its site-link address) at half its 17 Mbit/s upload: 1037 KiB/s.
+  assert.equal(
+    steps[5]?.argv?.[4],
+    "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs' && proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' && " +
+      "{ proxmox-backup-manager traffic-control remove retzien-pull-back >/dev/null 2>&1 || true; } && proxmox-backup-manager traffic-control create retzien-pull-back --network 10.77.0.1/32 --rate-out 1037KiB --timeframe 7:00-23:00 --comment 'retzien: the pull back of rouans by day'",
+  );
   // 17 Mbit/s x 0.9 = 1867 KiB/s: the pull stays just under the bottleneck.
-  assert.equal(steps[6]?.argv?.[4], "proxmox-backup-manager pull sthilaire backup backup --ns rouans --remote-ns rouans --max-depth 0 --transfer-last 1 --rate-in 1867KiB");
+  assert.equal(steps[6]?.argv?.[4], "systemd-run --unit=retzien-pull-back --wait --collect --quiet proxmox-backup-manager pull sthilaire backup backup --ns rouans --remote-ns rouans --max-depth 0 --transfer-last 1 --rate-in 1867KiB");
   assert.equal(steps[7]?.argv?.[4], "proxmox-backup-debug api create /admin/datastore/backup/change-owner --ns rouans --backup-type ct --backup-id 110 --new-owner 'pve@pbs!vzdump'");
-  assert.equal(steps[8]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs' --delete true && proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' --delete true");
+  assert.equal(steps[8]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs' --delete true && proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' --delete true && proxmox-backup-manager traffic-control remove retzien-pull-back");
   assert.equal(
     steps[9]?.argv?.[4],
     `pct restore 110 "$(pvesm list pbs --vmid 110 | awk 'NR > 1 { print $1 }' | sort | tail -n 1)" --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1`,
@@ -256,7 +262,7 @@ test("the estimate counts the most visible service back, the DNS TTL included, a
         null,
         "its Internet ports tcp 80,443 (nextcloud) already go to sthilaire's own services behind its one public address 198.51.100.20; a second public IPv4 address at sthilaire, or a reverse proxy there that routes by name, would open them",
       ],
-      ["rebuild", 800, false, 788, "Pull the newest copi"],
+      ["rebuild", 1084, false, 1072, "Pull the newest copi"],
       ["disk", 185, false, 173, "Install Proxmox VE o"],
     ],
     "disk",
@@ -266,7 +272,7 @@ test("the estimate counts the most visible service back, the DNS TTL included, a
   assert.deepEqual(summary("sthilaire"), [
     [
       ["failover", 91, true, 91, "the DNS TTL (3600 s)"],
-      ["rebuild", 1946, false, 1835, "Pull the newest copi"],
+      ["rebuild", 2667, false, 2556, "Pull the newest copi"],
       ["disk", 412, false, 301, "Copy the newest copi"],
     ],
     "failover",
@@ -277,7 +283,7 @@ test("with the survivor's PBS listing: the exact snapshots, and sizes as held", 
   const status = { report: reportOf("rouans", [{ vmid: 110, bytes: 40 * 1024 ** 3 }]), source: "sthilaire's PBS" };
   const r = planRunbook(request("rouans", "rebuild"), { sites, plans: await plans(), sshOf, status });
   assert.ok(r.ok);
-  assert.equal(r.runbook.steps[6]?.title, "Pull the newest copies back from sthilaire (24.0 GiB of chunks at 17 Mbit/s)");
+  assert.equal(r.runbook.steps[6]?.title, "Pull the newest copies back from sthilaire (24.0 GiB of chunks over 17 Mbit/s, 50 % of it from 7:00 to 23:00)");
   assert.equal(r.runbook.steps[9]?.argv?.[4], "pct restore 110 pbs:backup/ct/110/2026-11-24T01:00:00Z --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1");
   assert.equal(r.runbook.steps[9]?.minutes, 9);
 });
@@ -442,7 +448,7 @@ test("the rebuild's read grant reaches the lost site's token, whose privileges P
     const granted = pbs.run(remoteOf(/let the new .* read its own copies/));
     assert.equal(granted.status, 0, granted.stderr);
     assert.equal(readable(`/datastore/${store}/${lost}`), true, `${token} cannot read ${lost}'s copies on ${survivor}: the pull back would be refused`);
-    const revoked = pbs.run(remoteOf(/take the read grant back/));
+    const revoked = pbs.run(remoteOf(/take the read grant and the day rate back/));
     assert.equal(revoked.status, 0, revoked.stderr);
     assert.deepEqual([readable(`/datastore/${store}/${survivor}`), readable(`/datastore/${store}/${lost}`)], [true, false], "after the pull: as before");
     pbs.done();

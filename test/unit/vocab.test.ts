@@ -160,6 +160,8 @@ async function emittedScripts(): Promise<string[]> {
   return scripts.map((t) =>
     t
       .replace(/^\s*#.*$/gm, "")
+      // systemd-run and its options run the command after them: that command is the call.
+      .replace(/\bsystemd-run(?: -\S+)* /g, "")
       .replace(/\s\d*<\s+\S+/g, "")
       .replace(/<[^<>\n]*>/g, "100")
       .replace(/'[^'\n]*'|"[^"\n]*"/g, "100")
@@ -178,6 +180,8 @@ test("every proxmox-backup-manager and proxmox-backup-debug line the program and
   const scripts = await emittedScripts();
   const calls = new Set([...callsOf("proxmox-backup-manager", scripts), ...callsOf("proxmox-backup-debug", scripts)]);
   assert.ok(calls.size > 20, `${calls.size} calls`);
+  assert.ok([...calls].some((c) => c.startsWith("proxmox-backup-manager pull ")), "the rebuild's pull back, run by systemd-run, is among them");
+  assert.ok([...calls].some((c) => c.startsWith("proxmox-backup-manager traffic-control create ")), "and its day rate");
   const standins = join(PROJECT_ROOT, "test", "fixtures", "standins");
   for (const version of VERSIONS) {
     for (const call of calls) {

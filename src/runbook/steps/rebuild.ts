@@ -99,6 +99,9 @@ export function rebuildTail(input: RunbookInput): Step[] {
   ];
 }
 
+/** The pull back's unit on the new host, and its day rate's rule on the survivor. */
+const PULL_BACK = "retzien-pull-back";
+
 export function rebuildSteps(input: RunbookInput): Step[] {
   const { lost, survivor, copies } = input;
   const stored = storedBytes(input);
@@ -110,35 +113,47 @@ export function rebuildSteps(input: RunbookInput): Step[] {
   const grant = (remove: boolean) =>
     [sync.user, sync.token].map((id) => `${PBM} acl update /datastore/${copies.holderDatastore}/${ns} DatastoreReader --auth-id '${id}'${remove ? " --delete true" : ""}`).join(" && ");
   // The bottleneck of the transfer back: the survivor's upload or the new host's
-  // download. The pull is held a little under it (the assumed efficiency) so that
-  // the ISP box's queue stays short for the survivor's members and this SSH session.
+  // download. At night the pull is held a little under it (the assumed efficiency) so
+  // that the ISP box's queue stays short; by day the survivor's PBS serves it at a
+  // share that leaves its members room (a traffic-control rule: PBS applies it to the
+  // clients connecting from the rule's networks, here the new host's site-link address).
   const mbps = Math.min(survivor.uplink.upMbps, lost.uplink.downMbps);
-  const rateInKiB = Math.floor((mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 8 / 1024);
+  const kib = (share: number) => Math.floor((mbps * 1e6 * share) / 8 / 1024);
+  const day = ASSUMPTIONS.pullBackDay;
+  const dayHours = day.to - day.from;
+  const meanShare = (dayHours * day.share + (24 - dayHours) * ASSUMPTIONS.linkEfficiency) / 24;
+  const dayRule = (remove: boolean) =>
+    remove
+      ? `${PBM} traffic-control remove ${PULL_BACK}`
+      : `{ ${PBM} traffic-control remove ${PULL_BACK} >/dev/null 2>&1 || true; } && ${PBM} traffic-control create ${PULL_BACK} --network ${lost.siteLink.address}/32 --rate-out ${kib(day.share)}KiB --timeframe ${day.from}:00-${day.to}:00 --comment 'retzien: the pull back of ${lost.name} by day'`;
+  // On the host, not in this SSH session: a dropped session leaves it running.
   const pull = [
+    `systemd-run --unit=${PULL_BACK} --wait --collect --quiet`,
     `${PBM} pull ${remoteOf(survivor.name)} ${copies.holderDatastore} ${lost.backupServer.datastore}`,
-    `--ns ${ns} --remote-ns ${ns} --max-depth 0 --transfer-last 1 --rate-in ${rateInKiB}KiB`,
+    `--ns ${ns} --remote-ns ${ns} --max-depth 0 --transfer-last 1 --rate-in ${kib(ASSUMPTIONS.linkEfficiency)}KiB`,
   ].join(" ");
   return [
     ...rebuildHead(input),
     {
-      title: `On ${survivor.name}: let the new ${lost.name} read its own copies, for the transfer back`,
+      title: `On ${survivor.name}: let the new ${lost.name} read its own copies, for the transfer back, at ${Math.round(day.share * 100)} % of the link by day`,
       minutes: 1,
       destructive: true,
-      argv: ssh(input.survivorSsh, grant(false)),
-      notes: [`${lost.name}'s pull token may otherwise read only ${survivor.name}'s own namespace; the grant is taken back after the pull`],
+      argv: ssh(input.survivorSsh, `${grant(false)} && ${dayRule(false)}`),
+      notes: [`${lost.name}'s pull token may otherwise read only ${survivor.name}'s own namespace; the grant and the day rate are taken back after the pull`],
     },
     {
-      title: `Pull the newest copies back from ${survivor.name} (${gib(stored).toFixed(1)} GiB of chunks at ${mbps} Mbit/s)`,
-      minutes: Math.ceil((stored * 8) / (mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 60),
+      title: `Pull the newest copies back from ${survivor.name} (${gib(stored).toFixed(1)} GiB of chunks over ${mbps} Mbit/s, ${Math.round(day.share * 100)} % of it from ${day.from}:00 to ${day.to}:00)`,
+      minutes: Math.ceil((stored * 8) / (mbps * 1e6 * meanShare) / 60),
       destructive: false,
       argv: ssh(input.lostSsh, pull),
       notes: [
-        "an interrupted pull resumes when the step is run again: chunks already here are not sent twice",
+        `it runs on ${lost.name} as the unit ${PULL_BACK}: if this session drops, it goes on (journalctl -fu ${PULL_BACK}); run the step again only once systemctl is-active ${PULL_BACK} says inactive`,
+        "a pull that breaks starts the snapshot it was on again from its beginning: count on that snapshot's whole time again",
         `not needed if the old backup disk survived (its snapshots are here already, owned by ${PBS_IDS.pveToken}): resume from the first restore step instead`,
       ],
     },
     handOverStep(input),
-    { title: `On ${survivor.name}: take the read grant back`, minutes: 1, destructive: true, argv: ssh(input.survivorSsh, grant(true)) },
+    { title: `On ${survivor.name}: take the read grant and the day rate back`, minutes: 1, destructive: true, argv: ssh(input.survivorSsh, `${grant(true)} && ${dayRule(true)}`) },
     ...rebuildTail(input),
   ];
 }
