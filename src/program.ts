@@ -105,8 +105,21 @@ export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInp
   }
   // Judged on the raw config, so that another slip in the stack file does not hide it.
   if (site !== undefined) problems.push(...gotifyConfigProblems(site, engine.config[`${engine.project}:gotifyToken`] !== undefined));
+  if (site !== undefined && config.ok) problems.push(...awayProblems(site, config.value.away, engine.stack));
   if (problems.length > 0 || site === undefined || !config.ok) throw new InvalidInfrastructureError(problems);
-  return { site, sites, config: config.value };
+  // The services away are left out of this stack's resources; every check above counted the whole site.
+  const here = { ...site, containers: site.containers.filter((c) => !config.value.away.includes(c.name)) };
+  return { site: here, sites, config: config.value };
+}
+
+/** The services marked away are the site's own, and at least one stays. */
+function awayProblems(site: SiteSpec, away: readonly string[], stack: string): Problem[] {
+  const names = site.containers.map((c) => c.name);
+  const problems = away.filter((a) => !names.includes(a)).map((a) => problem(`config[${stack}].away`, a, `a service of ${site.name}: ${names.join(", ")}`));
+  if (problems.length === 0 && names.every((n) => away.includes(n))) {
+    problems.push(problem(`config[${stack}].away`, away.join(", "), `some of ${site.name}'s services, not all: with none here, use the runbook's failover, not an up`));
+  }
+  return problems;
 }
 
 /** A Gotify server needs this host's token, and a token no server. */

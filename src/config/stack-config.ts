@@ -51,6 +51,27 @@ export const stackConfigSchema = z.strictObject({
    * (`backup.gotify` in its spec); secret. Set with `pulumi config set --secret gotifyToken`.
    */
   gotifyToken: z.string().regex(/^[A-Za-z0-9._-]{8,128}$/, "a Gotify application token (letters, digits, . _ -)").optional(),
+  /**
+   * Services of this site that do not run here now (failed over to the other
+   * site, or not yet brought back by a rebuild `--only`): the program leaves
+   * them out, so that an up never makes an empty guest with the VMID of one
+   * that runs elsewhere, and the nightly backup names only the guests here.
+   * Set by the runbook (`pulumi config set --path 'away[0]' mail`); removed
+   * with `pulumi config rm away` once they are home. @default []
+   */
+  away: z
+    .preprocess(
+      (v) => {
+        if (typeof v !== "string") return v;
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          return v;
+        }
+      },
+      z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "a service name such as mail"), { error: 'a list of service names, such as ["relay", "nextcloud"] (pulumi config set --path \'away[0]\' relay)' }),
+    )
+    .default([]),
 });
 
 /** The validated config of one stack. Secret fields are still plain strings here: wrap them before use. */

@@ -2,6 +2,9 @@
  * The URNs the runbook passes to `pulumi up --target` and `pulumi state delete`,
  * picked from the offline plan of the stack (the same code as `npm run plan`),
  * never typed from memory. A component is targeted with every resource under it.
+ * Only the stages before the restores are targeted (the foundation must come
+ * up before the pull back, the nightly pulls after it); once the guests run,
+ * a plain `pulumi up --refresh` is the right step.
  */
 export interface PlanResource {
   readonly urn: string;
@@ -15,8 +18,6 @@ const TYPE = {
   stack: "pulumi:pulumi:Stack",
   stackReference: "pulumi:pulumi:StackReference",
   provider: "pulumi:providers:proxmoxve",
-  template: "proxmoxve:download/file:File",
-  container: "proxmoxve:index/containerLegacy:ContainerLegacy",
   job: "proxmoxve:backup/job:Job",
   pbsStorage: "proxmoxve:storage/pbs:Pbs",
   hostCommand: "command:remote:Command",
@@ -25,10 +26,6 @@ const TYPE = {
   offsiteSync: "retzien:proxmox:OffsiteSync",
   hostFirewall: "retzien:proxmox:HostFirewall",
   restoreDrill: "retzien:proxmox:RestoreDrill",
-  deadManWatch: "retzien:proxmox:DeadManWatch",
-  nightlyBackup: "retzien:proxmox:NightlyBackup",
-  firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
-  firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
 } as const;
 
 function urns(resources: readonly PlanResource[], pick: (r: PlanResource) => boolean, what: string): string[] {
@@ -85,38 +82,6 @@ export function foundationTargets(resources: readonly PlanResource[]): string[] 
     ...subtrees(resources, (r) => r.type === TYPE.backupServer, "backup server"),
     ...subtrees(resources, (r) => r.type === TYPE.siteLink, "site link"),
     ...urns(resources, (r) => r.type === TYPE.hostCommand && /-pull-[^-]+-remote$/.test(r.name), "remote of a site this one holds"),
-  ];
-}
-
-/**
- * The containers with these VMIDs, each with its firewall (rules and options):
- * the restore brings the guest's firewall file back, and the up puts the code's
- * rules over it, so a restored guest never runs with stale openings.
- */
-export function containerTargets(resources: readonly PlanResource[], vmids: readonly number[]): string[] {
-  const isFirewall = (r: PlanResource) => r.type === TYPE.firewallRules || r.type === TYPE.firewallOptions;
-  return vmids.flatMap((vmid) => {
-    const container = resources.find((r) => r.type === TYPE.container && r.inputs["vmId"] === vmid);
-    if (container === undefined) throw new Error(`the plan has no container ${vmid}: the runbook and the program disagree`);
-    return [container.urn, ...urns(resources, (r) => isFirewall(r) && r.parent === container.parent, `firewall of container ${vmid}`)];
-  });
-}
-
-/**
- * What follows the restore: the template (the refresh dropped it from the
- * state, and the containers depend on it), the nightly backup job with its
- * notifications, the pulls
- * of the sites this one holds with the dead-man watch over them, and its
- * restore drills of their copies (a host whose scratch datastore takes none
- * has no drill).
- */
-export function tailTargets(resources: readonly PlanResource[]): string[] {
-  return [
-    ...urns(resources, (r) => r.type === TYPE.template, "LXC template"),
-    ...subtrees(resources, (r) => r.type === TYPE.nightlyBackup, "nightly backup"),
-    ...subtrees(resources, (r) => r.type === TYPE.offsiteSync, "pull of another site"),
-    ...subtrees(resources, (r) => r.type === TYPE.deadManWatch, "dead-man watch"),
-    ...(hasDrill(resources) ? subtrees(resources, (r) => r.type === TYPE.restoreDrill, "restore drill") : []),
   ];
 }
 

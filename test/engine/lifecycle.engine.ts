@@ -94,9 +94,11 @@ for (const [lost, mode] of REHEARSALS) test(`${lost} lost, ${mode}: on an empty 
     try {
       if (argv[1] === "up") {
         const target = argv.filter((_a, i) => argv[i - 1] === "--target");
+        const replace = argv.filter((_a, i) => argv[i - 1] === "--replace");
+        const refresh = argv.includes("--refresh");
         // The CLI's `pulumi up --target` previews first and names every missing dependency; so does this.
-        await stack.preview({ target });
-        await stack.up({ target });
+        await stack.preview({ target, replace, refresh });
+        await stack.up({ target, replace, refresh });
       } else if (argv[1] === "refresh") {
         await stack.refresh();
       } else {

@@ -327,6 +327,18 @@ const CASES: BadInputCase[] = [
       "config[rouans].sshAddress: found nothing, expected a value of type string",
     ],
   },
+  {
+    title: "a service marked away that the site does not have",
+    breakSites: () => undefined,
+    breakConfig: (c) => void (c["retzien-infra:away"] = JSON.stringify(["mail"])),
+    expected: ['config[rouans].away: found "mail", expected a service of rouans: web'],
+  },
+  {
+    title: "every service marked away: that is a failover, not an up",
+    breakSites: () => undefined,
+    breakConfig: (c) => void (c["retzien-infra:away"] = JSON.stringify(["web"])),
+    expected: ["config[rouans].away: found \"web\", expected some of rouans's services, not all: with none here, use the runbook's failover, not an up"],
+  },
 ];
 
 testRefusals(CASES);

@@ -1,7 +1,7 @@
 /**
  * The runbook's Pulumi steps played against a model of the engine's rules, with
- * the lost stack's state kept: what `state delete`, `up --target` (no refresh)
- * and `refresh` do to the state, and what exists on the new, empty host. The
+ * the lost stack's state kept: what `state delete`, `up --target` (no refresh),
+ * a plain `up --refresh` and `refresh` do to the state, and what exists on the new, empty host. The
  * rules modelled are the engine's own: `state delete` refuses a resource others
  * still depend on; `up --target` refuses a target whose dependency, parent or
  * provider is neither in the state nor targeted, and does nothing for a target
@@ -37,6 +37,14 @@ interface Model {
   real: Set<string>;
 }
 
+/** `refresh`: what its provider reads as gone leaves the state; a command has no read and stays. */
+function refresh(model: Model, byUrn: Map<string, PlannedResource>): void {
+  for (const u of [...model.state]) {
+    const r = byUrn.get(u) as PlannedResource;
+    if (onHost(r) && !model.real.has(u) && !r.type.startsWith("command:")) model.state.delete(u);
+  }
+}
+
 function play(lost: string, mode: string, plans: Map<string, PlannedResource[]>): { model: Model; errors: string[] } {
   const plan = plans.get(lost) as PlannedResource[];
   const byUrn = new Map(plan.map((r) => [r.urn, r]));
@@ -55,6 +63,16 @@ function play(lost: string, mode: string, plans: Map<string, PlannedResource[]>)
         const gone = needs(byUrn.get(u) as PlannedResource).filter((d) => urns.includes(d));
         if (gone.length > 0) errors.push(`${step.title}: ${u} still depends on ${gone.join(", ")}`);
       }
+    } else if (argv[0] === "pulumi" && argv[1] === "up" && !argv.includes("--target")) {
+      // A plain up with --refresh: the refresh drops what the host lacks (a command stays), then the up makes
+      // every declared resource the state lacks; one the state holds is left alone, real or not.
+      if (argv.includes("--refresh")) refresh(model, byUrn);
+      for (const r of plan) {
+        if (!model.state.has(r.urn)) {
+          model.state.add(r.urn);
+          model.real.add(r.urn);
+        }
+      }
     } else if (argv[0] === "pulumi" && argv[1] === "up") {
       const targets = new Set(argv.filter((a, i) => argv[i - 1] === "--target"));
       for (const t of targets) {
@@ -70,10 +88,7 @@ function play(lost: string, mode: string, plans: Map<string, PlannedResource[]>)
         }
       }
     } else if (argv[0] === "pulumi" && argv[1] === "refresh") {
-      for (const u of [...model.state]) {
-        const r = byUrn.get(u) as PlannedResource;
-        if (onHost(r) && !model.real.has(u) && !r.type.startsWith("command:")) model.state.delete(u);
-      }
+      refresh(model, byUrn);
     } else {
       // pct restore brings the container back with its firewall file (vzdump keeps it).
       const restored = /pct restore (\d+) /.exec(argv.join(" "))?.[1];

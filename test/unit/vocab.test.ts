@@ -147,10 +147,14 @@ async function emittedScripts(): Promise<string[]> {
   const plans = new Map(planned.plan.stacks.map((s) => [s.stack, s.resources]));
   const sshOf = new Map(sites.map((s) => [s.name, `root@${s.name}.lan`]));
   for (const lost of sites.map((s) => s.name)) {
+    // Each mode for the whole site, and for its most visible service alone (--only: group filters, away marks).
+    const most = sites.find((s) => s.name === lost)?.recovery.mostVisible ?? "";
     for (const mode of MODES) {
-      const runbook = planRunbook({ lost, mode, only: [], diskPath: "retzien-carry", allowStale: true }, { sites, plans, sshOf });
-      if (!runbook.ok) continue;
-      for (const step of runbook.runbook.steps) scripts.push(...(step.argv ?? []), ...(step.notes ?? []));
+      for (const only of [[], [most]]) {
+        const runbook = planRunbook({ lost, mode, only, diskPath: "retzien-carry", allowStale: true }, { sites, plans, sshOf });
+        if (!runbook.ok) continue;
+        for (const step of runbook.runbook.steps) scripts.push(...(step.argv ?? []), ...(step.notes ?? []));
+      }
     }
   }
   // A placeholder of a printed note (`<the filesystem UUID ...>`) stands for one word (100: a VMID fits, and so does any string); redirections
@@ -182,6 +186,7 @@ test("every proxmox-backup-manager and proxmox-backup-debug line the program and
   assert.ok(calls.size > 20, `${calls.size} calls`);
   assert.ok([...calls].some((c) => c.startsWith("proxmox-backup-manager pull ")), "the rebuild's pull back, run by systemd-run, is among them");
   assert.ok([...calls].some((c) => c.startsWith("proxmox-backup-manager traffic-control create ")), "and its day rate");
+  assert.ok([...calls].some((c) => c.includes(" --group-filter group:ct/")), "and the pulls of an --only rebuild");
   const standins = join(PROJECT_ROOT, "test", "fixtures", "standins");
   for (const version of VERSIONS) {
     for (const call of calls) {

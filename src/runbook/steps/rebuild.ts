@@ -7,8 +7,8 @@ import { PBS_IDS, namespaceOf, remoteOf, syncJobOf, syncUserOf } from "../../bac
 import { ASSUMPTIONS } from "../assumptions";
 import { rebuildOutside } from "../outside";
 import type { RunbookInput, Step } from "../step";
-import { containerTargets, foundationTargets, lostHostTargets, peerTrustTargets, pullTokenTargets, tailTargets } from "../targets";
-import { PBM, gib, handOverStep, healthCheckStep, minutesAt, pulumiUp, restoreOnSpecVolumes, restoreOrder, ssh, storedBytes, tokenNote, volumeOf } from "./shared";
+import { foundationTargets, lostHostTargets, peerTrustTargets, pullTokenTargets } from "../targets";
+import { PBM, gib, groupFilter, handOverStep, healthCheckStep, minutesAt, pulumiUp, restoreOnSpecVolumes, restoreOrder, ssh, storedBytes, tokenNote, volumeOf } from "./shared";
 
 function installProxmox(input: RunbookInput): Step {
   const { lost } = input;
@@ -85,14 +85,28 @@ export function rebuildTail(input: RunbookInput): Step[] {
     `pvesh get /cluster/backup/nightly-${lost.name} >/dev/null`,
     `${PBM} sync-job show ${syncJobOf(survivor.name)} >/dev/null`,
   ].join(" && ");
+  // Services left out of an --only rebuild run elsewhere or not at all: the program must not make empty guests
+  // with their VMIDs, nor name them in the nightly backup (the stack's `away` config).
+  const away = lost.containers.filter((c) => !vmids.includes(c.vmid)).map((c) => c.name);
   return [
     ...restores,
-    { title: "Read what now runs into the state", minutes: 3, destructive: false, argv: ["pulumi", "refresh", "--stack", lost.name, "--yes"], notes: [tokenNote(lost.name)] },
+    ...(away.length === 0
+      ? []
+      : [
+          {
+            title: `Mark ${away.join(", ")} away in ${lost.name}'s stack: the program leaves them out until they are home`,
+            minutes: 1,
+            destructive: false,
+            argv: ["pulumi", "config", "set-all", "--stack", lost.name, "--path", ...away.flatMap((name, i) => ["--plaintext", `away[${i}]=${name}`])],
+            notes: [`once they are back on ${lost.name}: pulumi config rm --stack ${lost.name} away, then pulumi up --refresh`],
+          },
+        ]),
     {
-      title: "Containers, the template, the nightly backup and the pulls of the other sites back under the program",
-      minutes: ASSUMPTIONS.stateSyncMinutes - 3,
+      // Every remaining resource follows from the program: a plain up, reading first what the restores made.
+      title: "Containers, the template, the nightly backup and the pulls of the other sites back under the program (a plain up, after a refresh)",
+      minutes: ASSUMPTIONS.stateSyncMinutes,
       destructive: true,
-      argv: pulumiUp(lost.name, [...containerTargets(input.lostPlan, vmids), ...tailTargets(input.lostPlan)]),
+      argv: ["pulumi", "up", "--stack", lost.name, "--refresh", "--yes"],
       notes: [tokenNote(lost.name)],
     },
     { title: "Check: containers running, backup scheduled, the pull of the other site in place", minutes: 2, destructive: false, argv: ssh(input.lostSsh, checks) },
@@ -130,7 +144,7 @@ export function rebuildSteps(input: RunbookInput): Step[] {
   const pull = [
     `systemd-run --unit=${PULL_BACK} --wait --collect --quiet`,
     `${PBM} pull ${remoteOf(survivor.name)} ${copies.holderDatastore} ${lost.backupServer.datastore}`,
-    `--ns ${ns} --remote-ns ${ns} --max-depth 0 --transfer-last 1 --rate-in ${kib(ASSUMPTIONS.linkEfficiency)}KiB`,
+    `--ns ${ns} --remote-ns ${ns} --max-depth 0 --transfer-last 1 --rate-in ${kib(ASSUMPTIONS.linkEfficiency)}KiB${groupFilter(input)}`,
   ].join(" ");
   return [
     ...rebuildHead(input),

@@ -35,13 +35,22 @@ export function storedBytes(input: RunbookInput): number {
 }
 
 /**
+ * The groups a pull takes when only some services come back (`--only`): theirs
+ * alone, not every guest's chunks; nothing when all of them come back.
+ */
+export function groupFilter(input: RunbookInput): string {
+  const all = input.services.length === input.lost.containers.length;
+  return all ? "" : input.services.map((c) => ` --group-filter group:ct/${c.vmid}`).join("");
+}
+
+/**
  * A local pull of the lost site's namespace from datastore `from` into `into`
  * on the same host (PBS's pull API: its CLI wants a remote), newest snapshot of
  * each group only.
  */
 export function localPull(input: RunbookInput, from: string, into: string): string {
   const ns = namespaceOf(input.lost.name);
-  return `proxmox-backup-debug api create /pull --store ${into} --ns ${ns} --remote-store ${from} --remote-ns ${ns} --max-depth 0 --transfer-last 1`;
+  return `proxmox-backup-debug api create /pull --store ${into} --ns ${ns} --remote-store ${from} --remote-ns ${ns} --max-depth 0 --transfer-last 1${groupFilter(input)}`;
 }
 
 /**
