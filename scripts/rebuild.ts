@@ -14,11 +14,13 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { namespaceOf } from "../src/backup/names";
+import { API_TOKEN_VARIABLE, apiTokenProblems, siteTokenVariable } from "../src/config/api-token";
 import { type Problem, formatProblem, problem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
 import { formatMinutes } from "../src/runbook/estimate";
 import { pulumiVersionProblem } from "../src/runbook/pulumi-cli";
 import { type RunbookContext, checkRequest, planRunbook } from "../src/runbook/runbook";
+import { type Step, pulumiStackOf } from "../src/runbook/step";
 import type { SiteSpec } from "../src/site/schema";
 import { reportFromText } from "../src/status/pbs-api";
 import { allSites } from "../stacks/sites";
@@ -173,9 +175,18 @@ async function main(): Promise<number> {
     const tooOld = pulumiVersionProblem(version.status === 0 ? version.stdout : undefined);
     if (tooOld !== undefined) return refuse(1, [tooOld]);
   }
+  // One process runs every step: each stack's deploy token is read now, under its site's name, and handed to its steps.
+  const stacks = [...new Set(rb.steps.slice(from - 1).map(pulumiStackOf).filter((s): s is string => s !== undefined))];
+  const tokens = new Map(stacks.map((s) => [s, process.env[siteTokenVariable(s)]]));
+  const tokenProblems = stacks.flatMap((s) => apiTokenProblems(tokens.get(s), false, siteTokenVariable(s)));
+  if (tokenProblems.length > 0) return refuse(1, tokenProblems);
+  const envOf = (step: Step): Record<string, string> => {
+    const stack = pulumiStackOf(step);
+    return stack === undefined ? {} : { [API_TOKEN_VARIABLE]: tokens.get(stack) ?? "" };
+  };
   const logFile = args.log ?? `rebuild-${rb.lost.name}-${rb.mode}-${new Date().toISOString().replace(/[:.]/g, "-")}.log`;
   out(`Log: ${logFile}`);
-  const run = await runSteps({ steps: rb.steps, from, yes: args.yes ?? false, logFile, resumeCommand: resume, out });
+  const run = await runSteps({ steps: rb.steps, from, yes: args.yes ?? false, logFile, resumeCommand: resume, out, envOf });
   return run.ok ? 0 : 1;
 }
 

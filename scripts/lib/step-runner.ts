@@ -19,6 +19,8 @@ export interface RunOptions {
   /** The command line that resumes the run, without --from. */
   readonly resumeCommand: string;
   readonly out: (line: string) => void;
+  /** What a step's command gets in its environment beside the runner's own (a pulumi step: its stack's token). */
+  readonly envOf?: (step: Step) => Record<string, string>;
 }
 
 export type RunResult = { ok: true } | { ok: false; failedStep: number; reason: string };
@@ -39,10 +41,10 @@ async function confirm(question: string, out: (line: string) => void): Promise<b
 }
 
 /** Runs one command, copying its output to the terminal and the log; resolves with its exit code. */
-function runCommand(argv: readonly string[], log: (text: string) => void): Promise<number> {
+function runCommand(argv: readonly string[], env: Record<string, string>, log: (text: string) => void): Promise<number> {
   return new Promise((done) => {
     const [cmd = "", ...args] = argv;
-    const child = spawn(cmd, args, { stdio: ["inherit", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...env } });
     child.stdout.on("data", (chunk: Buffer) => {
       process.stdout.write(chunk);
       log(chunk.toString("utf8"));
@@ -79,7 +81,7 @@ export async function runSteps(options: RunOptions): Promise<RunResult> {
       if (!options.yes && !(await confirm("Done?", say))) return stopAt(n, "not confirmed as done");
     } else {
       if (step.destructive && !options.yes && !(await confirm(`Run: ${commandLine(step.argv)} ?`, say))) return stopAt(n, "not confirmed");
-      const code = await runCommand(step.argv, log);
+      const code = await runCommand(step.argv, options.envOf?.(step) ?? {}, log);
       if (code !== 0) return stopAt(n, `${step.argv[0]} exited with ${code}`);
     }
     const seconds = Math.round((Date.now() - started) / 1000);

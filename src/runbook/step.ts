@@ -31,6 +31,13 @@ export interface Step {
   readonly clock?: { readonly minutes: number; readonly what: string };
 }
 
+/** The stack a pulumi step runs on (its `--stack`), or undefined for any other step. */
+export function pulumiStackOf(step: Step): string | undefined {
+  const argv = step.argv ?? [];
+  const at = argv.indexOf("--stack");
+  return argv[0] === "pulumi" && at > 0 ? argv[at + 1] : undefined;
+}
+
 export interface RunbookInput {
   readonly mode: Mode;
   readonly lost: SiteSpec;

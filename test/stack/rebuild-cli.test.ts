@@ -7,9 +7,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PVE_TOKEN_ROLES, tokenId } from "../../src/access/pve-roles";
+import { siteTokenVariable } from "../../src/config/api-token";
 import { validateSiteSpecs } from "../../src/program";
 import { allSites } from "../../stacks/sites";
 import { runScript } from "../helpers/cli";
@@ -19,6 +22,10 @@ import { PROJECT_ROOT } from "../helpers/stacks";
 const { sites } = validateSiteSpecs(allSites);
 
 const STANDINS = join(PROJECT_ROOT, "test", "fixtures", "standins");
+
+/** Each site's deploy token as the operator exports it for a run (a fresh uuid: no secret in a fixture). */
+const DEPLOY_TOKENS = Object.fromEntries(sites.map((s) => [siteTokenVariable(s.name), `${tokenId(PVE_TOKEN_ROLES.deploy)}=${randomUUID()}`]));
+const digest = (token: string) => createHash("sha256").update(token).digest("hex").slice(0, 12);
 
 /** Every guest's answer to `pct exec`: what its own health check expects (a test overrides one to break it). */
 const HEALTHY_GUESTS = Object.fromEntries(sites.flatMap((s) => s.containers.map((c) => [`STANDIN_EXEC_${c.vmid}`, `... ${c.healthCheck.expect} ...`])));
@@ -53,7 +60,9 @@ function sandbox(t: { after: (fn: () => void) => void }, site: string, _vmids: n
       runScript("scripts/rebuild.ts", [...args, "--log", join(dir, "run.log")], PROJECT_ROOT, {
         PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`,
         STANDIN_LOG: log,
+        STANDIN_TOKEN_LOG: join(dir, "tokens.log"),
         ...HEALTHY_GUESTS,
+        ...DEPLOY_TOKENS,
         ...env,
       }),
   };
@@ -148,6 +157,25 @@ test("a rebuild runs every step in order, through pulumi, ssh, PBS and pct, and 
   const log = readFileSync(join(box.dir, "run.log"), "utf8");
   assert.equal(log.match(/ {4}done in \d+ s \(estimated /g)?.length, 14);
   assert.match(log, /All steps done\./);
+});
+
+test("each pulumi step gets its own stack's deploy token, and a missing one stops the run before its first step", (t) => {
+  const box = sandbox(t, "rouans", [110]);
+  const r = box.run(["--lost", "rouans", "--mode", "rebuild", "--status", box.status, "--yes"]);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const given = readFileSync(join(box.dir, "tokens.log"), "utf8").trim().split("\n");
+  const expected = (stack: string) => `${stack} ${digest(DEPLOY_TOKENS[siteTokenVariable(stack)] ?? "")}`;
+  assert.deepEqual(given, ["rouans", "sthilaire", "rouans", "sthilaire", "rouans"].map(expected));
+  assert.ok(!readFileSync(join(box.dir, "run.log"), "utf8").includes(DEPLOY_TOKENS[siteTokenVariable("rouans")]?.split("=")[1] ?? "?"), "no secret in the log");
+
+  const bare = sandbox(t, "rouans", [110]);
+  const refused = bare.run(["--lost", "rouans", "--mode", "rebuild", "--status", bare.status, "--yes"], { PROXMOX_VE_API_TOKEN_STHILAIRE: "" });
+  assert.equal(refused.status, 1);
+  assert.equal(
+    refused.stderr,
+    "env.PROXMOX_VE_API_TOKEN_STHILAIRE: found no value, expected this site's deploy token pulumi@pve!deploy=<uuid> in the environment: read -rs PROXMOX_VE_API_TOKEN_STHILAIRE && export PROXMOX_VE_API_TOKEN_STHILAIRE\n",
+  );
+  assert.deepEqual(bare.calls(), ["pulumi version"]);
 });
 
 test("a failed step stops the run, says how to resume, and the resume finishes it", (t) => {

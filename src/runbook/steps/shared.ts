@@ -4,13 +4,20 @@
  * copies to Proxmox VE's token.
  */
 import { PBS_IDS, namespaceOf } from "../../backup/names";
+import { API_TOKEN_VARIABLE, siteTokenVariable } from "../../config/api-token";
 import { ASSUMPTIONS } from "../assumptions";
 import type { ContainerSpec } from "../../site/schema";
 import type { RunbookInput, Step } from "../step";
 
 export const ssh = (dest: string, remote: string): string[] => ["ssh", "-o", "BatchMode=yes", dest, remote];
-/** Each stack's runs reach its own host with its own deploy token: the one in the shell must match the --stack. */
-export const tokenNote = (stack: string): string => `with ${stack}'s deploy token in PROXMOX_VE_API_TOKEN (read -rs PROXMOX_VE_API_TOKEN && export PROXMOX_VE_API_TOKEN)`;
+/**
+ * Each stack's runs reach its own host with its own deploy token: the run hands
+ * this step the one it read from the site's own variable before its first step.
+ */
+export const tokenNote = (stack: string): string => {
+  const variable = siteTokenVariable(stack);
+  return `with ${stack}'s deploy token, which the run reads from ${variable} (read -rs ${variable} && export ${variable}) and gives this step as ${API_TOKEN_VARIABLE}; by hand: ${API_TOKEN_VARIABLE}="$${variable}" before the command`;
+};
 export const pulumiUp = (stack: string, targets: readonly string[]): string[] => ["pulumi", "up", "--stack", stack, "--yes", ...targets.flatMap((t) => ["--target", t])];
 export const gib = (bytes: number) => bytes / 1024 ** 3;
 export const minutesAt = (bytes: number, mibps: number) => Math.ceil(bytes / (mibps * 1024 ** 2) / 60);
