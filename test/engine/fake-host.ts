@@ -8,18 +8,19 @@
  * Host commands run in a private mount namespace (`unshare -m`) in which /etc,
  * /usr/local, /var/lib and /mnt are overlays whose writes land in the site's
  * directory: the real machine's /etc and the rest are read, never written. The
- * project's stand-ins of pct, pvesm, pvesh, proxmox-backup-manager,
- * proxmox-backup-debug and systemctl come first on PATH, then the engine
- * suite's own (apt-get, wg).
+ * engine suite's own stand-ins come first on PATH (apt-get, wg, and pct and
+ * pvesm that keep guests), then the project's (pct, pvesm, pvesh,
+ * proxmox-backup-manager, proxmox-backup-debug, systemctl).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 const PROJECT_ROOT = resolve(__dirname, "..", "..");
 /** The directories of the host a command may write to, each an overlay on the real one. */
 export const WRITABLE = ["/etc", "/usr/local", "/var/lib", "/mnt"] as const;
-const STANDINS = [join(PROJECT_ROOT, "test", "fixtures", "standins"), join(__dirname, "host-standins")];
+/** The engine suite's own first (its pct and pvesm keep guests on the fake host, then call the project's). */
+const STANDINS = [join(__dirname, "host-standins"), join(PROJECT_ROOT, "test", "fixtures", "standins")];
 
 export interface CommandRun {
   readonly status: number | null;
@@ -119,6 +120,10 @@ export class FakeHost {
       PBS_STATE: join(state, "pbs.json"),
       PVE_STATE: join(state, "pve.json"),
       WG_STATE: join(state, "wg"),
+      FAKE_HOST_ROOT: this.root,
+      FAKE_HOST_NODE: basename(this.root),
+      // The newest copy of each guest, wherever it is held: what a restore on any host finds (host-standins/pct).
+      FAKE_ARCHIVE: join(dirname(this.root), "archive"),
     };
   }
 

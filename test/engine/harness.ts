@@ -38,6 +38,8 @@ export interface Engine {
    * preview tokens on it; later operations on that site use the deploy token.
    */
   readonly bootstrap: (site: SiteName) => Promise<{ deploy: string; preview: string }>;
+  /** The token the site's operations use now (its deploy token since its last bootstrap, unless a test gave another). */
+  readonly tokenOf: (site: SiteName) => string;
   /** The token in PROXMOX_VE_API_TOKEN for the site's operations from now on, as an operator's or CI's shell holds it. */
   readonly useToken: (site: SiteName, token: string) => Promise<void>;
   /**
@@ -178,5 +180,6 @@ export async function startEngine(options: { sites?: SiteSpecInput[] } = {}): Pr
     if (answer.ok === undefined) throw new Error(`the isolated ${op} of ${site} gave no answer (exit ${String(run.status)}): ${run.stderr}`);
     return { ok: answer.ok, output: answer.output ?? "" };
   };
-  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, bootstrap, useToken, isolated, pulumi, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const tokenOf = (site: SiteName) => tokens.get(site) ?? "";
+  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, bootstrap, tokenOf, useToken, isolated, pulumi, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -9,7 +9,7 @@
  * command has no read and stays. A rebuild is done when everything the program
  * declares on the host is both in the state and on the host: then
  * `pulumi preview --expect-no-changes` would pass. This is a model, not the
- * engine: the real engine rehearses the same steps in test/engine/lifecycle.engine.ts
+ * engine: the real engine runs the runbook itself in test/engine/runbook.engine.ts
  * (npm run test:engine); this model stays as the fast check that npm test runs.
  */
 import { test } from "node:test";

@@ -1,0 +1,70 @@
+/**
+ * The runbook rehearsed on the real engine: for each site lost and each way
+ * back, the loss made on its fake host, then `npm run rebuild --yes` itself
+ * with the real CLI, ending with nothing left to change on either stack and
+ * the site's backup and both pulls in place.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { TYPES } from "../helpers/stacks";
+import { type Engine, SITES, type SiteName, changesOf, startEngine } from "./harness";
+import { keepCopies, runRebuild, statusFile } from "./rehearsal/rehearse";
+
+let engine: Engine;
+before(async () => {
+  engine = await startEngine();
+  for (const site of ["rouans", "sthilaire", "rouans"] as const) {
+    const up = await (await engine.stack(site)).up();
+    assert.equal(up.summary.result, "succeeded");
+  }
+});
+after(() => engine?.remove());
+
+/** Both stacks: a preview proposes nothing. */
+async function nothingLeftToChange(): Promise<void> {
+  for (const site of SITES) {
+    const preview = await (await engine.stack(site)).preview({ expectNoChanges: true });
+    assert.deepEqual(Object.keys(changesOf(preview.changeSummary)), [], `${site}: ${JSON.stringify(preview.changeSummary)}`);
+  }
+}
+
+/** What the site's PBS keeps of a kind (jobs, tokens...), as the stand-in's state holds it. */
+function pbsOf(site: SiteName, kind: string): Record<string, unknown> {
+  return (engine.host(site).pbs()[kind] ?? {}) as Record<string, unknown>;
+}
+
+const REHEARSALS: [SiteName, string][] = [
+  ["sthilaire", "rebuild"],
+  ["rouans", "rebuild"],
+  ["rouans", "disk"],
+  ["sthilaire", "disk"],
+];
+
+for (const [lost, mode] of REHEARSALS) test(`${lost} lost, ${mode}: npm run rebuild --yes brings it back on the real engine, the state kept`, async () => {
+  const survivor = SITES.find((s) => s !== lost) as SiteName;
+  const guests = Object.keys(engine.host(lost).objects(TYPES.container)).sort();
+  const pullToken = `sync-${lost}@pbs!pull`;
+  const oldSecret = pbsOf(survivor, "token")[pullToken];
+  assert.equal(typeof oldSecret, "string", `${survivor} has a pull token for ${lost} before the loss`);
+  keepCopies(engine, lost);
+  engine.host(lost).wipe();
+  // The runbook's first step, by hand: Proxmox installed, then the bootstrap's new tokens.
+  await engine.bootstrap(lost);
+  const run = await runRebuild(engine, ["--lost", lost, "--mode", mode, "--status", statusFile(engine, lost)]);
+  assert.equal(run.status, 0, run.output.slice(-6000));
+  assert.match(run.output, /All steps done\./);
+  await nothingLeftToChange();
+  assert.deepEqual(Object.keys(engine.host(lost).objects(TYPES.container)).sort(), guests);
+  assert.equal(Object.keys(engine.host(lost).objects(TYPES.job)).length, 1, "the nightly backup");
+  // The lost host's pull token on the survivor is made anew: the old secret, on the lost disks, reads nothing.
+  const newSecret = pbsOf(survivor, "token")[pullToken];
+  assert.equal(typeof newSecret, "string");
+  assert.notEqual(newSecret, oldSecret, `${survivor}'s token for ${lost} is made anew`);
+  // Both pulls: each site's PBS pulls the other's namespace.
+  assert.ok(pbsOf(lost, "sync-job")[`pull-${survivor}`], `${lost} pulls ${survivor} again`);
+  assert.ok(pbsOf(survivor, "sync-job")[`pull-${lost}`], `${survivor} still pulls ${lost}`);
+  // What the transfer back needed on the survivor is taken back: the read grant and the day rate.
+  const acl = (engine.host(survivor).pbs()["acl"] ?? []) as string[];
+  assert.deepEqual(acl.filter((e) => e.includes(`sync-${lost}@pbs`) && (e.split(" ")[0] ?? "").endsWith(`/${lost}`)), [], acl.join("\n"));
+  assert.deepEqual(Object.keys(pbsOf(survivor, "traffic-control")), []);
+});
