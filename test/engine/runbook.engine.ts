@@ -68,3 +68,26 @@ for (const [lost, mode] of REHEARSALS) test(`${lost} lost, ${mode}: npm run rebu
   assert.deepEqual(acl.filter((e) => e.includes(`sync-${lost}@pbs`) && (e.split(" ")[0] ?? "").endsWith(`/${lost}`)), [], acl.join("\n"));
   assert.deepEqual(Object.keys(pbsOf(survivor, "traffic-control")), []);
 });
+
+test("sthilaire lost, failover of what fits (mail, relay) onto rouans, then its rebuild: the survivor locks the lost host out while it is gone and lets the new one in", async () => {
+  const lost = "sthilaire";
+  const survivor = "rouans";
+  const status = statusFile(engine, lost);
+  keepCopies(engine, lost);
+  engine.host(lost).wipe();
+  const failover = await runRebuild(engine, ["--lost", lost, "--mode", "failover", "--only", "relay", "--only", "mail", "--status", status]);
+  assert.equal(failover.status, 0, failover.output.slice(-6000));
+  assert.deepEqual(Object.keys(engine.host(survivor).objects(TYPES.container)).sort(), ["110", "210", "230"]);
+  const syncUser = `sync-${lost}@pbs`;
+  assert.equal((pbsOf(survivor, "user")[syncUser] as { enable?: string } | undefined)?.enable, "false", `${survivor} locks out ${lost}'s pull token`);
+  assert.equal((pbsOf(survivor, "sync-job")[`pull-${lost}`] as { schedule?: string } | undefined)?.schedule, undefined, `${survivor} pauses its pull of ${lost}`);
+  const preview = await (await engine.stack(survivor)).preview({ expectNoChanges: true });
+  assert.deepEqual(Object.keys(changesOf(preview.changeSummary)), [], JSON.stringify(preview.changeSummary));
+
+  // The spare hardware arrives: the rebuild's new host must be able to pull its copies back.
+  await engine.bootstrap(lost);
+  const rebuild = await runRebuild(engine, ["--lost", lost, "--mode", "rebuild", "--status", status]);
+  assert.equal(rebuild.status, 0, rebuild.output.slice(-6000));
+  assert.notEqual((pbsOf(survivor, "user")[syncUser] as { enable?: string } | undefined)?.enable, "false", `${survivor} lets the new ${lost} in`);
+  await nothingLeftToChange();
+});

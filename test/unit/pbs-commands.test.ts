@@ -227,6 +227,30 @@ test("what an ACL grants, as PBS computes it: a token holds no more than its use
   rmSync(h.dir, { recursive: true });
 });
 
+test("a pull logs in to the remote's PBS: a token it no longer knows, a disabled user or no read on the namespace is refused, on a fake host of the engine suite", () => {
+  const world = mkdtempSync(join(tmpdir(), "retzien-world-"));
+  const at = (site: string) => {
+    mkdirSync(join(world, site, "state"), { recursive: true });
+    const env = { ...process.env, PATH: `${STANDINS}:${process.env["PATH"] ?? ""}`, PBS_STATE: join(world, site, "state", "pbs.json"), STANDIN_LOG: join(world, site, "calls.log"), FAKE_HOST_ROOT: join(world, site) };
+    return (script: string) => spawnSync("bash", ["-c", script], { env, encoding: "utf8", timeout: 20_000 });
+  };
+  const [source, holder] = [at("rouans"), at("sthilaire")];
+  const made = source(`proxmox-backup-manager user create sync-sthilaire@pbs && proxmox-backup-manager user generate-token sync-sthilaire@pbs pull`);
+  assert.equal(made.status, 0, made.stderr);
+  const secret = /"value": "([^"]+)"/.exec(made.stdout)?.[1] ?? "";
+  const remote = (password: string) => holder(`proxmox-backup-manager remote create rouans --host 10.77.0.1 --auth-id 'sync-sthilaire@pbs!pull' --password '${password}' --fingerprint ${"00:".repeat(31)}00 2>/dev/null || proxmox-backup-manager remote update rouans --password '${password}'`);
+  const pull = () => holder("proxmox-backup-manager pull rouans backup backup --ns rouans --remote-ns rouans");
+  assert.equal(remote(randomUUID()).status, 0);
+  assert.match(pull().stderr, /401 Unauthorized: authentication failure for sync-sthilaire@pbs!pull/, "an old secret");
+  assert.equal(remote(secret).status, 0);
+  assert.match(pull().stderr, /403 Forbidden: sync-sthilaire@pbs!pull may not read \/datastore\/backup\/rouans/, "no ACL yet");
+  for (const id of ["sync-sthilaire@pbs", "sync-sthilaire@pbs!pull"]) assert.equal(source(`proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id '${id}'`).status, 0);
+  assert.equal(pull().status, 0, pull().stderr);
+  assert.equal(source("proxmox-backup-manager user update sync-sthilaire@pbs --enable false").status, 0);
+  assert.match(pull().stderr, /401 Unauthorized: sync-sthilaire@pbs!pull: user account disabled or expired/, "a failover locks the lost host out");
+  rmSync(world, { recursive: true });
+});
+
 test("a token whose secret file was lost is made anew, never left unreadable", () => {
   const h = host();
   const tokenDir = join(h.dir, "tokens");
