@@ -1,5 +1,5 @@
 /**
- * `npm run rebuild -- --lost <site> --mode failover|rebuild|disk [--only <service>]...
+ * `npm run rebuild -- --lost <site> --mode failover|rebuild|disk|failback [--only <service>]...
  *   [--dry-run] [--yes] [--status FILE] [--allow-stale] [--from N] [--log FILE] [--disk-path DIR]`
  *
  * --disk-path: where the carry datastore lives on the carry disk, relative to
@@ -34,7 +34,7 @@ import { runSteps } from "./lib/step-runner";
 
 const ROOT = resolve(__dirname, "..");
 const USAGE =
-  "usage: npm run rebuild -- --lost <site> --mode failover|rebuild|disk [--only <service>]... [--dry-run] [--yes]\n" +
+  "usage: npm run rebuild -- --lost <site> --mode failover|rebuild|disk|failback [--only <service>]... [--dry-run] [--yes]\n" +
   "                          [--status FILE] [--allow-stale] [--from N] [--log FILE] [--disk-path DIR]";
 
 type Args = {
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const args: Args = parsed;
   const missing = (["lost", "mode"] as const).filter((k) => args[k] === undefined);
-  if (missing.length > 0) return refuse(2, missing.map((k) => problem(`--${k}`, undefined, k === "lost" ? "the site that was lost" : "failover, rebuild or disk")));
+  if (missing.length > 0) return refuse(2, missing.map((k) => problem(`--${k}`, undefined, k === "lost" ? "the site that was lost" : "failover, rebuild, disk or failback")));
 
   const { sites, problems } = validateSiteSpecs(allSites);
   if (problems.length > 0) return refuse(1, problems);

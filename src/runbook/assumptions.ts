@@ -28,6 +28,12 @@ export const ASSUMPTIONS = {
    * at night it takes the link at `linkEfficiency`.
    */
   pullBackDay: { from: 7, to: 23, share: 0.5 },
+  /**
+   * Share of a failed-over guest's chunks that change between the way home's
+   * first copy and its last (hours apart): what crosses the link while the
+   * service is down.
+   */
+  failbackChangedShare: 0.05,
   /** The association's target: back in service in under two hours. */
   targetMinutes: 120,
 } as const;

@@ -89,3 +89,24 @@ export function rebuildOutside(lost: SiteSpec, ssh: string, carry: boolean): str
     `contacts: ${lost.recovery.contacts.join("; ")}`,
   ];
 }
+
+/**
+ * The checklist of the way home after a failover: what `failoverOutside`
+ * changed, undone for `services`, in the same order (forwards and allow-lists,
+ * then DNS), so that nothing points at an address that no longer answers.
+ */
+export function failbackOutside(lost: SiteSpec, survivor: SiteSpec, services: readonly ContainerSpec[]): string[] {
+  const forwards = services.flatMap((c) =>
+    internetOpenings(c).map((o) => `ISP box of ${lost.name} (${lost.recovery.ispBox}): forward ${o} to ${bare(c.network.ipv4)} (${c.name}); ISP box of ${survivor.name}: remove the forward of ${o} to ${c.name}'s failover address`),
+  );
+  const allows = services.flatMap((c) => {
+    const hosts = [...new Set(c.firewall.outbound.flatMap((r) => (typeof r.to === "object" && "host" in r.to ? [r.to.host] : [])))];
+    return hosts.length === 0 ? [] : [`${hosts.join(", ")}: allow ${lost.recovery.publicIpv4} again, and drop ${survivor.recovery.publicIpv4} for ${c.name}`];
+  });
+  const dns = services.map(
+    (c) =>
+      `DNS (${lost.recovery.dns.editedAt}): the A records of the names ${c.hostname} serves, ${survivor.recovery.publicIpv4} -> ${lost.recovery.publicIpv4}; ` +
+      `their AAAA records back (${bare(c.network.ipv6) || "none"}); clients follow within the TTL, ${lost.recovery.dns.ttlSeconds} s`,
+  );
+  return [...forwards, ...allows, ...dns, "tell the members (status page, mailing list)"];
+}

@@ -11,7 +11,7 @@ import { type Problem, formatProblem, problem } from "../problems";
 import type { SiteSpec } from "../site/schema";
 import { placeFailover, servicesThatFit } from "./capacity";
 import { type PathEstimate, dataBytesOf, estimateOf, fastest } from "./estimate";
-import { MODES, type Mode, type Step } from "./step";
+import { ALL_MODES, MODES, type Mode, type Step } from "./step";
 import type { PbsReport } from "../status/pbs-report";
 import { copiesToRestore } from "./held-copies";
 import { type RestoreSpeed, restoreSpeedOf } from "./restore-speed";
@@ -75,7 +75,9 @@ export function checkRequest(
   const problems: Problem[] = [];
   const lost = sites.find((s) => s.name === req.lost);
   if (lost === undefined) problems.push(problem("--lost", req.lost, `one of the sites: ${sites.map((s) => s.name).join(", ")}`));
-  if (!MODES.includes(req.mode as Mode)) problems.push(problem("--mode", req.mode, `one of ${MODES.join(", ")}`));
+  if (!ALL_MODES.includes(req.mode as Mode)) problems.push(problem("--mode", req.mode, `one of ${ALL_MODES.join(", ")}`));
+  // The way home takes every guest: those that ran at the survivor, and the others from their copies.
+  if (req.mode === "failback" && req.only.length > 0) problems.push(problem("--only", req.only.join(" "), "no --only with --mode failback: it brings the whole site home, the guests that ran at the survivor and the others from their copies"));
   // PBS takes a removable datastore's path relative to the disk's root, and mounts the disk itself.
   if (!/^[\w.-]+(\/[\w.-]+)*$/.test(req.diskPath) || req.diskPath.split("/").some((part) => part === "." || part === "..")) {
     problems.push(problem("--disk-path", req.diskPath, "a directory relative to the carry disk's root, such as retzien-carry"));
@@ -135,6 +137,8 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
   const restoreSpeed = restoreSpeedOf(lost.name, survivor.name, ctx.status?.report);
   const base = { lost, survivor, services, copies, lostSsh, survivorSsh, snapshots, bytes, lostPlan, survivorPlan, diskPath: req.diskPath, restoreMiBps: restoreSpeed.mibps };
   const stepsOf = (m: Mode): Step[] | { blocked: string } => {
+    // What a failover took (what fits) runs at the survivor: it comes home from there.
+    if (m === "failback") return runbookSteps({ ...base, mode: m, failedOver: placement.ok ? fitting : [] });
     if (m !== "failover") return runbookSteps({ ...base, mode: m });
     if (!placement.ok || fitting.length === 0) return { blocked: whole.ok ? "" : whole.problems.map(formatProblem).join("; ") };
     return runbookSteps({ ...base, services: fitting, mode: m, placement: placement.placement });
@@ -153,7 +157,8 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
       estimates,
       recommended: fastest(estimates),
       restoreSpeed,
-      rpo: rpoOf(lost, survivor, mode === "failover" ? fitting : services, ctx.status === undefined ? undefined : heldAges),
+      // A guest that comes home from the survivor loses nothing: only the others lose what their copy misses.
+      rpo: rpoOf(lost, survivor, mode === "failover" ? fitting : mode === "failback" ? services.filter((c) => !fitting.includes(c)) : services, ctx.status === undefined ? undefined : heldAges),
       steps: "blocked" in chosen ? [] : chosen,
       ...(mode === "failover" && leftOut !== undefined ? { leftOut } : {}),
       ...("blocked" in chosen ? { blocked: chosen.blocked } : {}),

@@ -7,8 +7,12 @@ import type { ContainerSpec, SiteSpec } from "../site/schema";
 import type { FailoverPlacement } from "./capacity";
 import type { PlanResource } from "./targets";
 
-export type Mode = "failover" | "rebuild" | "disk";
+/** The ways back after a loss, and the way home after a failover. */
+export type Mode = "failover" | "rebuild" | "disk" | "failback";
+/** The ways back, each estimated against the target for every loss. */
 export const MODES: readonly Mode[] = ["failover", "rebuild", "disk"];
+/** Every mode the runbook takes. */
+export const ALL_MODES: readonly Mode[] = [...MODES, "failback"];
 
 export interface Step {
   readonly title: string;
@@ -58,6 +62,8 @@ export interface RunbookInput {
   readonly survivorPlan: readonly PlanResource[];
   /** The carry datastore's directory on the carry disk, relative to the disk's root (disk mode). */
   readonly diskPath: string;
+  /** The guests that run on the survivor since a failover (failback mode): they come home from there. */
+  readonly failedOver?: readonly ContainerSpec[];
   /** Where the failover lands (failover mode). */
   readonly placement?: FailoverPlacement;
   /** How fast `pct restore` goes, MiB/s: measured by the survivor's drills, or assumed. */

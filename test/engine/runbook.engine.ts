@@ -4,6 +4,8 @@
  * with the real CLI, ending with nothing left to change on either stack and
  * the site's backup and both pulls in place.
  */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { TYPES } from "../helpers/stacks";
@@ -69,10 +71,27 @@ for (const [lost, mode] of REHEARSALS) test(`${lost} lost, ${mode}: npm run rebu
   assert.deepEqual(Object.keys(pbsOf(survivor, "traffic-control")), []);
 });
 
-test("sthilaire lost, failover of what fits (mail, relay) onto rouans, then its rebuild: the survivor locks the lost host out while it is gone and lets the new one in", async () => {
+/** What the pvesh stand-in keeps on a host (its notification objects and backup jobs made outside the program). */
+function pveJobsOf(site: SiteName): unknown {
+  const file = join(engine.host(site).root, "state", "pve.json");
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+}
+
+/** What the survivor is made of, for the failback's "as before": its guests, its PBS's objects, its PVE's jobs. */
+function survivorState(site: SiteName, lost: SiteName): string {
+  const pbs = { ...engine.host(site).pbs() } as Record<string, Record<string, unknown>>;
+  // The lost host's pull user and token are made anew by the way home (the old ones died with the host).
+  const token = { ...pbs["token"] };
+  delete token[`sync-${lost}@pbs!pull`];
+  return JSON.stringify({ guests: Object.keys(engine.host(site).objects(TYPES.container)).sort(), pbs: { ...pbs, token }, pve: pveJobsOf(site) });
+}
+
+test("sthilaire lost, failover of what fits (mail, relay) onto rouans, then the way home: what members wrote meanwhile comes home, rouans is left as before", async () => {
   const lost = "sthilaire";
   const survivor = "rouans";
   const status = statusFile(engine, lost);
+  const before = survivorState(survivor, lost);
+  const oldSecret = pbsOf(survivor, "token")[`sync-${lost}@pbs!pull`];
   keepCopies(engine, lost);
   engine.host(lost).wipe();
   const failover = await runRebuild(engine, ["--lost", lost, "--mode", "failover", "--only", "relay", "--only", "mail", "--status", status]);
@@ -84,10 +103,18 @@ test("sthilaire lost, failover of what fits (mail, relay) onto rouans, then its 
   const preview = await (await engine.stack(survivor)).preview({ expectNoChanges: true });
   assert.deepEqual(Object.keys(changesOf(preview.changeSummary)), [], JSON.stringify(preview.changeSummary));
 
-  // The spare hardware arrives: the rebuild's new host must be able to pull its copies back.
+  // A member's mail arrives at the failed-over mail on rouans.
+  const mailbox = join(engine.host(survivor).root, "guests", "210", "files");
+  writeFileSync(join(mailbox, "written-during-failover"), "a mail that arrived at rouans\n");
+
+  // The spare hardware arrives at St Hilaire: the way home.
   await engine.bootstrap(lost);
-  const rebuild = await runRebuild(engine, ["--lost", lost, "--mode", "rebuild", "--status", status]);
-  assert.equal(rebuild.status, 0, rebuild.output.slice(-6000));
-  assert.notEqual((pbsOf(survivor, "user")[syncUser] as { enable?: string } | undefined)?.enable, "false", `${survivor} lets the new ${lost} in`);
+  const failback = await runRebuild(engine, ["--lost", lost, "--mode", "failback", "--status", status]);
+  assert.equal(failback.status, 0, failback.output.slice(-6000));
+  assert.deepEqual(Object.keys(engine.host(lost).objects(TYPES.container)).sort(), ["210", "220", "230"]);
+  assert.equal(readFileSync(join(engine.host(lost).root, "guests", "210", "files", "written-during-failover"), "utf8"), "a mail that arrived at rouans\n");
+  assert.equal(survivorState(survivor, lost), before, `${survivor} as before the failover`);
+  const newSecret = pbsOf(survivor, "token")[`sync-${lost}@pbs!pull`];
+  assert.ok(typeof newSecret === "string" && newSecret !== oldSecret, `${survivor}'s token for ${lost} is made anew`);
   await nothingLeftToChange();
 });

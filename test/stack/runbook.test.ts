@@ -357,7 +357,7 @@ test("a failover of what does not fit is named, and --only picks what does", asy
   assert.deepEqual(whole.runbook.steps.map((s) => s.argv?.[4] ?? "by hand").slice(0, 6), [
     "proxmox-backup-manager sync-job update pull-sthilaire --delete schedule && proxmox-backup-manager user update sync-sthilaire@pbs --enable false && systemctl disable --now retzien-restore-drill.timer",
     "by hand",
-    `pct restore 210 "$(pvesm list pbs-sthilaire --vmid 210 | awk 'NR > 1 { print $1 }' | sort | tail -n 1)" --storage local-lvm`,
+    `pct restore 210 "$(pvesm list pbs-sthilaire --vmid 210 | awk 'NR > 1 { print $1 }' | sort | tail -n 1)" --storage local-lvm --tags retzien-failover`,
     "pct set 210 --net0 name=eth0,bridge=vmbr0,firewall=1,ip=192.168.10.101/24,gw=192.168.10.1 --memory 4096 --onboot 1",
     "pct start 210",
     "pct exec 210 -- plesk bin ipmanage --reread </dev/null",
@@ -379,8 +379,11 @@ test("bad requests and bad PBS listings are refused with every reason", async ()
     return r.ok ? [] : r.problems.map(formatProblem);
   };
   assert.deepEqual(refused(request("nantes", "rebuild")), ['--lost: found "nantes", expected one of the sites: rouans, sthilaire']);
-  assert.deepEqual(refused(request("rouans", "teleport")), ['--mode: found "teleport", expected one of failover, rebuild, disk']);
+  assert.deepEqual(refused(request("rouans", "teleport")), ['--mode: found "teleport", expected one of failover, rebuild, disk, failback']);
   assert.deepEqual(refused(request("rouans", "rebuild", { only: ["mail"] })), ['--only: found "mail", expected a service of rouans: web']);
+  assert.deepEqual(refused(request("sthilaire", "failback", { only: ["mail"] })), [
+    '--only: found "mail", expected no --only with --mode failback: it brings the whole site home, the guests that ran at the survivor and the others from their copies',
+  ]);
   // PBS mounts a removable datastore itself: its path is on the disk, never a mount point of the host.
   for (const diskPath of ["/media/retzien-carry", "../etc", "carry dir", ""]) {
     assert.deepEqual(refused(request("rouans", "disk", { diskPath })), [`--disk-path: found "${diskPath}", expected a directory relative to the carry disk's root, such as retzien-carry`]);
@@ -450,8 +453,16 @@ test("rouans' web fits on sthilaire only at sthilaire's degraded budgets: the ru
   assert.equal(room?.title, "On sthilaire: its own guests and PBS down to their degraded memory (nextcloud 3584 MiB, PBS 2 GiB)");
   assert.equal(room?.argv?.[4], "pct set 220 --memory 3584 && systemctl set-property --runtime proxmox-backup-proxy.service MemoryHigh=2G");
   assert.ok(r.runbook.steps.indexOf(room) < r.runbook.steps.findIndex((s) => s.title.startsWith("Restore web")), "room is made before the restore");
-  const back = r.runbook.steps.at(-1)?.notes?.at(-1) ?? "";
-  assert.match(back, /pct set 220 --memory 5120, systemctl set-property --runtime proxmox-backup-proxy.service MemoryHigh=3G, systemctl enable --now retzien-restore-drill.timer, proxmox-backup-manager user update sync-rouans@pbs --enable true/);
+  assert.match(r.runbook.steps.at(-1)?.notes?.[0] ?? "", /^npm run rebuild -- --lost rouans --mode failback: /);
+  // The way home gives them back, once the failover's copy is gone (and only a copy the failover tagged).
+  const home = planRunbook(request("rouans", "failback"), { sites, plans: p, sshOf });
+  assert.ok(home.ok);
+  const asBefore = home.runbook.steps.find((s) => s.title.includes("as before"));
+  assert.match(
+    asBefore?.argv?.[4] ?? "",
+    /^\{ pct config 110 \| grep -q '\^tags:\.\*retzien-failover' \|\| \{ .* exit 1; \}; \} && pct set 110 --protection 0 && pct destroy 110 && pvesh delete \/cluster\/backup\/failover-rouans && pct set 220 --memory 5120 && systemctl set-property --runtime proxmox-backup-proxy.service MemoryHigh=3G && systemctl enable --now retzien-restore-drill.timer && proxmox-backup-manager sync-job update pull-rouans --schedule '[^']+'$/,
+  );
+  assert.ok(home.runbook.steps.some((s) => s.argv?.[4] === "proxmox-backup-manager user update sync-rouans@pbs --enable true"), "the lost host's pull user is let in again");
 
   // The same sites without the degraded budgets: nothing fits, and the reason says by how much and what would do.
   const full = sites.map((s) => ({ ...s, backupServer: { ...s.backupServer, degradedMemoryGiB: undefined }, containers: s.containers.map((c) => ({ ...c, degradedMemoryMiB: undefined })) }));
@@ -489,4 +500,28 @@ test("--only brings back the chosen guests alone: their groups pulled, the other
   const disk = planRunbook(request("sthilaire", "disk", { only: ["mail"] }), { sites, plans: await plans(), sshOf });
   assert.ok(disk.ok);
   assert.ok(disk.runbook.steps.filter((s) => s.argv?.join(" ").includes("api create /pull")).every((s) => s.argv?.join(" ").includes("--group-filter group:ct/210")), "the carry disk takes mail's group alone");
+});
+
+test("the way home after sthilaire's failover: what ran at rouans comes home from its last copy there, nextcloud from its copies, and the traffic follows once each is checked", async () => {
+  const r = planRunbook(request("sthilaire", "failback"), { sites, plans: await plans(), sshOf });
+  assert.ok(r.ok);
+  const titles = r.runbook.steps.map((s) => s.title);
+  const at = (start: string) => titles.findIndex((t) => t.startsWith(start));
+  // The new host's foundation first, then the lost host's pull user let in again (a kept host starts there).
+  assert.ok(at("Foundation") < at("On rouans: let sthilaire's pull user in again"));
+  // nextcloud did not fit at rouans: it comes back from its copies, as in a rebuild, and only its group is pulled.
+  assert.match(r.runbook.steps[at("Pull the newest copies back")]?.argv?.[4] ?? "", /--group-filter group:ct\/220$/);
+  // mail and relay: a first copy while they serve, then stopped, a last copy, pulled into the namespace rouans' copies live in.
+  const cut = at("On rouans: stop them and take the last copy");
+  assert.ok(at("On rouans: a first copy of relay, mail while they still serve") < at("Pull it home") && at("Pull it home") < cut);
+  assert.equal(r.runbook.steps[cut]?.argv?.[4], "pct shutdown 230 --timeout 120 && pct shutdown 210 --timeout 120 && vzdump 230,210 --storage pbs --mode stop");
+  assert.match(r.runbook.steps[cut + 1]?.argv?.[4] ?? "", /pull rouans backup backup --ns rouans --remote-ns rouans --max-depth 0 --transfer-last 1 --rate-in \d+KiB --group-filter group:ct\/230 --group-filter group:ct\/210$/);
+  // Restored from the storage of rouans' copies, on its own volumes and address, replacing a kept original.
+  const mail = r.runbook.steps.find((s) => s.title.startsWith("Restore mail (210)"));
+  assert.match(mail?.argv?.[4] ?? "", /pct restore 210 "\$\(pvesm list pbs-rouans --vmid 210 .*\)" --rootfs local-lvm:32 --mp0 tank:300,mp=\/var\/qmail\/mailnames,backup=1 --force 1 --memory 4096 --net0 name=eth0,bridge=vmbr0,firewall=1,ip=192\.168\.20\.10\/24,gw=192\.168\.20\.1/);
+  assert.ok(at("Check mail (210)") < at("Outside the hosts: send the traffic home") && at("Check relay (230)") < at("Outside the hosts: send the traffic home"));
+  assert.ok(at("Outside the hosts: send the traffic home") < at("On rouans: the failover copies gone"));
+  assert.equal(titles.at(-2), "Containers, the template, the nightly backup and the pulls of the other sites back under the program (a plain up, after a refresh)");
+  // Only nextcloud loses writes: mail and relay come home with everything written at rouans.
+  assert.deepEqual(r.runbook.rpo.map((g) => g.name), ["nextcloud"]);
 });

@@ -15,7 +15,7 @@ import { SchemaIndex } from "../../scripts/vocab/schema-resolve";
 import { bootstrapCommands, roleUpdateCommands } from "../../src/access/bootstrap";
 import { PVE_TOKEN_ROLES } from "../../src/access/pve-roles";
 import { validateSiteSpecs } from "../../src/program";
-import { MODES } from "../../src/runbook/step";
+import { ALL_MODES } from "../../src/runbook/step";
 import { planRunbook } from "../../src/runbook/runbook";
 import { allSites } from "../../stacks/sites";
 import { PROJECT_ROOT } from "../helpers/stacks";
@@ -149,8 +149,8 @@ async function emittedScripts(): Promise<string[]> {
   for (const lost of sites.map((s) => s.name)) {
     // Each mode for the whole site, and for its most visible service alone (--only: group filters, away marks).
     const most = sites.find((s) => s.name === lost)?.recovery.mostVisible ?? "";
-    for (const mode of MODES) {
-      for (const only of [[], [most]]) {
+    for (const mode of ALL_MODES) {
+      for (const only of mode === "failback" ? [[]] : [[], [most]]) {
         const runbook = planRunbook({ lost, mode, only, diskPath: "retzien-carry", allowStale: true }, { sites, plans, sshOf });
         if (!runbook.ok) continue;
         for (const step of runbook.runbook.steps) scripts.push(...(step.argv ?? []), ...(step.notes ?? []));
@@ -198,9 +198,10 @@ test("every proxmox-backup-manager and proxmox-backup-debug line the program and
 
 const pveCheck = (call: string, version: string) => spawnSync(process.execPath, [join(PROJECT_ROOT, "test", "fixtures", "lib", "pve-cli.js"), ...(call.match(/'[^']*'|"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^(['"])(.*)\1$/, "$2"))], { encoding: "utf8", env: { ...process.env, PVE_VERSION: version } });
 
-test("every pct and pvesm line the program and the runbook emit is accepted by the PVE 8.4 and the PVE 9.1 vocabulary", async () => {
+test("every pct, pvesm and vzdump line the program and the runbook emit is accepted by the PVE 8.4 and the PVE 9.1 vocabulary", async () => {
   const scripts = await emittedScripts();
-  const calls = [...callsOf("pct", scripts), ...callsOf("pvesm", scripts)].filter((c) => !c.includes("$"));
+  const calls = [...callsOf("pct", scripts), ...callsOf("pvesm", scripts), ...callsOf("vzdump", scripts)].filter((c) => !c.includes("$"));
+  assert.ok(calls.some((c) => c.startsWith("vzdump ")), "the way home's backups are checked too");
   assert.ok(calls.length > 8, calls.join("\n"));
   for (const version of ["8", "9"]) {
     for (const call of calls) {

@@ -6,7 +6,7 @@
  * restores, so that the DNS TTL runs while they restore; the most visible
  * service comes back first, each checked by its own health check.
  */
-import { heldStorageOf, namespaceOf, syncJobOf, syncUserOf } from "../../backup/names";
+import { heldStorageOf, syncJobOf, syncUserOf } from "../../backup/names";
 import { syncNightOf } from "../../backup/night";
 import { DRILL_UNIT } from "../../drill/drill-commands";
 import type { ContainerSpec } from "../../site/schema";
@@ -18,6 +18,26 @@ import { hasDrill } from "../targets";
 import { PBM, healthCheckStep, minutesAt, restoreOrder, ssh, volumeOf } from "./shared";
 
 const PBS_PROXY = "proxmox-backup-proxy.service";
+/** The tag a failover puts on what it restores on the survivor: the way home destroys only guests that carry it. */
+export const FAILOVER_TAG = "retzien-failover";
+/** The survivor's nightly backup of the guests it runs for the lost site (a job outside the program). */
+export const failoverJobOf = (lost: string): string => `failover-${lost}`;
+
+/**
+ * On the survivor, once the failed-over guests are home: its own guests, PBS,
+ * drill and pull of the lost site as they were before the failover.
+ */
+export function survivorAsBefore(input: RunbookInput): string[] {
+  const { lost, survivor } = input;
+  const lowered = survivor.containers.filter((c) => degradedMemoryOf(c) < c.memoryMiB);
+  return [
+    ...lowered.map((c) => `pct set ${c.vmid} --memory ${c.memoryMiB}`),
+    ...(degradedPbsMemoryGiB(survivor) < survivor.backupServer.memoryGiB ? [`systemctl set-property --runtime ${PBS_PROXY} MemoryHigh=${survivor.backupServer.memoryGiB}G`] : []),
+    ...(hasDrill(input.survivorPlan) ? [`systemctl enable --now ${DRILL_UNIT}.timer`] : []),
+    // pulumi up does not see that the failover paused it: the schedule goes back by hand.
+    `${PBM} sync-job update ${syncJobOf(lost.name)} --schedule '${syncNightOf(input.copies, lost).schedule}'`,
+  ];
+}
 
 /**
  * On the survivor: what the lost host could still do, and what would compete
@@ -75,7 +95,7 @@ function restoreSteps(input: RunbookInput, c: ContainerSpec): Step[] {
       title: `Restore ${c.name} (${c.vmid}) on ${survivor.name} from its PBS, datastore ${placement.datastore}`,
       minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, input.restoreMiBps),
       destructive: true,
-      argv: ssh(input.survivorSsh, `pct restore ${c.vmid} ${volumeOf(input, held, c.vmid)} --storage ${placement.datastore}`),
+      argv: ssh(input.survivorSsh, `pct restore ${c.vmid} ${volumeOf(input, held, c.vmid)} --storage ${placement.datastore} --tags ${FAILOVER_TAG}`),
     },
     {
       title: `Give ${c.name} the address ${address} on ${survivor.name}'s LAN and ${failoverMemoryOf(c)} MiB`,
@@ -115,7 +135,6 @@ export function failoverSteps(input: RunbookInput): Step[] {
   if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
   const mail = services.find((c) => c.name === "mail");
   const ttl = survivor.recovery.dns.ttlSeconds;
-  const lowered = survivor.containers.filter((c) => degradedMemoryOf(c) < c.memoryMiB);
   return [
     quietSurvivor(input),
     ...makeRoom(input),
@@ -137,25 +156,16 @@ export function failoverSteps(input: RunbookInput): Step[] {
       destructive: false,
       argv: ssh(
         input.survivorSsh,
-        `pvesh create /cluster/backup --id failover-${lost.name} --schedule '*-*-* 03:30' --vmid ${services.map((c) => c.vmid).join(",")} --storage ${survivor.backupServer.storageId} --mode snapshot --pbs-change-detection-mode metadata`,
+        `pvesh create /cluster/backup --id ${failoverJobOf(lost.name)} --schedule '*-*-* 03:30' --vmid ${services.map((c) => c.vmid).join(",")} --storage ${survivor.backupServer.storageId} --mode snapshot --pbs-change-detection-mode metadata`,
       ),
     },
     {
-      title: "The way back, once the lost site is rebuilt",
+      title: "The way home, once the lost site's host is back",
       minutes: 0,
       destructive: false,
       notes: [
-        `stop each failed-over container on ${survivor.name} and back it up there (vzdump <vmid> --storage ${survivor.backupServer.storageId} --mode stop): the copy with what changed during the failover is in ${survivor.name}'s namespace ${namespaceOf(survivor.name)}`,
-        `rebuild ${lost.name} (mode rebuild or disk), pulling namespace ${namespaceOf(survivor.name)} for those guests, so nothing written during the failover is lost`,
-        `then, on ${survivor.name}: pct set <vmid> --protection 0 && pct destroy <vmid> for each failed-over container, pvesh delete /cluster/backup/failover-${lost.name}, ` +
-          `and ${PBM} sync-job update ${syncJobOf(lost.name)} --schedule '${syncNightOf(input.copies, lost).schedule}' (pulumi up does not see that it was paused); undo the DNS and port-forward changes`,
-        `and give ${survivor.name} back what the failover took: ` +
-          [
-            ...lowered.map((c) => `pct set ${c.vmid} --memory ${c.memoryMiB}`),
-            `systemctl set-property --runtime ${PBS_PROXY} MemoryHigh=${survivor.backupServer.memoryGiB}G`,
-            ...(hasDrill(input.survivorPlan) ? [`systemctl enable --now ${DRILL_UNIT}.timer`] : []),
-            `${PBM} user update ${syncUserOf(lost.name).user} --enable true (the rebuild makes its token anew)`,
-          ].join(", "),
+        `npm run rebuild -- --lost ${lost.name} --mode failback: the guests that run here come home with what was written meanwhile, the others from their copies, and ${survivor.name} is left as before`,
+        `while they run here, lower budgets stay: after a reboot of ${survivor.name}, run the step that lowered them again`,
       ],
     },
   ];

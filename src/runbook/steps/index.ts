@@ -10,6 +10,7 @@
  */
 import type { RunbookInput, Step } from "../step";
 import { diskSteps } from "./disk";
+import { failbackSteps } from "./failback";
 import { failoverSteps } from "./failover";
 import { rebuildSteps } from "./rebuild";
 
@@ -22,5 +23,7 @@ export function runbookSteps(input: RunbookInput): Step[] {
       return rebuildSteps(input);
     case "disk":
       return diskSteps(input);
+    case "failback":
+      return failbackSteps(input);
   }
 }

@@ -6,6 +6,7 @@
 import { PBS_IDS, namespaceOf, remoteOf, syncJobOf, syncUserOf } from "../../backup/names";
 import { ASSUMPTIONS } from "../assumptions";
 import { rebuildOutside } from "../outside";
+import type { ContainerSpec } from "../../site/schema";
 import type { RunbookInput, Step } from "../step";
 import { foundationTargets, lostHostTargets, peerTrustTargets, pullTokenTargets } from "../targets";
 import { PBM, gib, groupFilter, handOverStep, healthCheckStep, minutesAt, pulumiUp, restoreOnSpecVolumes, restoreOrder, ssh, storedBytes, tokenNote, volumeOf } from "./shared";
@@ -65,21 +66,27 @@ export function rebuildHead(input: RunbookInput): Step[] {
   ];
 }
 
-/** From the copies in the new host's own PBS to running, checked, backed-up services. */
-export function rebuildTail(input: RunbookInput): Step[] {
-  const { lost, survivor, services } = input;
-  const storage = lost.backupServer.storageId;
-  const vmids = services.map((c) => c.vmid);
-  const restores = restoreOrder(lost, services).flatMap((c): Step[] => [
+/**
+ * One guest restored onto its own volumes from `storage` on the lost site's
+ * host, started, and checked; `restore` may add to the restore's command line.
+ */
+export function restoreHome(input: RunbookInput, c: ContainerSpec, storage: string, how = "", restore = (command: string) => command): Step[] {
+  return [
     {
-      title: `Restore ${c.name} (${c.vmid}) onto its own volumes`,
+      title: `Restore ${c.name} (${c.vmid}) onto its own volumes${how}`,
       minutes: minutesAt(input.bytes.get(c.vmid) ?? 0, input.restoreMiBps),
       destructive: true,
-      argv: ssh(input.lostSsh, restoreOnSpecVolumes(c, volumeOf(input, storage, c.vmid))),
+      argv: ssh(input.lostSsh, restore(restoreOnSpecVolumes(c, volumeOf(input, storage, c.vmid)))),
     },
     { title: `Start ${c.name} (${c.vmid})`, minutes: 1, destructive: false, argv: ssh(input.lostSsh, `pct start ${c.vmid}`) },
     healthCheckStep(c, input.lostSsh),
-  ]);
+  ];
+}
+
+/** Every restored guest and the rest of the host back under the program, then checked. */
+export function underProgram(input: RunbookInput): Step[] {
+  const { lost, survivor, services } = input;
+  const vmids = services.map((c) => c.vmid);
   const checks = [
     ...vmids.map((v) => `pct status ${v} | grep -q running`),
     `pvesh get /cluster/backup/nightly-${lost.name} >/dev/null`,
@@ -89,7 +96,6 @@ export function rebuildTail(input: RunbookInput): Step[] {
   // with their VMIDs, nor name them in the nightly backup (the stack's `away` config).
   const away = lost.containers.filter((c) => !vmids.includes(c.vmid)).map((c) => c.name);
   return [
-    ...restores,
     ...(away.length === 0
       ? []
       : [
@@ -113,10 +119,20 @@ export function rebuildTail(input: RunbookInput): Step[] {
   ];
 }
 
+/** From the copies in the new host's own PBS to running, checked, backed-up services. */
+export function rebuildTail(input: RunbookInput): Step[] {
+  const storage = input.lost.backupServer.storageId;
+  return [...restoreOrder(input.lost, input.services).flatMap((c) => restoreHome(input, c, storage)), ...underProgram(input)];
+}
+
 /** The pull back's unit on the new host, and its day rate's rule on the survivor. */
 const PULL_BACK = "retzien-pull-back";
 
-export function rebuildSteps(input: RunbookInput): Step[] {
+/**
+ * The newest copies of `input.services` pulled back from the survivor into the
+ * new host's own PBS, over the link, and handed to Proxmox VE's token.
+ */
+export function pullBackSteps(input: RunbookInput): Step[] {
   const { lost, survivor, copies } = input;
   const stored = storedBytes(input);
   const ns = namespaceOf(lost.name);
@@ -147,7 +163,6 @@ export function rebuildSteps(input: RunbookInput): Step[] {
     `--ns ${ns} --remote-ns ${ns} --max-depth 0 --transfer-last 1 --rate-in ${kib(ASSUMPTIONS.linkEfficiency)}KiB${groupFilter(input)}`,
   ].join(" ");
   return [
-    ...rebuildHead(input),
     {
       title: `On ${survivor.name}: let the new ${lost.name} read its own copies, for the transfer back, at ${Math.round(day.share * 100)} % of the link by day`,
       minutes: 1,
@@ -168,6 +183,9 @@ export function rebuildSteps(input: RunbookInput): Step[] {
     },
     handOverStep(input),
     { title: `On ${survivor.name}: take the read grant and the day rate back`, minutes: 1, destructive: true, argv: ssh(input.survivorSsh, `${grant(true)} && ${dayRule(true)}`) },
-    ...rebuildTail(input),
   ];
+}
+
+export function rebuildSteps(input: RunbookInput): Step[] {
+  return [...rebuildHead(input), ...pullBackSteps(input), ...rebuildTail(input)];
 }

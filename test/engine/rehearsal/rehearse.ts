@@ -31,7 +31,8 @@ export function keepCopies(engine: Engine, site: SiteName, files: Record<number,
   const host = engine.host(site);
   const spec = sites.find((s) => s.name === site);
   for (const [id, container] of Object.entries(host.objects(TYPES.container))) {
-    const copy = join(engine.world, "archive", id);
+    // In the site's own namespace, which its storage `pbs` reads at home and `pbs-<site>` at the other site.
+    const copy = join(engine.world, "archive", site, id);
     rmSync(copy, { recursive: true, force: true });
     mkdirSync(join(copy, "guest", "files"), { recursive: true });
     const firewall = GUEST_TYPES.flatMap((type) =>
