@@ -35,7 +35,7 @@ import { runSteps } from "./lib/step-runner";
 const ROOT = resolve(__dirname, "..");
 const USAGE =
   "usage: npm run rebuild -- --lost <site> --mode failover|rebuild|disk|failback [--only <service>]... [--dry-run] [--yes]\n" +
-  "                          [--status FILE] [--allow-stale] [--from N] [--log FILE] [--disk-path DIR]";
+  "                          [--status FILE] [--allow-stale] [--from N] [--log FILE] [--disk-path DIR] [--kept-host]";
 
 type Args = {
   lost?: string;
@@ -48,6 +48,7 @@ type Args = {
   from?: string;
   log?: string;
   "disk-path"?: string;
+  "kept-host"?: boolean;
 };
 
 function refuse(code: number, problems: Problem[]): number {
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
       from: { type: "string" },
       log: { type: "string" },
       "disk-path": { type: "string" },
+      "kept-host": { type: "boolean" },
     },
     `${USAGE}\nSee docs/runbook.md.`,
   );
@@ -113,6 +115,7 @@ async function main(): Promise<number> {
     only: args.only ?? [],
     diskPath: args["disk-path"] ?? "retzien-carry",
     allowStale: args["allow-stale"] ?? false,
+    keptHost: args["kept-host"] ?? false,
   };
   const precheck = checkRequest(request, sites);
   if (!precheck.ok) return refuse(2, precheck.problems);
@@ -167,6 +170,7 @@ async function main(): Promise<number> {
     ...(args.status ? [`--status ${shellWord(args.status)}`] : []),
     ...(args["allow-stale"] ? ["--allow-stale"] : []),
     ...(args["disk-path"] ? [`--disk-path ${shellWord(args["disk-path"])}`] : []),
+    ...(args["kept-host"] ? ["--kept-host"] : []),
     ...(args.yes ? ["--yes"] : []),
   ].join(" ");
   // The steps' own CLI, before the first of them runs: an old one would stop the rebuild at its first step.

@@ -27,6 +27,8 @@ export interface RunbookRequest {
   /** The carry datastore's directory on the carry disk, relative to the disk's root (disk mode). */
   readonly diskPath: string;
   readonly allowStale: boolean;
+  /** failback: the lost site's host was kept (its uplink was down), with its state and its guests that did not move. */
+  readonly keptHost?: boolean;
 }
 
 export interface RunbookContext {
@@ -78,6 +80,7 @@ export function checkRequest(
   if (!ALL_MODES.includes(req.mode as Mode)) problems.push(problem("--mode", req.mode, `one of ${ALL_MODES.join(", ")}`));
   // The way home takes every guest: those that ran at the survivor, and the others from their copies.
   if (req.mode === "failback" && req.only.length > 0) problems.push(problem("--only", req.only.join(" "), "no --only with --mode failback: it brings the whole site home, the guests that ran at the survivor and the others from their copies"));
+  if (req.keptHost === true && req.mode !== "failback") problems.push(problem("--kept-host", req.mode, "--mode failback: only the way home can find the lost host kept"));
   // PBS takes a removable datastore's path relative to the disk's root, and mounts the disk itself.
   if (!/^[\w.-]+(\/[\w.-]+)*$/.test(req.diskPath) || req.diskPath.split("/").some((part) => part === "." || part === "..")) {
     problems.push(problem("--disk-path", req.diskPath, "a directory relative to the carry disk's root, such as retzien-carry"));
@@ -138,7 +141,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
   const base = { lost, survivor, services, copies, lostSsh, survivorSsh, snapshots, bytes, lostPlan, survivorPlan, diskPath: req.diskPath, restoreMiBps: restoreSpeed.mibps };
   const stepsOf = (m: Mode): Step[] | { blocked: string } => {
     // What a failover took (what fits) runs at the survivor: it comes home from there.
-    if (m === "failback") return runbookSteps({ ...base, mode: m, failedOver: placement.ok ? fitting : [] });
+    if (m === "failback") return runbookSteps({ ...base, mode: m, failedOver: placement.ok ? fitting : [], keptHost: req.keptHost ?? false });
     if (m !== "failover") return runbookSteps({ ...base, mode: m });
     if (!placement.ok || fitting.length === 0) return { blocked: whole.ok ? "" : whole.problems.map(formatProblem).join("; ") };
     return runbookSteps({ ...base, services: fitting, mode: m, placement: placement.placement });
@@ -158,7 +161,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
       recommended: fastest(estimates),
       restoreSpeed,
       // A guest that comes home from the survivor loses nothing: only the others lose what their copy misses.
-      rpo: rpoOf(lost, survivor, mode === "failover" ? fitting : mode === "failback" ? services.filter((c) => !fitting.includes(c)) : services, ctx.status === undefined ? undefined : heldAges),
+      rpo: rpoOf(lost, survivor, mode === "failover" ? fitting : mode === "failback" ? (req.keptHost ? [] : services.filter((c) => !fitting.includes(c))) : services, ctx.status === undefined ? undefined : heldAges),
       steps: "blocked" in chosen ? [] : chosen,
       ...(mode === "failover" && leftOut !== undefined ? { leftOut } : {}),
       ...("blocked" in chosen ? { blocked: chosen.blocked } : {}),

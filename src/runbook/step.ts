@@ -64,6 +64,8 @@ export interface RunbookInput {
   readonly diskPath: string;
   /** The guests that run on the survivor since a failover (failback mode): they come home from there. */
   readonly failedOver?: readonly ContainerSpec[];
+  /** failback: the lost host was kept (an uplink outage): no new host to set up, its other guests never left. */
+  readonly keptHost?: boolean;
   /** Where the failover lands (failover mode). */
   readonly placement?: FailoverPlacement;
   /** How fast `pct restore` goes, MiB/s: measured by the survivor's drills, or assumed. */

@@ -122,3 +122,26 @@ test("sthilaire lost, failover of what fits (mail, relay) onto rouans, then the 
   assert.ok(typeof newSecret === "string" && newSecret !== oldSecret, `${survivor}'s token for ${lost} is made anew`);
   await nothingLeftToChange();
 });
+
+test("rouans' uplink down, its web failed over to sthilaire, then home to the kept host: the failover copy replaces the stopped original, with what was uploaded meanwhile", async () => {
+  const lost = "rouans";
+  const survivor = "sthilaire";
+  const status = statusFile(engine, lost);
+  const before = survivorState(survivor, lost);
+  // The host runs on, unreachable: only its copies at sthilaire are of use.
+  keepCopies(engine, lost);
+  const failover = await runRebuild(engine, ["--lost", lost, "--mode", "failover", "--status", status]);
+  assert.equal(failover.status, 0, failover.output.slice(-6000));
+  assert.deepEqual(Object.keys(engine.host(survivor).objects(TYPES.container)).sort(), ["110", "210", "220", "230"]);
+  writeFileSync(join(engine.host(survivor).root, "guests", "110", "files", "uploaded-during-failover"), "a page a member published at sthilaire\n");
+
+  const failback = await runRebuild(engine, ["--lost", lost, "--mode", "failback", "--kept-host", "--status", status]);
+  assert.equal(failback.status, 0, failback.output.slice(-6000));
+  assert.doesNotMatch(failback.output, /pulumi state delete/, "the kept host's state is left as it is");
+  assert.equal(readFileSync(join(engine.host(lost).root, "guests", "110", "files", "uploaded-during-failover"), "utf8"), "a page a member published at sthilaire\n");
+  assert.deepEqual(Object.keys(engine.host(lost).objects(TYPES.container)), ["110"]);
+  // The kept host's token was never at risk: the survivor's user for it is let in again, its token the same.
+  const kept = survivorState(survivor, lost) as { pbs: Record<string, unknown> };
+  assert.deepEqual(kept, before, `${survivor} as before the failover`);
+  await nothingLeftToChange();
+});

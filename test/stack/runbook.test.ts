@@ -525,3 +525,17 @@ test("the way home after sthilaire's failover: what ran at rouans comes home fro
   // Only nextcloud loses writes: mail and relay come home with everything written at rouans.
   assert.deepEqual(r.runbook.rpo.map((g) => g.name), ["nextcloud"]);
 });
+
+test("the way home to a host kept through an uplink outage: no new host, its other guests left as they are, each failed-over guest replacing its stopped original", async () => {
+  const p = await plans();
+  const r = planRunbook(request("sthilaire", "failback", { keptHost: true }), { sites, plans: p, sshOf });
+  assert.ok(r.ok);
+  const titles = r.runbook.steps.map((s) => s.title);
+  assert.equal(titles[0], "On rouans: let sthilaire's pull user in again (the failover locked it out)");
+  assert.ok(!r.runbook.steps.some((s) => s.argv?.[0] === "pulumi" && s.argv[1] === "state"), "nothing forgotten in the state: the host is the same");
+  assert.ok(!titles.some((t) => t.includes("nextcloud")), "nextcloud never left");
+  assert.match(r.runbook.steps.find((s) => s.title.startsWith("Restore mail"))?.argv?.[4] ?? "", /^\{ ! pct status 210 >\/dev\/null 2>&1 \|\| \{ \{ pct stop 210 \|\| true; \} && pct set 210 --protection 0; \}; \} && pct restore 210 .* --force 1 /);
+  assert.deepEqual(r.runbook.rpo, [], "nothing is lost: every guest that moved comes home with what it received");
+  const refused = planRunbook(request("sthilaire", "rebuild", { keptHost: true }), { sites, plans: p, sshOf });
+  assert.deepEqual(refused.ok ? [] : refused.problems.map(formatProblem), ['--kept-host: found "rebuild", expected --mode failback: only the way home can find the lost host kept']);
+});

@@ -23,7 +23,8 @@ const PULL_HOME = "retzien-failback";
 export function failbackSteps(input: RunbookInput): Step[] {
   const { lost, survivor } = input;
   const failedOver = input.failedOver ?? [];
-  const fromCopies = input.services.filter((c) => !failedOver.includes(c));
+  // A kept host (its uplink was down) still runs the guests that did not move: only the others come home.
+  const fromCopies = input.keptHost === true ? [] : input.services.filter((c) => !failedOver.includes(c));
   const home = directionOf(lost, survivor);
   // One argument, a pve-vmid-list (vzdump takes a single vmid parameter: PVE::CLI::vzdump).
   const vmids = failedOver.map((c) => c.vmid).join(",");
@@ -50,15 +51,14 @@ export function failbackSteps(input: RunbookInput): Step[] {
   );
   const ttl = lost.recovery.dns.ttlSeconds;
   return [
-    ...rebuildHead(input),
+    ...(input.keptHost === true ? [] : rebuildHead(input)),
     {
       // The head makes the pull token anew, which makes its user anew; a host kept through an
-      // uplink outage skips the head (--from this step), and its user is still locked out.
+      // uplink outage has no head, and its user is still locked out.
       title: `On ${survivor.name}: let ${lost.name}'s pull user in again (the failover locked it out)`,
       minutes: 1,
       destructive: false,
       argv: ssh(input.survivorSsh, `${PBM} user update ${syncUserOf(lost.name).user} --enable true`),
-      notes: [`the host was kept (its uplink was down): start here, npm run rebuild -- --lost ${lost.name} --mode failback --from <this step's number>`],
     },
     ...(fromCopies.length === 0 ? [] : [...pullBackSteps({ ...input, services: fromCopies }), ...restoreOrder(lost, fromCopies).flatMap((c) => restoreHome(input, c, lost.backupServer.storageId))]),
     {
