@@ -105,10 +105,12 @@ export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInp
   }
   // Judged on the raw config, so that another slip in the stack file does not hide it.
   if (site !== undefined) problems.push(...gotifyConfigProblems(site, engine.config[`${engine.project}:gotifyToken`] !== undefined));
-  if (site !== undefined && config.ok) problems.push(...awayProblems(site, config.value.away, engine.stack));
+  if (site !== undefined && config.ok) problems.push(...awayProblems(site, config.value.away, engine.stack), ...adoptProblems(site, config.value, engine.stack));
   if (problems.length > 0 || site === undefined || !config.ok) throw new InvalidInfrastructureError(problems);
   // The services away are left out of this stack's resources; every check above counted the whole site.
-  const here = { ...site, containers: site.containers.filter((c) => !config.value.away.includes(c.name)) };
+  // Those back on the host but not in the state are adopted as the spec's `adopt` would.
+  const { away, adopt } = config.value;
+  const here = { ...site, containers: site.containers.filter((c) => !away.includes(c.name)).map((c) => (adopt.includes(c.name) ? { ...c, adopt: true } : c)) };
   return { site: here, sites, config: config.value };
 }
 
@@ -120,6 +122,18 @@ function awayProblems(site: SiteSpec, away: readonly string[], stack: string): P
     problems.push(problem(`config[${stack}].away`, away.join(", "), `some of ${site.name}'s services, not all: with none here, use the runbook's failover, not an up`));
   }
   return problems;
+}
+
+/** The services to adopt are the site's own, and here: one both away and adopted is a slip. */
+function adoptProblems(site: SiteSpec, config: { away: readonly string[]; adopt: readonly string[] }, stack: string): Problem[] {
+  const names = site.containers.map((c) => c.name);
+  return config.adopt.flatMap((a) =>
+    !names.includes(a)
+      ? [problem(`config[${stack}].adopt`, a, `a service of ${site.name}: ${names.join(", ")}`)]
+      : config.away.includes(a)
+        ? [problem(`config[${stack}].adopt`, a, `a service back on ${site.name}'s host, not one still marked away (pulumi config rm away first)`)]
+        : [],
+  );
 }
 
 /** A Gotify server needs this host's token, and a token no server. */

@@ -57,9 +57,22 @@ export const stackConfigSchema = z.strictObject({
    * them out, so that an up never makes an empty guest with the VMID of one
    * that runs elsewhere, and the nightly backup names only the guests here.
    * Set by the runbook (`pulumi config set --path 'away[0]' mail`); removed
-   * with `pulumi config rm away` once they are home. @default []
+   * with `pulumi config rm away` once they are home (and adopted: `adopt`). @default []
    */
-  away: z
+  away: serviceList("away"),
+  /**
+   * Services of this site back on its host but not in the stack's state: after
+   * an `--only` rebuild, the up that left them away dropped them from it. The
+   * next up imports each (`<node>/<vmid>`, as the spec's `adopt` does) instead
+   * of creating a second guest with its VMID. Removed with `pulumi config rm
+   * adopt` once adopted. @default []
+   */
+  adopt: serviceList("adopt"),
+});
+
+/** A list of this site's service names, set by path (`key[0]`) or as one JSON string. */
+function serviceList(key: string) {
+  return z
     .preprocess(
       (v) => {
         if (typeof v !== "string") return v;
@@ -69,10 +82,10 @@ export const stackConfigSchema = z.strictObject({
           return v;
         }
       },
-      z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "a service name such as mail"), { error: 'a list of service names, such as ["relay", "nextcloud"] (pulumi config set --path \'away[0]\' relay)' }),
+      z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "a service name such as mail"), { error: `a list of service names, such as ["relay", "nextcloud"] (pulumi config set --path '${key}[0]' relay)` }),
     )
-    .default([]),
-});
+    .default([]);
+}
 
 /** The validated config of one stack. Secret fields are still plain strings here: wrap them before use. */
 export type StackConfig = z.output<typeof stackConfigSchema>;

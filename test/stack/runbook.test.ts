@@ -485,6 +485,23 @@ test("services marked away are left out of their stack: no empty guest with thei
   assert.deepEqual(home.resources.find((r) => r.type === TYPES.job)?.inputs["vmids"], ["210", "220", "230"]);
 });
 
+test("services back on their host after being away are adopted, not made again; one both away and adopted, or not the site's, is refused", async () => {
+  const back = await runStack("sthilaire", { config: (c) => void (c["retzien-infra:adopt"] = JSON.stringify(["relay", "nextcloud"])) });
+  const imports = back.resources.filter((r) => r.type === TYPES.container).map((r) => [r.name, r.importId]).sort();
+  assert.deepEqual(imports, [["sthilaire-mail", ""], ["sthilaire-nextcloud", "sthilaire/220"], ["sthilaire-relay", "sthilaire/230"]]);
+  await assert.rejects(
+    runStack("sthilaire", {
+      config: (c) => {
+        c["retzien-infra:away"] = JSON.stringify(["relay"]);
+        c["retzien-infra:adopt"] = JSON.stringify(["relay", "web"]);
+      },
+    }),
+    (error: Error) =>
+      error.message.includes('config[sthilaire].adopt: found "relay", expected a service back on sthilaire\'s host, not one still marked away (pulumi config rm away first)') &&
+      error.message.includes('config[sthilaire].adopt: found "web", expected a service of sthilaire: relay, mail, nextcloud'),
+  );
+});
+
 test("--only brings back the chosen guests alone: their groups pulled, the others marked away before the plain up", async () => {
   const r = planRunbook(request("sthilaire", "rebuild", { only: ["mail"] }), { sites, plans: await plans(), sshOf });
   assert.ok(r.ok);

@@ -104,7 +104,11 @@ export function underProgram(input: RunbookInput): Step[] {
             minutes: 1,
             destructive: false,
             argv: ["pulumi", "config", "set-all", "--stack", lost.name, "--path", ...away.flatMap((name, i) => ["--plaintext", `away[${i}]=${name}`])],
-            notes: [`once they are back on ${lost.name}: pulumi config rm --stack ${lost.name} away, then pulumi up --refresh`],
+            notes: [
+              // The plain up below drops them from the state (the refresh finds them gone): back on the host, they are adopted, not made again.
+              `once they are back on ${lost.name}: pulumi config set-all --stack ${lost.name} --path ${away.map((name, i) => `--plaintext adopt[${i}]=${name}`).join(" ")}, ` +
+                `pulumi config rm --stack ${lost.name} away, pulumi up --stack ${lost.name} --refresh, then pulumi config rm --stack ${lost.name} adopt`,
+            ],
           },
         ]),
     {
