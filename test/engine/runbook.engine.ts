@@ -167,6 +167,8 @@ test("sthilaire lost, failover of what fits (mail, relay) onto rouans, then the 
   assert.equal(failback.status, 0, failback.output.slice(-6000));
   assert.deepEqual(Object.keys(engine.host(lost).objects(TYPES.container)).sort(), ["210", "220", "230"]);
   assert.equal(readFileSync(join(engine.host(lost).root, "guests", "210", "files", "written-during-failover"), "utf8"), "a mail that arrived at rouans\n");
+  assert.equal(Object.keys(engine.host(lost).objects(TYPES.job)).length, 1, "the nightly backup at home");
+  assert.ok(pbsOf(lost, "sync-job")[`pull-${survivor}`], `${lost} pulls ${survivor} again`);
   assert.deepEqual(survivorState(survivor, lost), before, `${survivor} as before the failover`);
   const newSecret = pbsOf(survivor, "token")[`sync-${lost}@pbs!pull`];
   assert.ok(typeof newSecret === "string" && newSecret !== oldSecret, `${survivor}'s token for ${lost} is made anew`);
