@@ -40,6 +40,9 @@ export function portClashes(survivor: SiteSpec, c: ContainerSpec): string[] {
 
 const bare = (cidr: string | undefined) => (cidr === undefined ? "" : hostAddress(cidr));
 
+/** The hosts outside the sites `c` sends to (the outbound mail server): each allows its sender's public address. */
+const outsideHostsOf = (c: ContainerSpec): string[] => [...new Set(c.firewall.outbound.flatMap((r) => (typeof r.to === "object" && "host" in r.to ? [r.to.host] : [])))];
+
 /**
  * The checklist of a failover of `services` from `lost` onto `survivor`, with
  * their new addresses there, in the order that loses no traffic: the port
@@ -64,7 +67,7 @@ export function failoverOutside(lost: SiteSpec, survivor: SiteSpec, services: re
             : `; ${proto} ${clashes.join(",")} already goes to ${survivor.name}'s ${[...new Set(clashes.map((p) => taken.get(`${proto} ${p}`)))].join(", ")}: one public port reaches one address, so ${c.name} needs another public address or a reverse proxy in front of both`),
       );
     }
-    const hosts = [...new Set(c.firewall.outbound.flatMap((r) => (typeof r.to === "object" && "host" in r.to ? [r.to.host] : [])))];
+    const hosts = outsideHostsOf(c);
     if (hosts.length > 0) allows.push(`${hosts.join(", ")}: allow ${survivor.recovery.publicIpv4} (${c.name} now sends from ${survivor.name})`);
     dns.push(
       `DNS (${lost.recovery.dns.editedAt}): the A records of the names ${c.hostname} serves, ${lost.recovery.publicIpv4} -> ${survivor.recovery.publicIpv4}; ` +
@@ -100,7 +103,7 @@ export function failbackOutside(lost: SiteSpec, survivor: SiteSpec, services: re
     internetOpenings(c).map((o) => `ISP box of ${lost.name} (${lost.recovery.ispBox}): forward ${o} to ${bare(c.network.ipv4)} (${c.name}); ISP box of ${survivor.name}: remove the forward of ${o} to ${c.name}'s failover address`),
   );
   const allows = services.flatMap((c) => {
-    const hosts = [...new Set(c.firewall.outbound.flatMap((r) => (typeof r.to === "object" && "host" in r.to ? [r.to.host] : [])))];
+    const hosts = outsideHostsOf(c);
     return hosts.length === 0 ? [] : [`${hosts.join(", ")}: allow ${lost.recovery.publicIpv4} again, and drop ${survivor.recovery.publicIpv4} for ${c.name}`];
   });
   const dns = services.map(

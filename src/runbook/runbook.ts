@@ -147,6 +147,13 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
     return runbookSteps({ ...base, services: fitting, mode: m, placement: placement.placement });
   };
   const estimates = MODES.map((m) => estimateOf(m, stepsOf(m), lost.recovery.mostVisible));
+  // The guests that lose the writes their copy misses. In a failback, those that come home from the
+  // survivor lose nothing, and on a kept host the others never left.
+  const restoredFromCopies = (m: Mode): SiteSpec["containers"] => {
+    if (m === "failover") return fitting;
+    if (m !== "failback") return services;
+    return req.keptHost ? [] : services.filter((c) => !fitting.includes(c));
+  };
   const chosen = stepsOf(mode);
   return {
     ok: true,
@@ -160,8 +167,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
       estimates,
       recommended: fastest(estimates),
       restoreSpeed,
-      // A guest that comes home from the survivor loses nothing: only the others lose what their copy misses.
-      rpo: rpoOf(lost, survivor, mode === "failover" ? fitting : mode === "failback" ? (req.keptHost ? [] : services.filter((c) => !fitting.includes(c))) : services, ctx.status === undefined ? undefined : heldAges),
+      rpo: rpoOf(lost, survivor, restoredFromCopies(mode), ctx.status === undefined ? undefined : heldAges),
       steps: "blocked" in chosen ? [] : chosen,
       ...(mode === "failover" && leftOut !== undefined ? { leftOut } : {}),
       ...("blocked" in chosen ? { blocked: chosen.blocked } : {}),

@@ -7,7 +7,7 @@
  * backed up once more (only what changed since crosses), pulled, restored on
  * its own volumes and address, and checked; only then does the traffic go home.
  */
-import { heldStorageOf, namespaceOf, remoteOf, syncUserOf } from "../../backup/names";
+import { heldStorageOf, namespaceOf, syncUserOf } from "../../backup/names";
 import { directionOf } from "../../offsite/directions";
 import type { ContainerSpec } from "../../site/schema";
 import { ASSUMPTIONS } from "../assumptions";
@@ -15,7 +15,7 @@ import { failbackOutside } from "../outside";
 import type { RunbookInput, Step } from "../step";
 import { FAILOVER_TAG, failoverJobOf, survivorAsBefore } from "./failover";
 import { pullBackSteps, rebuildHead, restoreHome, underProgram } from "./rebuild";
-import { PBM, gib, minutesAt, restoreOrder, ssh } from "./shared";
+import { PBM, gib, linkMbps, minutesAt, pullOnHost, restoreOrder, ssh, storedBytes } from "./shared";
 
 /** The unit the pulls home run in on the lost site's host: a dropped SSH session leaves them running. */
 const PULL_HOME = "retzien-failback";
@@ -28,18 +28,15 @@ export function failbackSteps(input: RunbookInput): Step[] {
   const home = directionOf(lost, survivor);
   // One argument, a pve-vmid-list (vzdump takes a single vmid parameter: PVE::CLI::vzdump).
   const vmids = failedOver.map((c) => c.vmid).join(",");
-  const storedOf = (share: number) => failedOver.reduce((sum, c) => sum + (input.bytes.get(c.vmid) ?? 0) * c.compressionRatio * share, 0);
-  const mbps = Math.min(survivor.uplink.upMbps, lost.uplink.downMbps);
+  const stored = storedBytes({ ...input, services: failedOver });
+  const changed = stored * ASSUMPTIONS.failbackChangedShare;
+  const mbps = linkMbps(input);
   const linkMinutes = (bytes: number) => Math.ceil((bytes * 8) / (mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 60);
   // Into the namespace the host's own pull of the survivor fills: its storage of the survivor's copies reads it.
-  const pullHome = [
-    `systemd-run --unit=${PULL_HOME} --wait --collect --quiet`,
-    `${PBM} pull ${remoteOf(survivor.name)} ${home.sourceDatastore} ${home.holderDatastore} --ns ${home.namespace} --remote-ns ${home.namespace} --max-depth 0 --transfer-last 1`,
-    `--rate-in ${Math.floor((mbps * 1e6 * ASSUMPTIONS.linkEfficiency) / 8 / 1024)}KiB`,
-    ...failedOver.map((c) => `--group-filter group:ct/${c.vmid}`),
-  ].join(" ");
+  // Always by group: that namespace holds the survivor's own guests too.
+  const groups = failedOver.map((c) => ` --group-filter group:ct/${c.vmid}`).join("");
+  const pullHome = pullOnHost(input, PULL_HOME, { store: home.sourceDatastore, ns: home.namespace }, home.holderDatastore, groups);
   const backUp = (mode: "snapshot" | "stop") => `vzdump ${vmids} --storage ${survivor.backupServer.storageId} --mode ${mode}`;
-  const changed = storedOf(ASSUMPTIONS.failbackChangedShare);
   // The copy from the survivor carries the failover's address and memory: the guest gets its own back as it is restored.
   const ownPlace = (c: ContainerSpec) => (command: string) =>
     `{ ! pct status ${c.vmid} >/dev/null 2>&1 || { { pct stop ${c.vmid} || true; } && pct set ${c.vmid} --protection 0; }; } && ` +
@@ -63,13 +60,13 @@ export function failbackSteps(input: RunbookInput): Step[] {
     ...(fromCopies.length === 0 ? [] : [...pullBackSteps({ ...input, services: fromCopies }), ...restoreOrder(lost, fromCopies).flatMap((c) => restoreHome(input, c, lost.backupServer.storageId))]),
     {
       title: `On ${survivor.name}: a first copy of ${failedOver.map((c) => c.name).join(", ")} while they still serve`,
-      minutes: minutesAt(storedOf(1), input.restoreMiBps),
+      minutes: minutesAt(stored, input.restoreMiBps),
       destructive: false,
       argv: ssh(input.survivorSsh, backUp("snapshot")),
     },
     {
-      title: `Pull it home (${gib(storedOf(1)).toFixed(1)} GiB of chunks at most, over ${mbps} Mbit/s: what the nightly pull of ${namespaceOf(survivor.name)} brought already does not cross again)`,
-      minutes: linkMinutes(storedOf(1)),
+      title: `Pull it home (${gib(stored).toFixed(1)} GiB of chunks at most, over ${mbps} Mbit/s: what the nightly pull of ${namespaceOf(survivor.name)} brought already does not cross again)`,
+      minutes: linkMinutes(stored),
       destructive: false,
       argv: ssh(input.lostSsh, pullHome),
       notes: [`it runs on ${lost.name} as the unit ${PULL_HOME}: if this session drops, it goes on (journalctl -fu ${PULL_HOME})`],

@@ -18,6 +18,8 @@ import { hasDrill } from "../targets";
 import { PBM, healthCheckStep, minutesAt, restoreOrder, ssh, volumeOf } from "./shared";
 
 const PBS_PROXY = "proxmox-backup-proxy.service";
+/** The survivor's own guests whose degraded budget is below their memory: a failover lowers them, the way home gives it back. */
+const loweredGuests = (survivor: RunbookInput["survivor"]): ContainerSpec[] => survivor.containers.filter((c) => degradedMemoryOf(c) < c.memoryMiB);
 /** The tag a failover puts on what it restores on the survivor: the way home destroys only guests that carry it. */
 export const FAILOVER_TAG = "retzien-failover";
 /** The survivor's nightly backup of the guests it runs for the lost site (a job outside the program). */
@@ -29,7 +31,7 @@ export const failoverJobOf = (lost: string): string => `failover-${lost}`;
  */
 export function survivorAsBefore(input: RunbookInput): string[] {
   const { lost, survivor } = input;
-  const lowered = survivor.containers.filter((c) => degradedMemoryOf(c) < c.memoryMiB);
+  const lowered = loweredGuests(survivor);
   return [
     ...lowered.map((c) => `pct set ${c.vmid} --memory ${c.memoryMiB}`),
     ...(degradedPbsMemoryGiB(survivor) < survivor.backupServer.memoryGiB ? [`systemctl set-property --runtime ${PBS_PROXY} MemoryHigh=${survivor.backupServer.memoryGiB}G`] : []),
@@ -66,7 +68,7 @@ function quietSurvivor(input: RunbookInput): Step {
 /** The survivor's own guests and PBS down to their degraded budgets, when any is set. */
 function makeRoom(input: RunbookInput): Step[] {
   const { survivor } = input;
-  const lowered = survivor.containers.filter((c) => degradedMemoryOf(c) < c.memoryMiB);
+  const lowered = loweredGuests(survivor);
   const pbsGiB = degradedPbsMemoryGiB(survivor);
   const commands = [
     ...lowered.map((c) => `pct set ${c.vmid} --memory ${degradedMemoryOf(c)}`),

@@ -3,13 +3,13 @@
  * program's foundation, the copies pulled back from the survivor over the
  * link, restored onto their own volumes, and everything back under the program.
  */
-import { PBS_IDS, namespaceOf, remoteOf, syncJobOf, syncUserOf } from "../../backup/names";
+import { PBS_IDS, namespaceOf, syncJobOf, syncUserOf } from "../../backup/names";
 import { ASSUMPTIONS } from "../assumptions";
 import { rebuildOutside } from "../outside";
 import type { ContainerSpec } from "../../site/schema";
 import type { RunbookInput, Step } from "../step";
 import { foundationTargets, lostHostTargets, peerTrustTargets, pullTokenTargets } from "../targets";
-import { PBM, gib, groupFilter, handOverStep, healthCheckStep, minutesAt, pulumiUp, restoreOnSpecVolumes, restoreOrder, ssh, storedBytes, tokenNote, volumeOf } from "./shared";
+import { PBM, gib, groupFilter, handOverStep, healthCheckStep, linkMbps, minutesAt, pullOnHost, pulumiUp, rateKiB, restoreOnSpecVolumes, restoreOrder, ssh, storedBytes, tokenNote, volumeOf } from "./shared";
 
 function installProxmox(input: RunbookInput): Step {
   const { lost } = input;
@@ -151,21 +151,15 @@ export function pullBackSteps(input: RunbookInput): Step[] {
   // that the ISP box's queue stays short; by day the survivor's PBS serves it at a
   // share that leaves its members room (a traffic-control rule: PBS applies it to the
   // clients connecting from the rule's networks, here the new host's site-link address).
-  const mbps = Math.min(survivor.uplink.upMbps, lost.uplink.downMbps);
-  const kib = (share: number) => Math.floor((mbps * 1e6 * share) / 8 / 1024);
+  const mbps = linkMbps(input);
   const day = ASSUMPTIONS.pullBackDay;
   const dayHours = day.to - day.from;
   const meanShare = (dayHours * day.share + (24 - dayHours) * ASSUMPTIONS.linkEfficiency) / 24;
   const dayRule = (remove: boolean) =>
     remove
       ? `${PBM} traffic-control remove ${PULL_BACK}`
-      : `{ ${PBM} traffic-control remove ${PULL_BACK} >/dev/null 2>&1 || true; } && ${PBM} traffic-control create ${PULL_BACK} --network ${lost.siteLink.address}/32 --rate-out ${kib(day.share)}KiB --timeframe ${day.from}:00-${day.to}:00 --comment 'retzien: the pull back of ${lost.name} by day'`;
-  // On the host, not in this SSH session: a dropped session leaves it running.
-  const pull = [
-    `systemd-run --unit=${PULL_BACK} --wait --collect --quiet`,
-    `${PBM} pull ${remoteOf(survivor.name)} ${copies.holderDatastore} ${lost.backupServer.datastore}`,
-    `--ns ${ns} --remote-ns ${ns} --max-depth 0 --transfer-last 1 --rate-in ${kib(ASSUMPTIONS.linkEfficiency)}KiB${groupFilter(input)}`,
-  ].join(" ");
+      : `{ ${PBM} traffic-control remove ${PULL_BACK} >/dev/null 2>&1 || true; } && ${PBM} traffic-control create ${PULL_BACK} --network ${lost.siteLink.address}/32 --rate-out ${rateKiB(mbps, day.share)}KiB --timeframe ${day.from}:00-${day.to}:00 --comment 'retzien: the pull back of ${lost.name} by day'`;
+  const pull = pullOnHost(input, PULL_BACK, { store: copies.holderDatastore, ns }, lost.backupServer.datastore, groupFilter(input));
   return [
     {
       title: `On ${survivor.name}: let the new ${lost.name} read its own copies, for the transfer back, at ${Math.round(day.share * 100)} % of the link by day`,

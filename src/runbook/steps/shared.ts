@@ -3,7 +3,7 @@
  * the pulumi runs, the restore of one copy, a local pull, the hand-over of the
  * copies to Proxmox VE's token.
  */
-import { PBS_IDS, namespaceOf } from "../../backup/names";
+import { PBS_IDS, namespaceOf, remoteOf } from "../../backup/names";
 import { API_TOKEN_VARIABLE, siteTokenVariable } from "../../config/api-token";
 import { ASSUMPTIONS } from "../assumptions";
 import type { ContainerSpec } from "../../site/schema";
@@ -48,6 +48,26 @@ export function storedBytes(input: RunbookInput): number {
 export function groupFilter(input: RunbookInput): string {
   const all = input.services.length === input.lost.containers.length;
   return all ? "" : input.services.map((c) => ` --group-filter group:ct/${c.vmid}`).join("");
+}
+
+/** The link a transfer between the two sites gets: the survivor's upload or the lost site's download, whichever is slower (Mbit/s). */
+export const linkMbps = (input: RunbookInput): number => Math.min(input.survivor.uplink.upMbps, input.lost.uplink.downMbps);
+/** `share` of `mbps` in KiB/s, as PBS's rate options take it. */
+export const rateKiB = (mbps: number, share: number): number => Math.floor((mbps * 1e6 * share) / 8 / 1024);
+
+/**
+ * A pull from the survivor's PBS into the lost site's host, newest snapshot of
+ * each group only, held just under the link (the assumed efficiency, so that the
+ * ISP box's queue stays short). It runs on the host as the unit `unit`, not in
+ * this SSH session: a dropped session leaves it running. `groups` is its
+ * `--group-filter` options, if any.
+ */
+export function pullOnHost(input: RunbookInput, unit: string, from: { store: string; ns: string }, store: string, groups: string): string {
+  return [
+    `systemd-run --unit=${unit} --wait --collect --quiet`,
+    `${PBM} pull ${remoteOf(input.survivor.name)} ${from.store} ${store}`,
+    `--ns ${from.ns} --remote-ns ${from.ns} --max-depth 0 --transfer-last 1 --rate-in ${rateKiB(linkMbps(input), ASSUMPTIONS.linkEfficiency)}KiB${groups}`,
+  ].join(" ");
 }
 
 /**
