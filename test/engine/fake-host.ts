@@ -122,7 +122,7 @@ export class FakeHost {
       WG_STATE: join(state, "wg"),
       FAKE_HOST_ROOT: this.root,
       FAKE_HOST_NODE: basename(this.root),
-      // The newest copy of each guest in each namespace, for every PBS at once (host-standins/pct).
+      // The newest copy of each guest in each namespace, for every PBS at once (host-lib/guests.js).
       FAKE_ARCHIVE: join(dirname(this.root), "archive"),
     };
   }

@@ -1,12 +1,12 @@
 /**
  * A rehearsal of the runbook on the engine suite's fake hosts: the newest copy
- * of each guest kept as the nightly backup and the pulls would hold it, the
+ * of each guest made as its nightly backup makes it, the
  * loss made on a host, then `npm run rebuild` itself, non-interactive, with
  * the real CLI behind `pulumi` (./pulumi-front.ts) and the fake hosts behind
  * `ssh` (./ssh-to-host.ts).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { siteTokenVariable } from "../../../src/config/api-token";
 import { validateSiteSpecs } from "../../../src/program";
@@ -16,36 +16,26 @@ import { PROJECT_ROOT, TYPES } from "../../helpers/stacks";
 import { type Engine, SITES, type SiteName } from "../harness";
 
 export const { sites } = validateSiteSpecs(allSites);
-const GUEST_TYPES = [TYPES.firewallRules, TYPES.firewallOptions];
 const BIN = join(__dirname, "bin");
 
-/** A guest's files as the rehearsal writes them: `health` is what its service answers its own check; `files/<name>` its data. */
-export type GuestFiles = Record<string, string>;
-
 /**
- * The newest copy of each of `site`'s guests, as a `pct restore` brings it
- * back: its container and firewall objects as they are on the host now, its
- * service answering its health check, and `files` (by VMID) as its data.
+ * The newest copy of each of `site`'s guests in its own namespace, as its
+ * nightly backup makes it: each guest's service answering its health check
+ * (its `health` file; its data goes in `files/`), then the fake host's own
+ * vzdump (host-standins/vzdump) into its storage `pbs`.
  */
-export function keepCopies(engine: Engine, site: SiteName, files: Record<number, GuestFiles> = {}): void {
+export function keepCopies(engine: Engine, site: SiteName): void {
   const host = engine.host(site);
   const spec = sites.find((s) => s.name === site);
-  for (const [id, container] of Object.entries(host.objects(TYPES.container))) {
-    // In the site's own namespace, which its storage `pbs` reads at home and `pbs-<site>` at the other site.
-    const copy = join(engine.world, "archive", site, id);
-    rmSync(copy, { recursive: true, force: true });
-    mkdirSync(join(copy, "guest", "files"), { recursive: true });
-    const firewall = GUEST_TYPES.flatMap((type) =>
-      Object.entries(host.objects(type))
-        .filter(([, o]) => String(o["containerId"]) === id)
-        .map(([fid, o]) => [type, fid, o]),
-    );
-    writeFileSync(join(copy, "objects.json"), JSON.stringify([[TYPES.container, id, container], ...firewall]));
+  const vmids = Object.keys(host.objects(TYPES.container));
+  for (const id of vmids) {
+    const guest = join(host.root, "guests", id);
+    mkdirSync(join(guest, "files"), { recursive: true });
     const expect = spec?.containers.find((c) => String(c.vmid) === id)?.healthCheck.expect ?? "";
-    writeFileSync(join(copy, "guest", "health"), `... ${expect} ...\n`);
-    for (const [name, text] of Object.entries(files[Number(id)] ?? {})) writeFileSync(join(copy, "guest", "files", name), text);
-    writeFileSync(join(copy, "time"), new Date(Date.now() - 6 * 3600_000).toISOString().replace(/\.\d+Z$/, "Z"));
+    writeFileSync(join(guest, "health"), `... ${expect} ...\n`);
   }
+  const backup = host.run(`vzdump ${vmids.join(",")} --storage pbs --mode snapshot`);
+  if (backup.status !== 0) throw new Error(`the nightly backup of ${site} failed: ${backup.stderr}`);
 }
 
 /** What the survivor's status probe answers: its copies of the lost site, made 6 h ago. */
