@@ -9,6 +9,7 @@ import { drillProblems } from "./drill/plan";
 import { watchProblems } from "./watch/plan";
 import { apiTokenProblems } from "./config/api-token";
 import { type StackConfig, parseStackConfig } from "./config/stack-config";
+import { type HostedGuest, hostedGuests } from "./firewall/hosted";
 import { InvalidInfrastructureError, type Problem, problem } from "./problems";
 import { offsiteSiteProblems } from "./offsite/directions";
 import { PAIRING, type PairingEntry, validatePairing } from "./offsite/pairing";
@@ -38,6 +39,8 @@ export interface ResolvedStack {
   /** Every site, validated, for the pairing and the cross-site rules. */
   readonly sites: readonly SiteSpec[];
   readonly config: StackConfig;
+  /** Guests of another site that run on this host since a failover (the config's `hosting`). */
+  readonly hosted: readonly HostedGuest[];
 }
 
 /**
@@ -106,12 +109,14 @@ export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInp
   // Judged on the raw config, so that another slip in the stack file does not hide it.
   if (site !== undefined) problems.push(...gotifyConfigProblems(site, engine.config[`${engine.project}:gotifyToken`] !== undefined));
   if (site !== undefined && config.ok) problems.push(...awayProblems(site, config.value.away, engine.stack), ...adoptProblems(site, config.value, engine.stack));
-  if (problems.length > 0 || site === undefined || !config.ok) throw new InvalidInfrastructureError(problems);
+  const hosted = site !== undefined && config.ok ? hostedGuests(site, sites, config.value.hosting) : undefined;
+  if (hosted !== undefined && !hosted.ok) problems.push(...hosted.problems);
+  if (problems.length > 0 || site === undefined || !config.ok || hosted === undefined || !hosted.ok) throw new InvalidInfrastructureError(problems);
   // The services away are left out of this stack's resources; every check above counted the whole site.
   // Those back on the host but not in the state are adopted as the spec's `adopt` would.
   const { away, adopt } = config.value;
   const here = { ...site, containers: site.containers.filter((c) => !away.includes(c.name)).map((c) => (adopt.includes(c.name) ? { ...c, adopt: true } : c)) };
-  return { site: here, sites, config: config.value };
+  return { site: here, sites, config: config.value, hosted: hosted.guests };
 }
 
 /** The services marked away are the site's own, and at least one stays. */

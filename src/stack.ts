@@ -10,6 +10,7 @@ import type { DatastoreFootprint } from "./backup/capacity";
 import { type BackupNight, type SyncNight } from "./backup/night";
 import { backupPlanWarnings, planBackups } from "./backup/plan";
 import { Site } from "./components/Site";
+import { hostingEntry } from "./firewall/hosted";
 import { type DrillPlan, drillPlanOf, drillWarnings } from "./drill/plan";
 import { type WatchPlan, watchPlanOf, watchWarnings } from "./watch/plan";
 import { directionsOf } from "./offsite/directions";
@@ -23,6 +24,8 @@ import type { SiteSpecInput } from "./site/schema";
 export interface StackOutputs {
   /** Every container of this site: VMID, hostname, addresses. */
   readonly containers: Site["containerSummaries"];
+  /** Guests of another site that run here since a failover (`<site>/<service>`): VMID and address here. */
+  readonly hosted: Record<string, { vmid: number; ipv4: string }>;
   /** The nightly vzdump job: id, schedule, the VMIDs it covers and the PBS storage it writes to. */
   readonly nightlyBackup: { jobId: string; schedule: string; vmids: number[]; storage: string };
   /** Read by the peers' stacks: this PBS's certificate fingerprint and this host's site-link key. */
@@ -75,9 +78,10 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
   ];
   for (const w of warnings) await pulumi.log.warn(w);
 
-  const site = new Site(name, { spec: resolved.site, config: resolved.config, sites: resolved.sites, pulls, heldBy, peers, drill: drills, watch });
+  const site = new Site(name, { spec: resolved.site, config: resolved.config, sites: resolved.sites, pulls, heldBy, peers, drill: drills, watch, hosted: resolved.hosted });
   return {
     containers: site.containerSummaries,
+    hosted: Object.fromEntries(resolved.hosted.map((g) => [hostingEntry(g.site, g.spec.name), { vmid: g.spec.vmid, ipv4: g.ipv4 }])),
     nightlyBackup: { jobId: site.backup.jobId, schedule: site.backup.schedule, vmids: site.backup.vmids, storage: resolved.site.backupServer.storageId },
     backupServer: pulumi.all([site.backupServer.fingerprint, site.link.publicKey]).apply(([fingerprint, linkPublicKey]) => ({ fingerprint, linkPublicKey })),
     syncTokens: site.backupServer.syncSecrets,

@@ -19,6 +19,13 @@ export const REPLACING_FIELDS_IGNORED = [
   "operatingSystem.templateFileId",
 ] as const;
 
+/**
+ * A container's firewall options: default-deny both ways. ipfilter: the container
+ * may only send from its own addresses, so a guest broken into cannot pose as
+ * another one on the LAN.
+ */
+export const CONTAINER_FIREWALL_OPTIONS = { enabled: true, inputPolicy: "DROP", outputPolicy: "DROP", ipfilter: true, macfilter: true, dhcp: false, ndp: true, radv: false } as const;
+
 export interface ServiceContainerArgs {
   /** The validated container spec. */
   readonly spec: ContainerSpec;
@@ -118,8 +125,6 @@ export class ServiceContainer extends pulumi.ComponentResource {
       },
     );
 
-    // Default-deny both ways. ipfilter: the container may only send from its own
-    // addresses, so a guest broken into cannot pose as another one on the LAN.
     // An adopted container has its firewall already: the provider refuses to create rules over
     // existing ones ("Existing rules detected"), so they are imported with it (the import ids of
     // bpg's RulesImport and optionsImport).
@@ -136,7 +141,7 @@ export class ServiceContainer extends pulumi.ComponentResource {
     );
     new proxmoxve.firewall.OptionsLegacy(
       `${name}-firewall`,
-      { nodeName: args.nodeName, containerId: spec.vmid, enabled: true, inputPolicy: "DROP", outputPolicy: "DROP", ipfilter: true, macfilter: true, dhcp: false, ndp: true, radv: false },
+      { nodeName: args.nodeName, containerId: spec.vmid, ...CONTAINER_FIREWALL_OPTIONS },
       firewall,
     );
 

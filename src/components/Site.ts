@@ -21,6 +21,8 @@ import { RestoreDrill } from "./RestoreDrill";
 import { NightlyBackup } from "./NightlyBackup";
 import { OffsiteSync } from "./OffsiteSync";
 import { ServiceContainer } from "./ServiceContainer";
+import { HostedGuestFirewall } from "./HostedGuestFirewall";
+import type { HostedGuest } from "../firewall/hosted";
 import { SiteLink } from "./SiteLink";
 
 export interface SiteArgs {
@@ -40,6 +42,8 @@ export interface SiteArgs {
   readonly drill: DrillPlan;
   /** The dead-man watch of the copies this host holds (planned in the stack). */
   readonly watch: WatchPlan;
+  /** Guests of another site that run here since a failover: the program keeps their firewall. */
+  readonly hosted: readonly HostedGuest[];
 }
 
 /** What the stack exports about one container. */
@@ -130,6 +134,10 @@ export class Site extends pulumi.ComponentResource {
       );
       this.containers[c.name] = container;
       this.containerSummaries[c.name] = { vmid: c.vmid, hostname: c.hostname, ipv4: c.network.ipv4, ipv6: c.network.ipv6 };
+    }
+
+    for (const guest of args.hosted) {
+      new HostedGuestFirewall(`${name}-hosted-${guest.site}-${guest.spec.name}`, { guest, nodeName: spec.nodeName }, withProvider);
     }
 
     const connection: command.types.input.remote.ConnectionArgs = {

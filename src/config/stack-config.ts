@@ -68,20 +68,39 @@ export const stackConfigSchema = z.strictObject({
    * adopt` once adopted. @default []
    */
   adopt: serviceList("adopt"),
+  /**
+   * Guests of another site that run on this host since a failover, as
+   * `<site>/<service>` in the order they were restored. The program compiles
+   * their firewall for this host (their addresses here, and those of the
+   * guests they talk to) and puts it on them, as it does for its own. Set by
+   * the runbook's failover (`pulumi config set hosting '["sthilaire/relay"]'`),
+   * removed by its failback. @default []
+   */
+  hosting: z
+    .preprocess(
+      parseJsonString,
+      z.array(z.string().regex(/^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/, "<site>/<service>, such as sthilaire/mail"), {
+        error: `a list of <site>/<service>, such as ["sthilaire/relay", "sthilaire/mail"] (pulumi config set hosting '["sthilaire/relay"]')`,
+      }),
+    )
+    .default([]),
 });
+
+/** A list given as one JSON string (`pulumi config set key '[...]'`) is read as the list; anything else is left to the schema. */
+function parseJsonString(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+}
 
 /** A list of this site's service names, set by path (`key[0]`) or as one JSON string. */
 function serviceList(key: string) {
   return z
     .preprocess(
-      (v) => {
-        if (typeof v !== "string") return v;
-        try {
-          return JSON.parse(v) as unknown;
-        } catch {
-          return v;
-        }
-      },
+      parseJsonString,
       z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "a service name such as mail"), { error: `a list of service names, such as ["relay", "nextcloud"] (pulumi config set --path '${key}[0]' relay)` }),
     )
     .default([]);

@@ -339,6 +339,25 @@ const CASES: BadInputCase[] = [
     breakConfig: (c) => void (c["retzien-infra:away"] = JSON.stringify(["web"])),
     expected: ["config[rouans].away: found \"web\", expected some of rouans's services, not all: with none here, use the runbook's failover, not an up"],
   },
+  {
+    title: "guests hosted here that are not another site's services, or of two sites at once",
+    breakSites: () => undefined,
+    breakConfig: (c) => void (c["retzien-infra:hosting"] = JSON.stringify(["rouans/web", "sthilaire/webmail", "sthilaire/mail", "paris/web"])),
+    expected: [
+      'config[rouans].hosting: found "rouans/web", expected <site>/<service> of another site: sthilaire',
+      'config[rouans].hosting: found "sthilaire/webmail", expected a service of sthilaire: relay, mail, nextcloud',
+      'config[rouans].hosting: found "paris/web", expected <site>/<service> of another site: sthilaire',
+    ],
+  },
+  {
+    title: "guests hosted here that do not fit: the placement's own numbers",
+    breakSites: () => undefined,
+    breakConfig: (c) => void (c["retzien-infra:hosting"] = JSON.stringify(["sthilaire/relay", "sthilaire/mail", "sthilaire/nextcloud"])),
+    expected: [
+      `config[rouans].hosting: failover of relay, mail, nextcloud onto rouans: memory: found "10240 MiB needed", expected at most 7168 MiB free (23552 MiB for containers beside Proxmox and PBS at 5 GiB, 16384 MiB kept by rouans's own at their degraded budgets, 0 MiB freed by those budgets): 3072 MiB more, from lower degradedMemoryMiB or failoverMemoryMiB, a lower backupServer.degradedMemoryGiB, or 3 GiB more RAM in rouans's host`,
+      'config[rouans].hosting: failover of relay, mail, nextcloud onto rouans: disk: found "1372 GiB of volumes", expected one datastore with that much free (largest: local-lvm with 348 GiB: 1024 GiB more there would do)',
+    ],
+  },
 ];
 
 testRefusals(CASES);

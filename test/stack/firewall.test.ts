@@ -78,3 +78,28 @@ for (const stack of ["rouans", "sthilaire"]) {
     for (const r of before) assert.ok(enabled.dependsOn.includes(r.urn), `switched on after ${r.name}`);
   });
 }
+
+test("guests failed over to rouans get their firewall compiled for rouans: the mail reaches the relay at its address there, and the relay takes it from the mail's", async () => {
+  const run = await runStack("rouans", { config: (c) => void (c["retzien-infra:hosting"] = JSON.stringify(["sthilaire/mail", "sthilaire/relay"])) });
+  const relayIn = rulesOf(run, "rouans-hosted-sthilaire-relay-firewall-rules").filter((r) => r.startsWith("in "));
+  // Placed as the runbook's failover places them: in start order from rouans' failoverFrom, IPv4 only.
+  // Nextcloud stayed at sthilaire (it did not fit): its rule still names its address there.
+  assert.deepEqual(relayIn, [
+    "in ACCEPT tcp 22 from 10.99.0.0/24  # admin SSH, from the admin networks only",
+    "in ACCEPT tcp 25 from 192.168.10.101  # mail from Plesk, on its way out",
+    "in ACCEPT tcp 25 from 192.168.20.11  # Nextcloud's notifications",
+    "in ACCEPT tcp 25 from 2001:db8:20::11  # Nextcloud's notifications",
+  ]);
+  assert.ok(rulesOf(run, "rouans-hosted-sthilaire-mail-firewall-rules").includes("out ACCEPT tcp 25 to 192.168.10.100  # every outgoing mail goes through the relay"));
+  for (const name of ["relay", "mail"]) {
+    const vmid = name === "relay" ? 230 : 210;
+    const options = byName(run, TYPES.firewallOptions, `rouans-hosted-sthilaire-${name}-firewall`);
+    const rules = byName(run, TYPES.firewallRules, `rouans-hosted-sthilaire-${name}-firewall-rules`);
+    // The restore brought the guest's old firewall: both are imported, never created over it, and only
+    // forgotten when the way home drops them (the guest's destroy takes its firewall).
+    for (const r of [options, rules]) assert.deepEqual([r.importId, r.retainOnDelete, r.protect, r.inputs["nodeName"], r.inputs["containerId"]], [`container/rouans/${vmid}`, true, false, "rouans", vmid], r.name);
+  }
+  assert.deepEqual((run.outputs["hosted"] as Record<string, unknown>)["sthilaire/mail"], { vmid: 210, ipv4: "192.168.10.101/24" });
+  // rouans' own guest keeps its firewall as it was.
+  assert.deepEqual(rulesOf(run, "rouans-web-firewall-rules"), rulesOf(await planOf("rouans"), "rouans-web-firewall-rules"));
+});
