@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { namespaceOf } from "../src/backup/names";
 import { API_TOKEN_VARIABLE, apiTokenProblems, siteTokenVariable } from "../src/config/api-token";
+import { stackConfigSchema } from "../src/config/stack-config";
 import { type Problem, formatProblem, problem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
 import { formatMinutes } from "../src/runbook/estimate";
@@ -29,7 +30,7 @@ import { exitAfterFlush } from "./lib/exit";
 import { planStacks } from "./lib/offline-plan";
 import { probeHost } from "./lib/pbs-probe";
 import { renderHeader, renderSteps, shellWord } from "./lib/runbook-render";
-import { readProjectName, sshDestinationOf } from "./lib/stack-file";
+import { readProjectName, readStackFile, sshDestinationOf } from "./lib/stack-file";
 import { runSteps } from "./lib/step-runner";
 
 const ROOT = resolve(__dirname, "..");
@@ -125,7 +126,9 @@ async function main(): Promise<number> {
   const planned = await planStacks(ROOT);
   if (!planned.ok) return refuse(1, planned.problems);
   const plans = new Map(planned.plan.stacks.map((s) => [s.stack, s.resources]));
-  const result = planRunbook(request, { sites, plans, sshOf, ...(status ? { status } : {}) });
+  // Validated already: the plan above ran the survivor's program with it.
+  const survivorHosting = stackConfigSchema.shape.hosting.parse(readStackFile(ROOT, precheck.survivor.name).config[`${project}:hosting`]);
+  const result = planRunbook(request, { sites, plans, sshOf, survivorHosting, ...(status ? { status } : {}) });
   if (!result.ok) return refuse(result.problems.some((p) => p.path.startsWith("--")) ? 2 : 1, result.problems);
   const rb = result.runbook;
 

@@ -22,7 +22,7 @@ import { NightlyBackup } from "./NightlyBackup";
 import { OffsiteSync } from "./OffsiteSync";
 import { ServiceContainer } from "./ServiceContainer";
 import { HostedGuestFirewall } from "./HostedGuestFirewall";
-import type { HostedGuest } from "../firewall/hosted";
+import { type HostedGuest, hostedFirewallName } from "../firewall/hosted";
 import { SiteLink } from "./SiteLink";
 
 export interface SiteArgs {
@@ -137,7 +137,7 @@ export class Site extends pulumi.ComponentResource {
     }
 
     for (const guest of args.hosted) {
-      new HostedGuestFirewall(`${name}-hosted-${guest.site}-${guest.spec.name}`, { guest, nodeName: spec.nodeName }, withProvider);
+      new HostedGuestFirewall(hostedFirewallName(name, guest.site, guest.spec.name), { guest, nodeName: spec.nodeName }, withProvider);
     }
 
     const connection: command.types.input.remote.ConnectionArgs = {

@@ -23,6 +23,9 @@ export interface HostedGuest {
   readonly rules: FirewallRule[];
 }
 
+/** The name of the program's component for the firewall of `service` of `lost` hosted on `here`. */
+export const hostedFirewallName = (here: string, lost: string, service: string): string => `${here}-hosted-${lost}-${service}`;
+
 /** The config entry of a guest: `<site>/<service>`. */
 export const hostingEntry = (site: string, service: string): string => `${site}/${service}`;
 

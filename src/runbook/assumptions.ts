@@ -18,8 +18,10 @@ export const ASSUMPTIONS = {
   driveMinutes: 30,
   /** Starting one container and checking its service answers. */
   startCheckMinutes: 5,
-  /** DNS records, port forwards on the ISP box, relay route: the changes outside the hosts in a failover. */
+  /** DNS records, port forwards on the ISP box, allow-lists: the changes outside the hosts in a failover. */
   outsideChangesMinutes: 30,
+  /** Plesk's smarthost and the relay's mynetworks set to the failover addresses, by hand in two panels. */
+  mailRelaySettingsMinutes: 10,
   /** Share of a link's nominal rate a long transfer gets. */
   linkEfficiency: 0.9,
   /**

@@ -91,15 +91,18 @@ export function placeFailover(lost: SiteSpec, survivor: SiteSpec, services: read
     problems.push(problem(`sites.${survivor.name}.network.ipv4.failoverFrom`, undefined, "the first free address for failed-over containers"));
   } else {
     const taken = new Set([survivor.network.ipv4.gateway, ...survivor.containers.map((c) => c.network.ipv4.split("/")[0])]);
+    // Every guest of the lost site has its own address, whichever of them fail over: a guest keeps
+    // it while others join it (the survivor's stack names them one at a time, src/firewall/hosted.ts).
+    const everyGuest = [...lost.containers].sort((a, b) => a.startup.order - b.startup.order);
     let next = ipv4ToNumber(from);
-    for (const c of services) {
+    for (const c of everyGuest) {
       while (taken.has(numberToIpv4(next))) next += 1;
       const address = numberToIpv4(next);
       if (!inSubnet(address, subnet)) {
-        problems.push(problem(`sites.${survivor.name}.network.ipv4.failoverFrom`, from, `room in ${survivor.network.ipv4.subnet} for ${services.length} address(es)`));
+        problems.push(problem(`sites.${survivor.name}.network.ipv4.failoverFrom`, from, `room in ${survivor.network.ipv4.subnet} for ${everyGuest.length} address(es), one per guest of ${lost.name}`));
         break;
       }
-      addresses.set(c.vmid, `${address}/${subnet.prefix}`);
+      if (services.some((x) => x.vmid === c.vmid)) addresses.set(c.vmid, `${address}/${subnet.prefix}`);
       next += 1;
     }
   }

@@ -5,6 +5,7 @@
  * decision is tested without a host.
  */
 import { heldStorageOf } from "../backup/names";
+import { hostingEntry } from "../firewall/hosted";
 import { directionOf } from "../offsite/directions";
 import { PAIRING, holdersOf } from "../offsite/pairing";
 import { type Problem, formatProblem, problem } from "../problems";
@@ -37,6 +38,11 @@ export interface RunbookContext {
   readonly plans: ReadonlyMap<string, readonly PlanResource[]>;
   /** `user@address` per site, from the stack files. */
   readonly sshOf: ReadonlyMap<string, string>;
+  /**
+   * The survivor's stack config `hosting`: the guests a failover left running there (`<site>/<service>`).
+   * The way home brings those; without it (a failover older than the key), what fits. @default []
+   */
+  readonly survivorHosting?: readonly string[];
   /** The survivor's PBS report (its copies of the lost site), and where it came from; absent in a dry run without one. */
   readonly status?: { readonly report: PbsReport; readonly source: string };
 }
@@ -137,11 +143,14 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
   const fitting = whole.ok || req.only.length > 0 ? services : servicesThatFit(lost, survivor, services);
   const placement = whole.ok ? whole : placeFailover(lost, survivor, fitting);
   const leftOut = whole.ok ? undefined : { services: services.filter((c) => !fitting.includes(c)), why: whole.problems.map(formatProblem).join("; ") };
+  // What runs at the survivor since the failover: what its stack says it hosts, else what the failover takes.
+  const hosted = services.filter((c) => (ctx.survivorHosting ?? []).includes(hostingEntry(lost.name, c.name)));
+  const atSurvivor = hosted.length > 0 ? hosted : placement.ok ? fitting : [];
   const restoreSpeed = restoreSpeedOf(lost.name, survivor.name, ctx.status?.report);
   const base = { lost, survivor, services, copies, lostSsh, survivorSsh, snapshots, bytes, lostPlan, survivorPlan, diskPath: req.diskPath, restoreMiBps: restoreSpeed.mibps };
   const stepsOf = (m: Mode): Step[] | { blocked: string } => {
     // What a failover took (what fits) runs at the survivor: it comes home from there.
-    if (m === "failback") return runbookSteps({ ...base, mode: m, failedOver: placement.ok ? fitting : [], keptHost: req.keptHost ?? false });
+    if (m === "failback") return runbookSteps({ ...base, mode: m, failedOver: atSurvivor, keptHost: req.keptHost ?? false });
     if (m !== "failover") return runbookSteps({ ...base, mode: m });
     if (!placement.ok || fitting.length === 0) return { blocked: whole.ok ? "" : whole.problems.map(formatProblem).join("; ") };
     return runbookSteps({ ...base, services: fitting, mode: m, placement: placement.placement });
@@ -152,7 +161,7 @@ export function planRunbook(req: RunbookRequest, ctx: RunbookContext): { ok: tru
   const restoredFromCopies = (m: Mode): SiteSpec["containers"] => {
     if (m === "failover") return fitting;
     if (m !== "failback") return services;
-    return req.keptHost ? [] : services.filter((c) => !fitting.includes(c));
+    return req.keptHost ? [] : services.filter((c) => !atSurvivor.includes(c));
   };
   const chosen = stepsOf(mode);
   return {

@@ -6,6 +6,8 @@
  * up before the pull back, the nightly pulls after it); once the guests run,
  * a plain `pulumi up --refresh` is the right step.
  */
+import { hostedFirewallName } from "../firewall/hosted";
+
 export interface PlanResource {
   readonly urn: string;
   readonly type: string;
@@ -26,6 +28,10 @@ const TYPE = {
   offsiteSync: "retzien:proxmox:OffsiteSync",
   hostFirewall: "retzien:proxmox:HostFirewall",
   restoreDrill: "retzien:proxmox:RestoreDrill",
+  site: "retzien:proxmox:Site",
+  hostedFirewall: "retzien:proxmox:HostedGuestFirewall",
+  firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
+  firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
 } as const;
 
 function urns(resources: readonly PlanResource[], pick: (r: PlanResource) => boolean, what: string): string[] {
@@ -111,4 +117,27 @@ export function pullTokenTargets(resources: readonly PlanResource[], site: strin
   const [stack] = urns(resources, (r) => r.type === TYPE.stack, "stack");
   const [token] = urns(resources, (r) => r.type === TYPE.hostCommand && r.name.endsWith(`-sync-token-${site}`), `pull token of ${site}`);
   return [stack as string, token as string];
+}
+
+/**
+ * In the survivor's plan: the firewall the program declares for `service` of
+ * `lost` once the stack config's `hosting` names it (src/components/HostedGuestFirewall.ts),
+ * the component and its rules and options. The plan the runbook reads is the
+ * stack's before the failover, so they are named from its Site component and
+ * the names the component gives; a test holds them to the URNs the program
+ * declares with that config.
+ */
+export function hostedFirewallTargets(resources: readonly PlanResource[], lost: string, service: string): string[] {
+  const [site = ""] = urns(resources, (r) => r.type === TYPE.site, "site");
+  // urn:pulumi:<stack>::<project>::<parent types>::<name>: only the name and the type chain change.
+  const nameAt = site.lastIndexOf("::");
+  const typesAt = site.lastIndexOf("::", nameAt - 1);
+  const [base, types, siteName] = [site.slice(0, typesAt), site.slice(typesAt + 2, nameAt), site.slice(nameAt + 2)];
+  const name = hostedFirewallName(siteName, lost, service);
+  const component = `${types}$${TYPE.hostedFirewall}`;
+  return [
+    `${base}::${component}::${name}`,
+    `${base}::${component}$${TYPE.firewallRules}::${name}-firewall-rules`,
+    `${base}::${component}$${TYPE.firewallOptions}::${name}-firewall`,
+  ];
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { type FirewallRule, describeRule } from "../../src/firewall/compile";
 import { TYPES } from "../helpers/stacks";
 import { type Engine, SITES, type SiteName, changesOf, startEngine } from "./harness";
 import { keepCopies, runRebuild, statusFile } from "./rehearsal/rehearse";
@@ -37,6 +38,12 @@ async function nothingLeftToChange(): Promise<void> {
 /** What the site's PBS keeps of a kind (jobs, tokens...), as the stand-in's state holds it. */
 function pbsOf(site: SiteName, kind: string): Record<string, unknown> {
   return (engine.host(site).pbs()[kind] ?? {}) as Record<string, unknown>;
+}
+
+/** The firewall rules of guest `vmid` on the fake host of `site`, one line each (as the plan shows them). */
+function firewallOf(site: SiteName, vmid: number): string[] {
+  const rules = engine.host(site).objects(TYPES.firewallRules)[`rule-${site}-${vmid}`] as { rules?: FirewallRule[] } | undefined;
+  return (rules?.rules ?? []).map(describeRule);
 }
 
 /** Each site lost and brought back on new hardware; rouans' rebuild breaks at a restore (its copy unreadable) and is resumed with --from. */
@@ -154,6 +161,9 @@ test("sthilaire lost, failover of what fits (mail, relay) onto rouans, then the 
   const syncUser = `sync-${lost}@pbs`;
   assert.equal((pbsOf(survivor, "user")[syncUser] as { enable?: string } | undefined)?.enable, "false", `${survivor} locks out ${lost}'s pull token`);
   assert.equal((pbsOf(survivor, "sync-job")[`pull-${lost}`] as { schedule?: string } | undefined)?.schedule, undefined, `${survivor} pauses its pull of ${lost}`);
+  // The restored guests' firewalls name their addresses at rouans: the mail's submission to the relay passes both ways.
+  assert.ok(firewallOf(survivor, 210).includes("out ACCEPT tcp 25 to 192.168.10.100  # every outgoing mail goes through the relay"), firewallOf(survivor, 210).join("\n"));
+  assert.ok(firewallOf(survivor, 230).includes("in ACCEPT tcp 25 from 192.168.10.101  # mail from Plesk, on its way out"), firewallOf(survivor, 230).join("\n"));
   const preview = await (await engine.stack(survivor)).preview({ expectNoChanges: true });
   assert.deepEqual(Object.keys(changesOf(preview.changeSummary)), [], JSON.stringify(preview.changeSummary));
 
@@ -170,6 +180,7 @@ test("sthilaire lost, failover of what fits (mail, relay) onto rouans, then the 
   assert.equal(Object.keys(engine.host(lost).objects(TYPES.job)).length, 1, "the nightly backup at home");
   assert.ok(pbsOf(lost, "sync-job")[`pull-${survivor}`], `${lost} pulls ${survivor} again`);
   assert.deepEqual(survivorState(survivor, lost), before, `${survivor} as before the failover`);
+  assert.deepEqual([firewallOf(survivor, 210), firewallOf(survivor, 230)], [[], []], `${survivor} keeps no firewall of the guests gone home`);
   const newSecret = pbsOf(survivor, "token")[`sync-${lost}@pbs!pull`];
   assert.ok(typeof newSecret === "string" && newSecret !== oldSecret, `${survivor}'s token for ${lost} is made anew`);
   await nothingLeftToChange();

@@ -15,7 +15,7 @@ import { validateSiteSpecs } from "../../src/program";
 import { type RunbookContext, type RunbookRequest, planRunbook } from "../../src/runbook/runbook";
 import type { PbsReport } from "../../src/status/pbs-report";
 import { allSites } from "../../stacks/sites";
-import { PROJECT_ROOT, TYPES, runStack } from "../helpers/stacks";
+import { PROJECT, PROJECT_ROOT, TYPES, runStack } from "../helpers/stacks";
 
 const { sites } = validateSiteSpecs(allSites);
 const sshOf = new Map([
@@ -65,10 +65,16 @@ for (const lost of ["rouans", "sthilaire"]) {
       assert.equal(result.runbook.blocked, undefined);
       const pulumiSteps = result.runbook.steps.filter((s) => s.argv?.[0] === "pulumi");
       if (mode !== "failover") assert.ok(pulumiSteps.length >= 3, "rebuilds go through pulumi");
-      for (const step of pulumiSteps) {
+      // A failover names the guests the survivor runs in its stack's config first: its later ups target what
+      // the program declares with that config.
+      const named = pulumiSteps.filter((s) => s.argv?.[1] === "config").flatMap((s) => s.argv?.filter((a) => a.startsWith("hosting[")).map((a) => a.split("=")[1]) ?? []);
+      const hosting = named.length === 0 ? undefined : named;
+      const planned = async (stack: string) =>
+        hosting === undefined || stack === lost ? (p.get(stack) ?? []) : (await runStack(stack, { config: (c) => void (c[`${PROJECT}:hosting`] = JSON.stringify(hosting)) })).resources;
+      for (const step of pulumiSteps.filter((s) => s.argv?.[1] !== "config")) {
         const argv = step.argv as string[];
         const stack = argv[argv.indexOf("--stack") + 1] as string;
-        const urns = new Set((p.get(stack) ?? []).map((r) => r.urn));
+        const urns = new Set((await planned(stack)).map((r) => r.urn));
         // Every URN: the --target of an up and the resources a state delete forgets.
         const named = argv.filter((a) => a.startsWith("urn:"));
         // A targeted up names each target; the last one, once the guests run, is a plain up after a refresh.
@@ -257,7 +263,7 @@ test("the estimate counts the most visible service back, the DNS TTL included, a
   // restores, holds it: 1 + 30 + 60. sthilaire's 431 GiB of chunks come back over its 40 Mbit/s download.
   assert.deepEqual(summary("sthilaire"), [
     [
-      ["failover", 91, true, 91, "the DNS TTL (3600 s)"],
+      ["failover", 94, true, 91, "the DNS TTL (3600 s)"],
       ["rebuild", 2667, false, 2556, "Pull the newest copi"],
       ["disk", 412, false, 301, "Copy the newest copi"],
     ],
@@ -298,7 +304,10 @@ test("outside the hosts, a failover's checklist, done before the restores: forwa
   assert.ok(r.ok);
   const notes = r.runbook.steps.find((s) => s.title.startsWith("Outside the hosts"))?.notes ?? [];
   const kind = (n: string) => n.split(/[ :(]/)[0];
-  assert.deepEqual([...new Set(notes.map(kind))], ["relay", "ISP", "outbound-server", "DNS", "tell", "contacts", "sthilaire"]);
+  assert.deepEqual([...new Set(notes.map(kind))], ["ISP", "outbound-server", "DNS", "tell", "contacts", "sthilaire"]);
+  // What lives inside the guests waits for them: a step after the restores.
+  const inside = r.runbook.steps.find((s) => s.title === "Inside the guests: mail's way out through the relay")?.notes?.[0];
+  assert.ok(inside?.startsWith("mail's smarthost (Plesk: Tools & Settings > Mail Server Settings) is the relay, now at 192.168.10.100, and the relay's Postfix lets 192.168.10.101 relay"), inside);
   const titles = r.runbook.steps.map((s) => s.title);
   assert.ok(titles.findIndex((t) => t.startsWith("Outside the hosts")) < titles.findIndex((t) => t.startsWith("Restore ")), "the TTL runs while the copies restore");
   assert.ok(notes.includes("ISP box of rouans (http://192.168.10.1, password in the association's password manager): forward tcp 993,995 to 192.168.10.101"));
@@ -354,11 +363,14 @@ test("a failover of what does not fit is named, and --only picks what does", asy
   assert.deepEqual(whole.runbook.services.map((c) => c.name), ["relay", "mail"]);
   assert.deepEqual(whole.runbook.leftOut?.services.map((c) => c.name), ["nextcloud"]);
   // rouans' own guests keep their memory (no degraded budget there), so no step lowers them.
-  assert.deepEqual(whole.runbook.steps.map((s) => s.argv?.[4] ?? "by hand").slice(0, 6), [
+  const commandOf = (argv: readonly string[] | undefined) => (argv === undefined ? "by hand" : argv[0] === "ssh" ? argv[4] : argv.slice(0, 3).join(" "));
+  assert.deepEqual(whole.runbook.steps.map((s) => commandOf(s.argv)).slice(0, 8), [
     "proxmox-backup-manager sync-job update pull-sthilaire --delete schedule && proxmox-backup-manager user update sync-sthilaire@pbs --enable false && systemctl disable --now retzien-restore-drill.timer",
     "by hand",
     `pct restore 210 "$(pvesm list pbs-sthilaire --vmid 210 | awk 'NR > 1 { print $1 }' | sort | tail -n 1)" --storage local-lvm --tags retzien-failover`,
     "pct set 210 --net0 name=eth0,bridge=vmbr0,firewall=1,ip=192.168.10.101/24,gw=192.168.10.1 --memory 4096 --onboot 1",
+    "pulumi config set-all",
+    "pulumi up --stack",
     "pct start 210",
     "pct exec 210 -- plesk bin ipmanage --reread </dev/null",
   ]);
@@ -555,4 +567,20 @@ test("the way home to a host kept through an uplink outage: no new host, its oth
   assert.deepEqual(r.runbook.rpo, [], "nothing is lost: every guest that moved comes home with what it received");
   const refused = planRunbook(request("sthilaire", "rebuild", { keptHost: true }), { sites, plans: p, sshOf });
   assert.deepEqual(refused.ok ? [] : refused.problems.map(formatProblem), ['--kept-host: found "rebuild", expected --mode failback: only the way home can find the lost host kept']);
+});
+
+test("the way home brings from the survivor what its stack says it runs (a failover of mail alone), the others from their copies, and the survivor's stack forgets them last", async () => {
+  const r = planRunbook(request("sthilaire", "failback"), { sites, plans: await plans(), sshOf, survivorHosting: ["sthilaire/mail"] });
+  assert.ok(r.ok);
+  const titles = r.runbook.steps.map((s) => s.title);
+  assert.ok(titles.includes("On rouans: a first copy of mail while they still serve"), titles.join("\n"));
+  // relay and nextcloud come back from their copies, their groups alone pulled.
+  assert.match(r.runbook.steps.find((s) => s.title.startsWith("Pull the newest copies back"))?.argv?.[4] ?? "", /--group-filter group:ct\/230 --group-filter group:ct\/220$/);
+  assert.deepEqual(r.runbook.rpo.map((g) => g.name).sort(), ["nextcloud", "relay"]);
+  const forget = r.runbook.steps.filter((s) => s.argv?.[0] === "pulumi" && /hosting|hosted/.test(s.argv.join(" "))).map((s) => s.argv?.join(" ").replaceAll(/urn:\S+::/g, ""));
+  assert.deepEqual(forget, [
+    "pulumi config rm --stack rouans hosting",
+    "pulumi up --stack rouans --yes --target rouans-hosted-sthilaire-mail --target rouans-hosted-sthilaire-mail-firewall-rules --target rouans-hosted-sthilaire-mail-firewall",
+  ]);
+  assert.ok(titles.indexOf("On rouans: the failover copies gone, and its own guests, PBS, drill and pull of sthilaire as before") < titles.findIndex((t) => t.startsWith("Take mail out of")));
 });

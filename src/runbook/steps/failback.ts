@@ -15,7 +15,8 @@ import { failbackOutside } from "../outside";
 import type { RunbookInput, Step } from "../step";
 import { FAILOVER_TAG, failoverJobOf, survivorAsBefore } from "./failover";
 import { pullBackSteps, rebuildHead, restoreHome, underProgram } from "./rebuild";
-import { PBM, gib, linkMbps, minutesAt, pullOnHost, restoreOrder, ssh, storedBytes } from "./shared";
+import { hostedFirewallTargets } from "../targets";
+import { PBM, gib, linkMbps, minutesAt, pullOnHost, pulumiUp, restoreOrder, ssh, storedBytes, tokenNote } from "./shared";
 
 /** The unit the pulls home run in on the lost site's host: a dropped SSH session leaves them running. */
 const PULL_HOME = "retzien-failback";
@@ -98,6 +99,28 @@ export function failbackSteps(input: RunbookInput): Step[] {
       destructive: true,
       argv: ssh(input.survivorSsh, [...destroyCopies, `pvesh delete /cluster/backup/${failoverJobOf(lost.name)}`, ...survivorAsBefore(input)].join(" && ")),
     },
+    ...(failedOver.length === 0 ? [] : forgetHosted(input, failedOver)),
     ...underProgram(input),
+  ];
+}
+
+/** The survivor's stack no longer runs the guests home: their names out of its config, their firewalls out of its state. */
+function forgetHosted(input: RunbookInput, failedOver: readonly ContainerSpec[]): Step[] {
+  const { lost, survivor } = input;
+  return [
+    {
+      title: `Take ${failedOver.map((c) => c.name).join(", ")} out of the guests ${survivor.name}'s stack runs for ${lost.name}`,
+      minutes: 1,
+      destructive: false,
+      argv: ["pulumi", "config", "rm", "--stack", survivor.name, "hosting"],
+    },
+    {
+      // Their firewall resources are retained on delete: the state forgets them (the destroy above took the guests' firewalls).
+      title: `${survivor.name}'s state forgets their firewalls`,
+      minutes: 1,
+      destructive: false,
+      argv: pulumiUp(survivor.name, failedOver.flatMap((c) => hostedFirewallTargets(input.survivorPlan, lost.name, c.name))),
+      notes: [tokenNote(survivor.name)],
+    },
   ];
 }

@@ -14,8 +14,9 @@ import { ASSUMPTIONS } from "../assumptions";
 import { degradedMemoryOf, degradedPbsMemoryGiB, failoverMemoryOf } from "../capacity";
 import { failoverOutside, portClashes } from "../outside";
 import type { RunbookInput, Step } from "../step";
-import { hasDrill } from "../targets";
-import { PBM, healthCheckStep, minutesAt, restoreOrder, ssh, volumeOf } from "./shared";
+import { hasDrill, hostedFirewallTargets } from "../targets";
+import { hostingEntry } from "../../firewall/hosted";
+import { PBM, healthCheckStep, minutesAt, pulumiUp, restoreOrder, ssh, tokenNote, volumeOf } from "./shared";
 
 const PBS_PROXY = "proxmox-backup-proxy.service";
 /** The survivor's own guests whose degraded budget is below their memory: a failover lowers them, the way home gives it back. */
@@ -87,8 +88,9 @@ function makeRoom(input: RunbookInput): Step[] {
   ];
 }
 
-function restoreSteps(input: RunbookInput, c: ContainerSpec): Step[] {
-  const { survivor, placement } = input;
+/** @param before the guests restored before this one: the survivor's stack runs them already. */
+function restoreSteps(input: RunbookInput, c: ContainerSpec, before: readonly ContainerSpec[]): Step[] {
+  const { lost, survivor, placement } = input;
   if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
   const held = heldStorageOf(input.lost.name);
   const address = placement.addresses.get(c.vmid);
@@ -107,6 +109,22 @@ function restoreSteps(input: RunbookInput, c: ContainerSpec): Step[] {
         input.survivorSsh,
         `pct set ${c.vmid} --net0 name=eth0,bridge=${survivor.network.bridge},firewall=1,ip=${address},gw=${survivor.network.ipv4.gateway} --memory ${failoverMemoryOf(c)} --onboot 1`,
       ),
+    },
+    {
+      // One at a time, once restored: the program imports the firewall of each guest it names, which must exist.
+      title: `Name ${c.name} in ${survivor.name}'s stack as a guest it runs for ${lost.name}`,
+      minutes: 1,
+      destructive: false,
+      argv: ["pulumi", "config", "set-all", "--stack", survivor.name, "--path", "--plaintext", `hosting[${before.length}]=${hostingEntry(lost.name, c.name)}`],
+    },
+    {
+      // The restore brought the firewall of its backup, which names the lost site's addresses. The guests
+      // restored before it are targeted too: their rules name this one's address from now on.
+      title: `Put ${c.name}'s firewall for ${survivor.name} on it: its address there, and those of the guests it talks to (compiled by ${survivor.name}'s stack)`,
+      minutes: 1,
+      destructive: false,
+      argv: pulumiUp(survivor.name, [...before, c].flatMap((x) => hostedFirewallTargets(input.survivorPlan, lost.name, x.name))),
+      notes: [tokenNote(survivor.name)],
     },
     { title: `Start ${c.name} (${c.vmid})`, minutes: 1, destructive: false, argv: ssh(input.survivorSsh, `pct start ${c.vmid}`) },
     // Plesk serves on the addresses it knows: it must read the new one.
@@ -132,6 +150,22 @@ function unreachableIf(step: Step, input: RunbookInput, c: ContainerSpec): Step 
   return open.length === 0 ? { ...step, unreachable: `its Internet ports ${why}` } : { ...step, notes: [...(step.notes ?? []), `back without some of its Internet ports: ${why}`] };
 }
 
+/**
+ * Mail goes out through the relay; the mail container is the MX and takes its inbound mail itself.
+ * Plesk's smarthost and the relay's mynetworks live in the guests, not in the program: they still
+ * name the lost site's addresses after the restore.
+ */
+function mailRelayNote(input: RunbookInput, mail: ContainerSpec): string {
+  const { lost, services, placement } = input;
+  const here = (c: ContainerSpec) => placement?.addresses.get(c.vmid)?.split("/")[0];
+  const relay = services.find((c) => c.name === "relay");
+  if (relay === undefined) return `mail sends through the relay, which stays at ${lost.name}: outgoing mail waits in Plesk's queue until the relay is back`;
+  return (
+    `mail's smarthost (Plesk: Tools & Settings > Mail Server Settings) is the relay, now at ${here(relay)}, and the relay's Postfix lets ${here(mail)} relay (postconf mynetworks): ` +
+    `both still name ${lost.name}'s addresses after the restore (they are not the program's yet)`
+  );
+}
+
 export function failoverSteps(input: RunbookInput): Step[] {
   const { lost, survivor, services, placement } = input;
   if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
@@ -145,13 +179,15 @@ export function failoverSteps(input: RunbookInput): Step[] {
       minutes: ASSUMPTIONS.outsideChangesMinutes,
       destructive: false,
       notes: [
-        ...(mail ? [`relay: deliver inbound mail to ${placement.addresses.get(mail.vmid)?.split("/")[0]} (the relay's transport map), and let that address relay outbound`] : []),
         ...failoverOutside(lost, survivor, services, placement.addresses),
         `${lost.name} answers nothing meanwhile: clients that follow the new records early lose nothing`,
       ],
       clock: { minutes: Math.ceil(ttl / 60), what: `the DNS TTL (${ttl} s): clients keep ${lost.name}'s address until it runs out` },
     },
-    ...restoreOrder(lost, services).flatMap((c) => restoreSteps(input, c)),
+    ...restoreOrder(lost, services).flatMap((c, i, order) => restoreSteps(input, c, order.slice(0, i))),
+    ...(mail === undefined
+      ? []
+      : [{ title: `Inside the guests: mail's way out through the relay`, minutes: ASSUMPTIONS.mailRelaySettingsMinutes, destructive: false, notes: [mailRelayNote(input, mail)] }]),
     {
       title: `Back them up nightly into ${survivor.name}'s PBS while they run there (a job outside the program)`,
       minutes: 1,
