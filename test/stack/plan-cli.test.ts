@@ -209,7 +209,7 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     });
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
-    assert.deepEqual(summary.outputs, ["containers", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan", "watchPlan"]);
+    assert.deepEqual(summary.outputs, ["containers", "hosted", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan", "watchPlan"]);
     assert.equal(summary.resources, stack === "rouans" ? 41 : 51);
   }
 });

@@ -220,6 +220,7 @@ test("stack outputs: every container, the backup job, what the peers read, and t
       mail: { vmid: 210, hostname: "mail", ipv4: "192.168.20.10/24", ipv6: "2001:db8:20::10/64" },
       nextcloud: { vmid: 220, hostname: "nextcloud", ipv4: "192.168.20.11/24", ipv6: "2001:db8:20::11/64" },
     },
+    hosted: {},
     nightlyBackup: { jobId: "nightly-sthilaire", schedule: "*-*-* 01:30", vmids: [210, 220, 230], storage: "pbs" },
     backupServer: { fingerprint: simulatedFingerprint("sthilaire"), linkPublicKey: simulatedLinkKey("sthilaire") },
     syncTokens: "[secret]",
