@@ -14,6 +14,7 @@ import { InvalidInfrastructureError, type Problem, problem } from "./problems";
 import { offsiteSiteProblems } from "./offsite/directions";
 import { PAIRING, type PairingEntry, validatePairing } from "./offsite/pairing";
 import { dailyMinuteOf } from "./rules/calendar";
+import { serviceFlowProblems } from "./rules/flow-rules";
 import { validateSites } from "./rules/site-rules";
 import { parseWithProblems } from "./rules/schema-problems";
 import { type SiteSpec, type SiteSpecInput, siteSchema } from "./site/schema";
@@ -62,7 +63,7 @@ export function validateSiteSpecs(
   }
   // Every check runs on the inputs it needs that are well-formed, whatever else is
   // wrong, so a volunteer fixes every problem in one run, not one stage per run.
-  problems.push(...validateSites(sites));
+  problems.push(...validateSites(sites), ...sites.flatMap(serviceFlowProblems));
   const names = inputs.map((s) => s?.name).filter((n): n is string => typeof n === "string");
   const pairingProblems = validatePairing(pairing, names);
   problems.push(...pairingProblems, ...offsiteSiteProblems(pairing, sites));

@@ -19,9 +19,9 @@ export const outsideHosts = {
   "outbound-server": ["203.0.113.25/32"],
 };
 
+/** What every Debian container sends out (src/firewall/service-needs.ts, where each comes from; no NTP: an unprivileged container keeps the host's clock). */
 export const debianEssentials: OutboundRule[] = [
   { proto: "udp", ports: [53], to: "internet", comment: "DNS" },
   { proto: "tcp", ports: [53], to: "internet", comment: "DNS over TCP (large answers)" },
-  { proto: "udp", ports: [123], to: "internet", comment: "NTP" },
   { proto: "tcp", ports: [80, 443], to: "internet", comment: "Debian updates (apt checks their signatures)" },
 ];

@@ -91,6 +91,7 @@ export const rouans: SiteSpecInput = {
   containers: [
     {
       name: "web",
+      kind: "web",
       vmid: 110,
       hostname: "web",
       description: "Apache + PHP-FPM, one pool per site, for ~250 websites",

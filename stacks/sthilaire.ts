@@ -94,6 +94,7 @@ export const sthilaire: SiteSpecInput = {
   containers: [
     {
       name: "relay",
+      kind: "relay",
       vmid: 230,
       hostname: "relay",
       description: "Postfix relay between the mail server and the dedicated outbound server (SPF, DKIM, rDNS)",
@@ -126,6 +127,7 @@ export const sthilaire: SiteSpecInput = {
     },
     {
       name: "mail",
+      kind: "plesk-mail",
       vmid: 210,
       hostname: "mail",
       description: "Plesk on Debian: mailboxes of both associations",
@@ -140,11 +142,18 @@ export const sthilaire: SiteSpecInput = {
         inbound: [
           { proto: "tcp", ports: [25], from: "internet", comment: "incoming mail (the MX)" },
           { proto: "tcp", ports: [465, 587], from: "internet", comment: "members' mail clients: submission" },
-          { proto: "tcp", ports: [993, 995], from: "internet", comment: "members' mail clients: IMAPS, POP3S" },
+          { proto: "tcp", ports: [143, 993], from: "internet", comment: "members' mail clients: IMAP (STARTTLS), IMAPS" },
+          { proto: "tcp", ports: [110, 995], from: "internet", comment: "members' mail clients: POP3 (STARTTLS), POP3S" },
           { proto: "tcp", ports: [80, 443], from: "internet", comment: "webmail (80: redirects and ACME)" },
           { proto: "tcp", ports: [8443], from: "admin", comment: "the Plesk panel" },
         ],
-        outbound: [...debianEssentials, { proto: "tcp", ports: [25], to: { service: "relay" }, comment: "every outgoing mail goes through the relay" }],
+        outbound: [
+          ...debianEssentials,
+          { proto: "tcp", ports: [25], to: { service: "relay" }, comment: "every outgoing mail goes through the relay" },
+          { proto: "tcp", ports: [2703, 7], to: "internet", comment: "SpamAssassin: Razor" },
+          { proto: "udp", ports: [24441], to: "internet", comment: "SpamAssassin: Pyzor" },
+          { proto: "udp", ports: [6277], to: "internet", comment: "SpamAssassin: DCC" },
+        ],
       },
       unprivileged: true,
       // Plesk's services use systemd sandboxing, which needs nesting in an unprivileged container.
@@ -159,6 +168,7 @@ export const sthilaire: SiteSpecInput = {
     },
     {
       name: "nextcloud",
+      kind: "nextcloud",
       vmid: 220,
       hostname: "nextcloud",
       description: "Nextcloud on Debian: the members' files, calendars and contacts",

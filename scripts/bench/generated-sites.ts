@@ -24,6 +24,7 @@ function container(i: number): ContainerInput {
   const fourth = 2 + (i % 250);
   return {
     name: `ct${n}`,
+    kind: "web",
     vmid: 1000 + i,
     hostname: `ct${n}`,
     cores: 1,

@@ -3,6 +3,7 @@
  * Shapes and single-field rules live here (zod, `.strict()` so a typo is an error,
  * defaults in the schema); rules that compare fields or sites live in `src/rules/`.
  */
+import { SERVICE_KINDS } from "../firewall/service-needs";
 import { z } from "zod";
 
 /** A stable key: lower-case letters, digits and dashes, starting with a letter. */
@@ -77,6 +78,8 @@ export const containerFirewallSchema = z.strictObject({
 export const containerSchema = z.strictObject({
   /** Service key (`web`, `mail`...): names every child resource, so never rename it without an alias. */
   name: key,
+  /** What it runs: its firewall must open exactly what this kind needs (src/firewall/service-needs.ts). */
+  kind: z.enum(SERVICE_KINDS, { error: `one of ${SERVICE_KINDS.join(", ")} (src/firewall/service-needs.ts says what each needs)` }),
   /** Proxmox VMID, inside the site's `vmidRange`. Changing it replaces the container. */
   vmid: z.number().int().min(100).max(999_999_999),
   hostname: dnsLabel,

@@ -40,7 +40,7 @@ const CASES: BadInputCase[] = [
     expected: [
       'sites.sthilaire.containers[relay].tags[2]: found "mail", expected a tag not already in the list (sites.sthilaire.containers[relay].tags[0] has it)',
       'sites.sthilaire.containers[relay].firewall.inbound[2]: found "mail from Plesk again", expected a rule (protocol, peer and ports) not already in the list (sites.sthilaire.containers[relay].firewall.inbound[0] has it)',
-      'sites.sthilaire.containers[relay].firewall.outbound[5].ports[1]: found 53, expected a port not already in the list (sites.sthilaire.containers[relay].firewall.outbound[5].ports[0] has it)',
+      'sites.sthilaire.containers[relay].firewall.outbound[4].ports[1]: found 53, expected a port not already in the list (sites.sthilaire.containers[relay].firewall.outbound[4].ports[0] has it)',
     ],
   },
   {

@@ -23,7 +23,6 @@ test("the web container lets in the websites and admin SSH only, and out only wh
     "in ACCEPT tcp 80,443 from anyone  # the websites (80: redirects and ACME)",
     "out ACCEPT udp 53 to anyone  # DNS",
     "out ACCEPT tcp 53 to anyone  # DNS over TCP (large answers)",
-    "out ACCEPT udp 123 to anyone  # NTP",
     "out ACCEPT tcp 80,443 to anyone  # Debian updates (apt checks their signatures)",
     "out ACCEPT tcp 587 to 203.0.113.25/32  # the sites' mail, submitted to the outbound server",
   ]);

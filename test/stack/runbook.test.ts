@@ -310,7 +310,7 @@ test("outside the hosts, a failover's checklist, done before the restores: forwa
   assert.ok(inside?.startsWith("mail's smarthost (Plesk: Tools & Settings > Mail Server Settings) is the relay, now at 192.168.10.100, and the relay's Postfix lets 192.168.10.101 relay"), inside);
   const titles = r.runbook.steps.map((s) => s.title);
   assert.ok(titles.findIndex((t) => t.startsWith("Outside the hosts")) < titles.findIndex((t) => t.startsWith("Restore ")), "the TTL runs while the copies restore");
-  assert.ok(notes.includes("ISP box of rouans (http://192.168.10.1, password in the association's password manager): forward tcp 993,995 to 192.168.10.101"));
+  assert.ok(notes.includes("ISP box of rouans (http://192.168.10.1, password in the association's password manager): forward tcp 143,993 to 192.168.10.101"));
   assert.ok(
     notes.some((n) => n.endsWith("forward tcp 80,443 to 192.168.10.101; tcp 80,443 already goes to rouans's web: one public port reaches one address, so mail needs another public address or a reverse proxy in front of both")),
   );
