@@ -40,7 +40,7 @@ test("the relay takes mail from the mail and Nextcloud containers only, by each 
 });
 
 for (const stack of ["rouans", "sthilaire"]) {
-  test(`${stack}: every container drops by default both ways, filters spoofed addresses, and has its rules after it exists`, async () => {
+  test(`${stack}: every container drops what comes in and rejects what goes out by default, filters spoofed addresses, and has its rules after it exists`, async () => {
     const run = await planOf(stack);
     const containers = ofType(run, TYPES.container);
     assert.ok(containers.length > 0);
@@ -48,7 +48,7 @@ for (const stack of ["rouans", "sthilaire"]) {
       const options = byName(run, TYPES.firewallOptions, `${c.name}-firewall`);
       assert.deepEqual(
         options.inputs,
-        { nodeName: stack, containerId: c.inputs["vmId"], enabled: true, inputPolicy: "DROP", outputPolicy: "DROP", ipfilter: true, macfilter: true, dhcp: false, ndp: true, radv: false },
+        { nodeName: stack, containerId: c.inputs["vmId"], enabled: true, inputPolicy: "DROP", outputPolicy: "REJECT", ipfilter: true, macfilter: true, dhcp: false, ndp: true, radv: false },
         c.name,
       );
       const rules = byName(run, TYPES.firewallRules, `${c.name}-firewall-rules`);
