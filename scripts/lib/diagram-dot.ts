@@ -7,6 +7,7 @@
  * compares the committed SVG with a fresh rendering of it.
  */
 import { z } from "zod";
+import { containerRules, hostAddress } from "../../src/firewall/compile";
 import type { SiteSpec } from "../../src/site/schema";
 
 /** The part of a planned stack the picture reads (a `PlannedStack` fits). */
@@ -15,11 +16,11 @@ export interface DiagramStack {
   readonly outputs: Record<string, unknown>;
 }
 
-/** The host facts the picture shows, from a validated spec (a `SiteSpec` fits). */
-export type DiagramSite = Pick<SiteSpec, "name" | "location" | "host" | "uplink">;
+/** The host facts the picture shows, and the containers' firewalls its mail arrows are drawn from: a validated spec. */
+export type DiagramSite = Pick<SiteSpec, "name" | "location" | "host" | "uplink" | "containers" | "firewall" | "network">;
 
-/** Container names that carry the mail path; the picture is wrong without them. */
-export const MAIL_SERVICES = { relay: "relay", mail: "mail" } as const;
+/** SMTP's ports (relay, submission over TLS, submission): a rule that lets one of them through is a mail arrow. */
+const SMTP_PORTS = ["25", "465", "587"];
 
 // Parsed rather than cast: a renamed output must fail here, by name, not draw an empty box.
 const outputsSchema = z.object({
@@ -57,6 +58,7 @@ function attrs(a: Record<string, string>): string {
 /** Node ids are `<site>/<thing>`: stable keys, so a diff of the DOT reads like the plan's. */
 const id = {
   host: (site: string) => `${site}/host`,
+  outside: (key: string) => `outside/${key}`,
   container: (site: string, service: string) => `${site}/${service}`,
   backup: (site: string) => `${site}/nightly-backup`,
   pbs: (site: string) => `${site}/pbs`,
@@ -83,18 +85,6 @@ function uniqueDirections(all: readonly Direction[]): Direction[] {
     byKey.set(key, d);
   }
   return [...byKey.values()].sort((a, b) => (a.source + a.holder).localeCompare(b.source + b.holder));
-}
-
-/** The site (stack) that runs the container named `service`, or a clear error. */
-function siteOfService(service: string, outputs: ReadonlyMap<string, Outputs>): string {
-  const found = [...outputs].filter(([, o]) => service in o.containers).map(([s]) => s);
-  if (found.length !== 1) {
-    const all = [...outputs].flatMap(([s, o]) => Object.keys(o.containers).map((c) => `${s}/${c}`));
-    throw new Error(
-      `diagram: the mail path needs exactly one container named "${service}", found ${found.length} (containers: ${all.join(", ")})`,
-    );
-  }
-  return found[0] as string;
 }
 
 function siteCluster(site: DiagramSite, o: Outputs): string[] {
@@ -138,19 +128,61 @@ function siteCluster(site: DiagramSite, o: Outputs): string[] {
   return lines;
 }
 
+interface MailFlow {
+  /** DOT node ids, quoted (or `internet`). */
+  readonly from: string;
+  readonly to: string;
+  readonly ports: string[];
+}
+
+/**
+ * The mail arrows, from each container's compiled firewall rules (what the
+ * firewall lets through, not what a picture assumes): the Internet to each
+ * container that takes SMTP from anyone, and each container to the container
+ * or outside host it may send SMTP to. One arrow per pair, its ports merged
+ * (a rule per address family), and the outside hosts the rules name.
+ */
+function mailFlows(sites: readonly DiagramSite[]): { flows: MailFlow[]; outside: [string, string[]][] } {
+  const flows = new Map<string, MailFlow>();
+  const outside = new Map<string, string[]>();
+  const add = (from: string, to: string, ports: string[]) => {
+    const seen = flows.get(`${from} ${to}`)?.ports ?? [];
+    flows.set(`${from} ${to}`, { from, to, ports: [...new Set([...seen, ...ports])].sort((a, b) => Number(a) - Number(b)) });
+  };
+  for (const site of [...sites].sort((a, b) => a.name.localeCompare(b.name))) {
+    const addressOf = new Map<string, string>();
+    for (const c of site.containers) for (const a of [c.network.ipv4, c.network.ipv6]) if (a !== undefined) addressOf.set(hostAddress(a), q(id.container(site.name, c.name)));
+    for (const [key, addresses] of Object.entries(site.firewall.hosts)) for (const a of addresses) addressOf.set(a, q(id.outside(key)));
+    for (const c of [...site.containers].sort((a, b) => a.vmid - b.vmid)) {
+      const self = q(id.container(site.name, c.name));
+      for (const rule of containerRules(site as SiteSpec, c)) {
+        const ports = (rule.dport ?? "").split(",").filter((p) => SMTP_PORTS.includes(p));
+        if (rule.proto !== "tcp" || ports.length === 0) continue;
+        if (rule.type === "in" && rule.source === undefined) add("internet", self, ports);
+        if (rule.type !== "out" || rule.dest === undefined) continue;
+        for (const to of new Set(rule.dest.split(",").map((a) => addressOf.get(a)))) {
+          if (to === undefined) continue;
+          add(self, to, ports);
+          const key = /^"outside\/(.+)"$/.exec(to)?.[1];
+          if (key !== undefined) outside.set(key, site.firewall.hosts[key] ?? []);
+        }
+      }
+    }
+  }
+  return { flows: [...flows.values()], outside: [...outside].sort(([a], [b]) => a.localeCompare(b)) };
+}
+
 /**
  * DOT text of the logical schema: one cluster per site (host, uplink, containers,
  * nightly job, its PBS datastore with the planner's footprint), an edge per pull
  * from the source's PBS to the holder's, labelled with its schedule, budget and
- * the planner's verdict, and the mail path through the relay. Throws a message
- * naming what is missing when the plan lacks an output, a site, or the `relay` /
- * `mail` containers.
+ * the planner's verdict, and the mail arrows the firewall rules allow. Throws a
+ * message naming what is missing when the plan lacks an output or a site.
  */
 export function buildDot(stacks: readonly DiagramStack[], sites: readonly DiagramSite[]): string {
   const outputs = new Map(stacks.map((s) => [s.stack, parseOutputs(s)] as const));
   const directions = uniqueDirections(stacks.flatMap((s) => outputs.get(s.stack)?.backupPlan.syncs ?? []));
-  const relaySite = siteOfService(MAIL_SERVICES.relay, outputs);
-  const mailSite = siteOfService(MAIL_SERVICES.mail, outputs);
+  const mail = mailFlows(sites.filter((site) => outputs.has(site.name)));
 
   const lines = [
     "digraph retzien {",
@@ -167,7 +199,7 @@ export function buildDot(stacks: readonly DiagramStack[], sites: readonly Diagra
     `  node ${attrs({ shape: "box", style: "rounded", fontname: "Helvetica,Arial,sans-serif", fontsize: "11", margin: "0.3,0.1" })};`,
     `  edge ${attrs({ fontname: "Helvetica,Arial,sans-serif", fontsize: "10" })};`,
     `  internet ${attrs({ label: "Internet", shape: "ellipse" })};`,
-    `  outbound ${attrs({ label: "dedicated outbound\nmail server\n(SPF, DKIM, reverse DNS)", style: "dashed" })};`,
+    ...mail.outside.map(([key, addresses]) => `  ${q(id.outside(key))} ${attrs({ label: `${key}\n${addresses.join(", ")}`, style: "dashed" })};`),
   ];
   for (const stack of [...outputs.keys()].sort()) {
     const site = sites.find((s) => s.name === stack);
@@ -191,18 +223,13 @@ export function buildDot(stacks: readonly DiagramStack[], sites: readonly Diagra
   }
   // The nightly jobs level across the sites (newrank allows it through clusters);
   // each pull, one way and the other, gets its own ports so the two never overlap.
-  lines.push(`  { rank=same; ${[...outputs.keys()].sort().map((s) => q(id.backup(s))).join("; ")}; }`, "  { rank=min; internet; outbound; }");
-  const relay = q(id.container(relaySite, MAIL_SERVICES.relay));
-  const mail = q(id.container(mailSite, MAIL_SERVICES.mail));
+  lines.push(`  { rank=same; ${[...outputs.keys()].sort().map((s) => q(id.backup(s))).join("; ")}; }`, `  { rank=min; ${["internet", ...mail.outside.map(([key]) => q(id.outside(key)))].join("; ")}; }`);
   const mailEdge = { color: "darkgreen", fontcolor: "darkgreen" };
-  lines.push(
-    `  internet -> ${relay} ${attrs({ label: "inbound SMTP", ...mailEdge })};`,
-    // One edge both ways: two edges between the same nodes would fold into a loop and stack their labels.
-    `  ${relay} -> ${mail} ${attrs({ label: "delivers in,\nsends out", dir: "both", ...mailEdge })};`,
-    // Not a ranking edge: the outbound server sits on top, beside the Internet.
-    `  ${relay} -> outbound ${attrs({ label: "outbound SMTP", constraint: "false", ...mailEdge })};`,
-    "}",
-  );
+  for (const f of mail.flows) {
+    // Not a ranking edge towards an outside host: it sits on top, beside the Internet.
+    lines.push(`  ${f.from} -> ${f.to} ${attrs({ label: `SMTP ${f.ports.join(", ")}`, ...mailEdge, ...(f.to.startsWith('"outside/') ? { constraint: "false" } : {}) })};`);
+  }
+  lines.push("}");
   return `${lines.join("\n")}\n`;
 }
 
