@@ -33,7 +33,8 @@ export const rouans: SiteSpecInput = {
     contacts: ["the other site's volunteer (see the members' list)", "the ISP's support line (contract in the association's files)"],
   },
   // Default-deny on the host and in every container (docs/access.md).
-  firewall: { adminNetworks, hosts: outsideHosts },
+  // The host's own LAN address (its stack file's sshAddress): the management set's local_network.
+  firewall: { adminNetworks, localNetwork: "192.168.10.2/32", hosts: outsideHosts },
   // 100..199 here, 200..299 at St Hilaire: an archive of either site restores on either host.
   vmidRange: { first: 100, last: 199 },
   network: {
@@ -87,7 +88,7 @@ export const rouans: SiteSpecInput = {
   },
   // This repository's examples (documentation addresses, the association's names and disks): the plan
   // warns until each is replaced with the site's own and removed from here (README, "Deploy for real").
-  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.hosts", "config.endpoint", "config.sshAddress"],
+  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.localNetwork", "firewall.hosts", "config.endpoint", "config.sshAddress"],
   containers: [
     {
       name: "web",

@@ -34,7 +34,8 @@ export const sthilaire: SiteSpecInput = {
     contacts: ["the other site's volunteer (see the members' list)", "the ISP's support line (contract in the association's files)"],
   },
   // Default-deny on the host and in every container (docs/access.md).
-  firewall: { adminNetworks, hosts: outsideHosts },
+  // The host's own LAN address (its stack file's sshAddress): the management set's local_network.
+  firewall: { adminNetworks, localNetwork: "192.168.20.2/32", hosts: outsideHosts },
   vmidRange: { first: 200, last: 299 },
   network: {
     bridge: "vmbr0",
@@ -90,7 +91,7 @@ export const sthilaire: SiteSpecInput = {
   },
   // This repository's examples (documentation addresses, the association's names and disks): the plan
   // warns until each is replaced with the site's own and removed from here (README, "Deploy for real").
-  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.hosts", "config.endpoint", "config.sshAddress"],
+  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.localNetwork", "firewall.hosts", "config.endpoint", "config.sshAddress"],
   containers: [
     {
       name: "relay",

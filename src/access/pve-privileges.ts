@@ -93,6 +93,11 @@ export const PVE_RESOURCE_NEEDS: Readonly<Record<string, ResourceNeeds>> = {
     write: [sysModifyRoot, sysAuditRoot],
     read: [sysAuditRoot],
   },
+  // A cluster alias: pve-firewall's rules_modify_permissions for the cluster, Sys.Modify on / (rules_audit_permissions: Sys.Audit).
+  "proxmoxve:firewall/aliasLegacy:AliasLegacy": {
+    write: [sysModifyRoot, sysAuditRoot],
+    read: [sysAuditRoot],
+  },
   "proxmoxve:cluster/firewallLegacy:FirewallLegacy": {
     write: [sysModifyRoot, sysAuditRoot],
     read: [sysAuditRoot],

@@ -1,7 +1,8 @@
 /**
  * The Proxmox firewall of one host: the `management` IP set (the admin networks,
  * which Proxmox's own rules for 8006, 22 and the consoles then accept instead of
- * the whole LAN), the host's rules, and the switch that turns it all on with a
+ * the whole LAN, and the `local_network` alias that Proxmox adds to it, set to
+ * the host alone), the host's rules, and the switch that turns it all on with a
  * default-deny input policy. Each host is its own single-node "cluster", so the
  * cluster-level options are this host's.
  */
@@ -36,6 +37,13 @@ export class HostFirewall extends pulumi.ComponentResource {
       },
       child,
     );
+    // pve-firewall adds the cluster alias local_network to the management set (compile); detected, it is
+    // the host's whole LAN. Declared, it is the host's own address, and the set what the code says.
+    const localNetwork = new proxmoxve.firewall.AliasLegacy(
+      `${name}-local-network`,
+      { name: "local_network", cidr: site.firewall.localNetwork, comment: "retzien: the host alone, so that the management set is the admin networks and the host" },
+      child,
+    );
     const rules = new proxmoxve.firewall.RulesLegacy(`${name}-rules`, { nodeName: site.nodeName, rules: args.rules.map((r) => ({ ...r })) }, child);
     const node = new proxmoxve.node.Firewall(`${name}-node`, { nodeName: site.nodeName, enabled: true, ndp: true, nosmurfs: true }, child);
 
@@ -44,7 +52,7 @@ export class HostFirewall extends pulumi.ComponentResource {
     this.enabled = new proxmoxve.cluster.FirewallLegacy(
       `${name}-enabled`,
       { enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", ebtables: true },
-      { ...child, dependsOn: [management, rules, node] },
+      { ...child, dependsOn: [management, localNetwork, rules, node] },
     );
     this.registerOutputs({});
   }

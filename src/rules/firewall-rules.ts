@@ -80,6 +80,20 @@ function validateNetworks(site: SiteSpec, sites: readonly SiteSpec[]): Problem[]
       if (inside !== undefined) problems.push(problem(path, text, `a network without ${inside.what} (${inside.address}): a broken-into container or host must not reach the hosts' API and SSH`));
     }
   });
+  const local = parseCidr(site.firewall.localNetwork);
+  const subnet = parseCidr(site.network.ipv4.subnet);
+  const taken = guarded.find((g) => local !== undefined && g.address === local.address);
+  if (local === undefined || local.family !== "ipv4" || local.prefix !== 32 || (subnet !== undefined && !inSubnet(local.address, subnet))) {
+    problems.push(
+      problem(
+        `${base}.localNetwork`,
+        site.firewall.localNetwork,
+        `the host's own address in ${site.network.ipv4.subnet}, as a /32 (Proxmox adds it to the management set: a wider network lets the whole of it reach the API and SSH)`,
+      ),
+    );
+  } else if (taken !== undefined || local.address === site.network.ipv4.gateway) {
+    problems.push(problem(`${base}.localNetwork`, site.firewall.localNetwork, `the host's own address, not ${taken?.what ?? "the gateway"}'s`));
+  }
   for (const [name, addresses] of Object.entries(site.firewall.hosts)) {
     addresses.forEach((text, i) => {
       if (parseCidr(text) === undefined) problems.push(problem(`${base}.hosts.${name}[${i}]`, text, "an address with its prefix, such as 203.0.113.25/32"));

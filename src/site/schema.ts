@@ -232,6 +232,14 @@ export const siteSchema = z.strictObject({
      * a network holding a container or a peer's site-link address.
      */
     adminNetworks: z.array(cidrAddress).min(1, "at least one admin network: with none, the host firewall drops its API and SSH for everyone, this deploy included"),
+    /**
+     * The host's own address on the LAN, as a /32 (`192.168.10.2/32`). Proxmox's
+     * firewall adds its `local_network` to the `management` IP set, whose built-in
+     * rules open the API, SSH and the consoles (pve-firewall `compile`): detected,
+     * that is the whole LAN (the ISP box, the hall's Wi-Fi). The program sets the
+     * alias to this address alone, so the set is the admin networks and the host.
+     */
+    localNetwork: cidrAddress,
     /** Outside hosts the rules name, e.g. the dedicated outbound mail server. @default {} */
     hosts: z.record(key, z.array(cidrAddress).min(1)).default({}),
   }),

@@ -360,6 +360,17 @@ const CASES: BadInputCase[] = [
       'config[rouans].hosting: failover of relay, mail, nextcloud onto rouans: disk: found "1372 GiB of volumes", expected one datastore with that much free (largest: local-lvm with 348 GiB: 1024 GiB more there would do)',
     ],
   },
+  {
+    title: "a local network wider than the host, or a container's address: the management set would take it",
+    breakSites: (s) => {
+      (s.rouans.firewall as { localNetwork: string }).localNetwork = "192.168.10.0/24";
+      (s.sthilaire.firewall as { localNetwork: string }).localNetwork = "192.168.20.10/32";
+    },
+    expected: [
+      "sites.rouans.firewall.localNetwork: found \"192.168.10.0/24\", expected the host's own address in 192.168.10.0/24, as a /32 (Proxmox adds it to the management set: a wider network lets the whole of it reach the API and SSH)",
+      "sites.sthilaire.firewall.localNetwork: found \"192.168.20.10/32\", expected the host's own address, not sthilaire's container mail's",
+    ],
+  },
 ];
 
 testRefusals(CASES);

@@ -71,9 +71,12 @@ for (const stack of ["rouans", "sthilaire"]) {
     const management = byName(run, TYPES.ipset, `${stack}-firewall-management`);
     assert.equal(management.inputs["name"], "management");
     assert.deepEqual(management.inputs["cidrs"], [{ name: "10.99.0.0/24", comment: "admin network" }]);
+    // Proxmox adds its local_network alias to the management set: declared as the host alone, not the detected LAN.
+    const localNetwork = byName(run, "proxmoxve:firewall/aliasLegacy:AliasLegacy", `${stack}-firewall-local-network`);
+    assert.deepEqual([localNetwork.inputs["name"], localNetwork.inputs["cidr"]], ["local_network", stack === "rouans" ? "192.168.10.2/32" : "192.168.20.2/32"]);
     const enabled = byName(run, TYPES.clusterFirewall, `${stack}-firewall-enabled`);
     assert.deepEqual(enabled.inputs, { enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", ebtables: true });
-    const before = [management, byName(run, TYPES.firewallRules, `${stack}-firewall-rules`), byName(run, TYPES.nodeFirewall, `${stack}-firewall-node`)];
+    const before = [management, localNetwork, byName(run, TYPES.firewallRules, `${stack}-firewall-rules`), byName(run, TYPES.nodeFirewall, `${stack}-firewall-node`)];
     for (const r of before) assert.ok(enabled.dependsOn.includes(r.urn), `switched on after ${r.name}`);
   });
 }

@@ -59,13 +59,13 @@ test("plan prints a tree per stack, one summary line per stack, and each holder'
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
   assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
-  assert.match(result.stdout, /^rouans: 41 resources \(\d+ custom\), 3 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^rouans: 42 resources \(\d+ custom\), 3 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
   // The template's checksum, whole.
   assert.match(result.stdout, /^ {11}checksum: 50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222fdf40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597$/m);
   // The tokens by role, with their privileges.
   assert.match(result.stdout, /^ {2}ci@pve!preview: CI's pulumi preview --refresh: reads everything the program declares, changes nothing\n {4}\/: Sys\.Audit\n/m);
   assert.match(result.stdout, /^ {4}\/vms: VM\.Allocate, VM\.Audit, VM\.Config\.CPU, /m);
-  assert.match(result.stdout, /^sthilaire: 51 resources \(\d+ custom\), 6 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^sthilaire: 52 resources \(\d+ custom\), 6 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
   // Each holder's drills: when, the scratch range, each guest's check, and what it cannot take.
   assert.match(result.stdout, /^drills on rouans: sat 13:00, done by 15:00 at the latest \(60 min a guest\), scratch VMIDs 900\.\.909 on data \(160 GiB free\)$/m);
   assert.match(result.stdout, /^ {2}sthilaire's relay \(230\) from pbs-sthilaire: pct exec <scratch> -- postfix status, expects "is running"$/m);
@@ -130,7 +130,7 @@ test("plan shows each datastore's footprint and each night, and warns above 80 %
   ]);
   // The warnings: rouans' scratch datastore cannot take sthilaire's Nextcloud for a drill, and its alarms go by mail only.
   assert.deepEqual(normal.stdout.split("\n").filter((l) => l.startsWith("warning:")), [
-    `warning: rouans: 11 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.hosts, config.endpoint, config.sshAddress`,
+    `warning: rouans: 12 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.hosts, config.endpoint, config.sshAddress`,
     "warning: drill of sthilaire's nextcloud (220) on rouans: its 400 GiB do not fit the 160 GiB left on data, so it is not drilled there (nor could it fail over there)",
     "warning: dead-man watch on rouans: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from sthilaire, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.rouans.backup.gotify) or an address outside the association",
   ]);
@@ -210,7 +210,7 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
     assert.deepEqual(summary.outputs, ["containers", "hosted", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan", "watchPlan"]);
-    assert.equal(summary.resources, stack === "rouans" ? 41 : 51);
+    assert.equal(summary.resources, stack === "rouans" ? 42 : 52);
   }
 });
 

@@ -97,6 +97,11 @@ export const PROXMOXVE_RULES: Record<string, ResourceRules> = {
     forceNew: ["cidrs.#", "cidrs[].name", "cidrs[].nomatch", "cidrs[].comment"],
     idOf: (i) => str(i["name"]),
   },
+  "proxmoxve:firewall/aliasLegacy:AliasLegacy": {
+    source: `${BPG}, proxmoxtf/resource/firewall/alias.go (no ForceNew; the id is the alias's name)`,
+    forceNew: [],
+    idOf: (i) => str(i["name"]),
+  },
   "proxmoxve:cluster/firewallLegacy:FirewallLegacy": {
     source: `${BPG}, proxmoxtf/resource/cluster/firewall/firewall.go (no ForceNew; firewallDelete only forgets)`,
     forceNew: [],
