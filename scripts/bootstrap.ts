@@ -6,7 +6,7 @@
  * public key run the status probe and nothing else. Prints them; runs nothing.
  */
 import { readFileSync } from "node:fs";
-import { bootstrapCommands, hostCheckLines, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands, statusKeyLine } from "../src/access/bootstrap";
+import { bootstrapCommands, clientCheckLines, hostCheckLines, pbsStorageIdsOf, roleUpdateCommands, statusKeyCommands, statusKeyLine } from "../src/access/bootstrap";
 import { PVE_TOKEN_ROLES, type PveRoleName, tokenId } from "../src/access/pve-roles";
 import { API_TOKEN_VARIABLE } from "../src/config/api-token";
 import { PAIRING } from "../src/offsite/pairing";
@@ -64,7 +64,7 @@ function main(): number {
     process.stdout.write(`${[...hostCheckLines(), "# Run as root on each host: the roles get exactly the program's privileges.", ...lines].join("\n")}\n`);
     return 0;
   }
-  const out: string[] = [...hostCheckLines(), `# Run as root on ${site.name}'s host, once (npm run --silent bootstrap -- --site ${site.name} | ssh root@<host> bash). Each token's secret is printed once: keep it.`];
+  const out: string[] = [...hostCheckLines(), ...clientCheckLines(site), `# Run as root on ${site.name}'s host, once (npm run --silent bootstrap -- --site ${site.name} | ssh root@<host> bash). Each token's secret is printed once: keep it.`];
   for (const name of names as PveRoleName[]) {
     const role = PVE_TOKEN_ROLES[name];
     out.push("", `# ${tokenId(role)}: ${role.purpose}`, ...bootstrapCommands(role, pbsStorageIdsOf(site, sites, PAIRING)));

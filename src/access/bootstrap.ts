@@ -42,6 +42,31 @@ export function hostCheckLines(): string[] {
 }
 
 /**
+ * Lines that refuse to go on unless the machine running the bootstrap (the one
+ * that will deploy) reaches the host from one of the admin networks, as the
+ * host sees it (sshd's SSH_CLIENT): the first `pulumi up` switches the firewall
+ * on, and from then on the API and SSH answer those networks alone. A VPN
+ * masqueraded by a LAN box, say, would show the box's LAN address here, and
+ * the up would cut its own connection. Perl's core Socket module compares the
+ * prefixes of both families (Perl is on every Proxmox VE host: PVE is written in it).
+ */
+export function clientCheckLines(site: Pick<SiteSpec, "name" | "firewall">): string[] {
+  const networks = site.firewall.adminNetworks.join(" ");
+  const inside = String.raw`perl -MSocket=inet_pton,AF_INET,AF_INET6 -e 'sub bits { my $f = $_[0] =~ /:/ ? AF_INET6 : AF_INET; my $p = inet_pton($f, $_[0]); defined $p ? unpack("B*", $p) : "" } my ($a, @nets) = @ARGV; $a =~ s/^::ffff:(\d+\.\d+\.\d+\.\d+)$/$1/; my $b = bits($a); for (@nets) { my ($n, $len) = split m{/}; my $c = bits($n); exit 0 if $b ne "" && length($c) == length($b) && substr($b, 0, $len) eq substr($c, 0, $len) } exit 1'`;
+  return [
+    `client=\${SSH_CLIENT%% *}`,
+    `if [ -z "$client" ]; then`,
+    `  echo "run this over SSH from the machine that will deploy (npm run --silent bootstrap -- --site ${site.name} | ssh root@<host> bash): its address as this host sees it must be in ${site.name}'s admin networks (${networks}), or the first pulumi up cuts its own connection when it switches the firewall on" >&2`,
+    "  exit 1",
+    "fi",
+    `if ! ${inside} "$client" ${networks}; then`,
+    `  echo "this host sees the deploying machine as $client, outside ${site.name}'s admin networks (${networks}): the first pulumi up would cut its own connection when it switches the firewall on. Connect through the operators' VPN (a VPN masqueraded by a LAN box shows the box's address: route it instead), or add the network to sites.${site.name}.firewall.adminNetworks" >&2`,
+    "  exit 1",
+    "fi",
+  ];
+}
+
+/**
  * The `pveum` commands that make one role's token on one host, in order.
  * @param pbsStorages that host's PBS storage ids, for the grants on them.
  */

@@ -147,7 +147,7 @@ test("npm run bootstrap --status-key prints the line that lets that key run the 
   }
 });
 
-test("the bootstrap's script checks the host's Proxmox VE version before anything changes: older than 8.3 is refused in one line, pveum never runs", () => {
+test("the bootstrap's script checks the host's Proxmox VE version and the deploying machine's address before anything changes: older than 8.3, or a machine outside the admin networks, is refused in one line, pveum never runs", () => {
   const script = spawnSync(process.execPath, ["-r", "./scripts/lib/load-typescript.js", "scripts/bootstrap.ts", "--site", "rouans"], { cwd: join(__dirname, "../.."), encoding: "utf8" });
   assert.equal(script.status, 0, script.stderr);
   assert.ok(script.stdout.startsWith(`${hostCheckLines().join("\n")}\n`));
@@ -156,10 +156,11 @@ test("the bootstrap's script checks the host's Proxmox VE version before anythin
     // Stand-ins: pveversion prints what PVE's does (pve-manager/<version>/<commit> ...), pveum records its calls.
     const calls = join(dir, "pveum.calls");
     writeFileSync(join(dir, "pveum"), `#!/bin/sh\necho "$*" >> ${calls}\necho token-secret\n`, { mode: 0o755 });
-    const hostRuns = (version: string) => {
+    // sshd's SSH_CLIENT: the deploying machine's address as the host sees it, from the operators' VPN by default.
+    const hostRuns = (version: string, client = "10.99.0.5 51234 22") => {
       writeFileSync(join(dir, "pveversion"), `#!/bin/sh\necho "pve-manager/${version}/3e76eec21c4a14a7 (running kernel: 6.8.12-5-pve)"\n`, { mode: 0o755 });
       rmSync(calls, { force: true });
-      const run = spawnSync("bash", [], { input: script.stdout, encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env["PATH"] ?? ""}` } });
+      const run = spawnSync("bash", [], { input: script.stdout, encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env["PATH"] ?? ""}`, SSH_CLIENT: client } });
       return { status: run.status, stderr: run.stderr, calls: existsSync(calls) ? readFileSync(calls, "utf8") : "" };
     };
     for (const old of ["8.2.4", "7.4.17"]) {
@@ -172,6 +173,15 @@ test("the bootstrap's script checks the host's Proxmox VE version before anythin
       const r = hostRuns(good);
       assert.equal(r.status, 0, `${good}: ${r.stderr}`);
       assert.match(r.calls, /^user token add /m, good);
+    }
+    // The deploying machine outside the admin networks (on the site's LAN, or behind a LAN box that masquerades
+    // the VPN), or not over SSH at all: refused before anything changes, as the first up would cut it off.
+    assert.equal(hostRuns("8.4.1", "::ffff:10.99.0.7 51234 22").status, 0, "an IPv4-mapped address of the VPN");
+    for (const client of ["192.168.10.50 51234 22", "2001:db8::1 51234 22", ""]) {
+      const r = hostRuns("8.4.1", client);
+      assert.equal(r.status, 1, client);
+      assert.equal(r.calls, "", `${client}: nothing may change`);
+      assert.match(r.stderr, client === "" ? /^run this over SSH from the machine that will deploy / : new RegExp(`^this host sees the deploying machine as ${client.split(" ")[0]}, outside rouans's admin networks \\(10\\.99\\.0\\.0/24\\)`), client);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
