@@ -13,6 +13,9 @@ type OutboundRule = SiteSpecInput["containers"][number]["firewall"]["outbound"][
  */
 export const adminNetworks = ["10.99.0.0/24"];
 
+/** Where that VPN ends: on each host, its WireGuard on a port of its own (the ISP box forwards it). */
+export const operatorsVpn = { endsOn: "host", port: 51821 } as const;
+
 /** Outside hosts the rules name; the association fills in its own addresses. */
 export const outsideHosts = {
   // The dedicated server that sends the mail out under the association's SPF, DKIM and rDNS.

@@ -3,7 +3,7 @@
  * Numbers from the association's own description of the box (docs: DOMAIN).
  */
 import type { SiteSpecInput } from "../src/site/schema";
-import { adminNetworks, debianEssentials, outsideHosts } from "./firewall";
+import { adminNetworks, debianEssentials, operatorsVpn, outsideHosts } from "./firewall";
 
 export const rouans: SiteSpecInput = {
   name: "rouans",
@@ -34,7 +34,7 @@ export const rouans: SiteSpecInput = {
   },
   // Default-deny on the host and in every container (docs/access.md).
   // The host's own LAN address (its stack file's sshAddress): the management set's local_network.
-  firewall: { adminNetworks, localNetwork: "192.168.10.2/32", hosts: outsideHosts },
+  firewall: { adminNetworks, localNetwork: "192.168.10.2/32", operatorsVpn, hosts: outsideHosts },
   // 100..199 here, 200..299 at St Hilaire: an archive of either site restores on either host.
   vmidRange: { first: 100, last: 199 },
   network: {
@@ -88,7 +88,7 @@ export const rouans: SiteSpecInput = {
   },
   // This repository's examples (documentation addresses, the association's names and disks): the plan
   // warns until each is replaced with the site's own and removed from here (README, "Deploy for real").
-  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.localNetwork", "firewall.hosts", "config.endpoint", "config.sshAddress"],
+  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.localNetwork", "firewall.operatorsVpn", "firewall.hosts", "config.endpoint", "config.sshAddress"],
   containers: [
     {
       name: "web",

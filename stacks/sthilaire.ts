@@ -4,7 +4,7 @@
  * slow direction of every offsite transfer.
  */
 import type { SiteSpecInput } from "../src/site/schema";
-import { adminNetworks, debianEssentials, outsideHosts } from "./firewall";
+import { adminNetworks, debianEssentials, operatorsVpn, outsideHosts } from "./firewall";
 
 export const sthilaire: SiteSpecInput = {
   name: "sthilaire",
@@ -35,7 +35,7 @@ export const sthilaire: SiteSpecInput = {
   },
   // Default-deny on the host and in every container (docs/access.md).
   // The host's own LAN address (its stack file's sshAddress): the management set's local_network.
-  firewall: { adminNetworks, localNetwork: "192.168.20.2/32", hosts: outsideHosts },
+  firewall: { adminNetworks, localNetwork: "192.168.20.2/32", operatorsVpn, hosts: outsideHosts },
   vmidRange: { first: 200, last: 299 },
   network: {
     bridge: "vmbr0",
@@ -91,7 +91,7 @@ export const sthilaire: SiteSpecInput = {
   },
   // This repository's examples (documentation addresses, the association's names and disks): the plan
   // warns until each is replaced with the site's own and removed from here (README, "Deploy for real").
-  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.localNetwork", "firewall.hosts", "config.endpoint", "config.sshAddress"],
+  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.localNetwork", "firewall.operatorsVpn", "firewall.hosts", "config.endpoint", "config.sshAddress"],
   containers: [
     {
       name: "relay",

@@ -94,8 +94,9 @@ export function containerRules(site: SiteSpec, container: ContainerSpec): Firewa
 
 /**
  * The host's own rules: its API and SSH from the admin networks, its PBS from
- * the linked peers' tunnel addresses, and the site link's WireGuard port from
- * anywhere (WireGuard's keys decide who gets in; an unknown key gets no answer).
+ * the linked peers' tunnel addresses, and the site link's WireGuard port (and the
+ * operators' VPN's, when it ends on the host) from anywhere (WireGuard's keys
+ * decide who gets in; an unknown key gets no answer).
  * @param linkedPeers the sites this host pulls from or is pulled by.
  */
 export function hostRules(site: SiteSpec, linkedPeers: readonly SiteSpec[]): FirewallRule[] {
@@ -115,6 +116,9 @@ export function hostRules(site: SiteSpec, linkedPeers: readonly SiteSpec[]): Fir
       addresses: [peer.siteLink.address],
     })),
     { type: "in", proto: "udp", ports: [site.siteLink.port], comment: "WireGuard of the site link", addresses: undefined },
+    ...(site.firewall.operatorsVpn.endsOn === "host"
+      ? [{ type: "in" as const, proto: "udp" as const, ports: [site.firewall.operatorsVpn.port], comment: "the operators' VPN, which ends on this host (its keys decide who gets in)", addresses: undefined }]
+      : []),
   ];
   return intents.flatMap(expand);
 }

@@ -94,12 +94,41 @@ function validateNetworks(site: SiteSpec, sites: readonly SiteSpec[]): Problem[]
   } else if (taken !== undefined || local.address === site.network.ipv4.gateway) {
     problems.push(problem(`${base}.localNetwork`, site.firewall.localNetwork, `the host's own address, not ${taken?.what ?? "the gateway"}'s`));
   }
+  problems.push(...vpnProblems(site));
   for (const [name, addresses] of Object.entries(site.firewall.hosts)) {
     addresses.forEach((text, i) => {
       if (parseCidr(text) === undefined) problems.push(problem(`${base}.hosts.${name}[${i}]`, text, "an address with its prefix, such as 203.0.113.25/32"));
     });
   }
   return problems;
+}
+
+/**
+ * The operators' VPN: on the host, a port of its own; on a LAN box that
+ * masquerades, the box's address among the admin networks (the operators
+ * arrive from it), inside the LAN.
+ */
+function vpnProblems(site: SiteSpec): Problem[] {
+  const vpn = site.firewall.operatorsVpn;
+  const path = `sites.${site.name}.firewall.operatorsVpn`;
+  if (vpn.endsOn === "host") {
+    return vpn.port === site.siteLink.port ? [problem(`${path}.port`, vpn.port, `a UDP port other than the site link's (${site.siteLink.port})`)] : [];
+  }
+  const box = parseCidr(vpn.address);
+  const subnet = parseCidr(site.network.ipv4.subnet);
+  if (box === undefined || box.family !== "ipv4" || box.prefix !== 32 || (subnet !== undefined && !inSubnet(box.address, subnet))) {
+    return [problem(`${path}.address`, vpn.address, `the box's own address in ${site.network.ipv4.subnet}, as a /32`)];
+  }
+  if (vpn.masquerade && !site.firewall.adminNetworks.some((n) => { const net = parseCidr(n); return net !== undefined && inSubnet(box.address, net); })) {
+    return [
+      problem(
+        `sites.${site.name}.firewall.adminNetworks`,
+        site.firewall.adminNetworks,
+        `${vpn.address} among them: the box masquerades the operators' VPN, so the hosts and containers see them coming from it, and would drop them (or stop masquerading and route the admin networks to the box)`,
+      ),
+    ];
+  }
+  return [];
 }
 
 /** Every firewall problem of every site. */

@@ -77,6 +77,15 @@ export function failoverOutside(lost: SiteSpec, survivor: SiteSpec, services: re
   return [...forwards, ...allows, ...dns, "tell the members (status page, mailing list)", `contacts: ${lost.recovery.contacts.join("; ")}`];
 }
 
+/** Where the operators' VPN ends, and what the new host needs for it. */
+function vpnNote(site: SiteSpec, host: string): string {
+  const vpn = site.firewall.operatorsVpn;
+  if (vpn.endsOn === "host") return `it ends on the host: its WireGuard configuration back on ${host} (UDP ${vpn.port})`;
+  return vpn.masquerade
+    ? `it ends on the LAN box ${vpn.address}, which masquerades it: nothing to change on the new host`
+    : `it ends on the LAN box ${vpn.address}, routed: the ISP box routes ${site.firewall.adminNetworks.join(", ")} to it`;
+}
+
 /** The checklist of a new host in place of the lost one (rebuild and disk modes). */
 export function rebuildOutside(lost: SiteSpec, ssh: string, carry: boolean): string[] {
   const host = ssh.split("@")[1] ?? ssh;
@@ -85,8 +94,8 @@ export function rebuildOutside(lost: SiteSpec, ssh: string, carry: boolean): str
     ...(carry ? [`the carry disk: ${lost.recovery.carryDisk.description}`] : []),
     `on each operator's machine: ssh-keygen -R ${host} (the new host has a new SSH key)`,
     `the new CA trusted: /etc/pve/pve-root-ca.pem as certs/${lost.name}-pve-root-ca.pem, installed as certs/README.md says`,
-    `the operators' VPN reaches ${host} again (the firewall answers only ${lost.firewall.adminNetworks.join(", ")})`,
-    `ISP box (${lost.recovery.ispBox}), if it was replaced too: UDP ${lost.siteLink.port} to ${host}, ${lost.siteLink.endpoint} pointing to ${lost.recovery.publicIpv4}, and ` +
+    `the operators' VPN reaches ${host} again (the firewall answers only ${lost.firewall.adminNetworks.join(", ")}): ${vpnNote(lost, host)}`,
+    `ISP box (${lost.recovery.ispBox}), if it was replaced too: UDP ${lost.siteLink.port}${lost.firewall.operatorsVpn.endsOn === "host" ? ` and ${lost.firewall.operatorsVpn.port}` : ""} to ${host}, ${lost.siteLink.endpoint} pointing to ${lost.recovery.publicIpv4}, and ` +
       lost.containers.flatMap((c) => internetOpenings(c).map((o) => `${o} to ${bare(c.network.ipv4)} (${c.name})`)).join(", "),
     `nothing in DNS changes: the services come back on their own addresses (namespace ${namespaceOf(lost.name)} restores them as they were)`,
     `contacts: ${lost.recovery.contacts.join("; ")}`,

@@ -240,6 +240,24 @@ export const siteSchema = z.strictObject({
      * alias to this address alone, so the set is the admin networks and the host.
      */
     localNetwork: cidrAddress,
+    /**
+     * Where the operators' VPN (the admin networks' way in) ends at this site,
+     * which decides what the firewall must let through:
+     * - `host`: on the Proxmox host itself, its UDP `port` open to anyone (WireGuard
+     *   answers no unknown key);
+     * - `lan-box`: on another box of the LAN at `address` (a /32). With `masquerade`,
+     *   the operators arrive from that address, which must then be one of the admin
+     *   networks; routed, the ISP box must route the admin networks to it (the runbook's
+     *   outside checklist says so).
+     */
+    operatorsVpn: z.discriminatedUnion(
+      "endsOn",
+      [
+        z.strictObject({ endsOn: z.literal("host"), port: z.number().int().min(1).max(65535) }),
+        z.strictObject({ endsOn: z.literal("lan-box"), address: cidrAddress, masquerade: z.boolean() }),
+      ],
+      { error: '{ endsOn: "host", port: <its UDP port> } or { endsOn: "lan-box", address: "<the box>/32", masquerade: true|false }' },
+    ),
     /** Outside hosts the rules name, e.g. the dedicated outbound mail server. @default {} */
     hosts: z.record(key, z.array(cidrAddress).min(1)).default({}),
   }),

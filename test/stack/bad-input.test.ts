@@ -371,6 +371,17 @@ const CASES: BadInputCase[] = [
       "sites.sthilaire.firewall.localNetwork: found \"192.168.20.10/32\", expected the host's own address, not sthilaire's container mail's",
     ],
   },
+  {
+    title: "the operators' VPN on the site link's port, or on a masquerading LAN box outside the admin networks",
+    breakSites: (s) => {
+      (s.rouans.firewall as { operatorsVpn: unknown }).operatorsVpn = { endsOn: "host", port: 51820 };
+      (s.sthilaire.firewall as { operatorsVpn: unknown }).operatorsVpn = { endsOn: "lan-box", address: "192.168.20.3/32", masquerade: true };
+    },
+    expected: [
+      "sites.rouans.firewall.operatorsVpn.port: found 51820, expected a UDP port other than the site link's (51820)",
+      'sites.sthilaire.firewall.adminNetworks: found ["10.99.0.0/24"], expected 192.168.20.3/32 among them: the box masquerades the operators\' VPN, so the hosts and containers see them coming from it, and would drop them (or stop masquerading and route the admin networks to the box)',
+    ],
+  },
 ];
 
 testRefusals(CASES);

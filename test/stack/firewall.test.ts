@@ -67,6 +67,7 @@ for (const stack of ["rouans", "sthilaire"]) {
       "in ACCEPT tcp 22,8006 from 10.99.0.0/24  # operators and CI: SSH and the Proxmox API, from the admin networks only",
       `in ACCEPT tcp 8007 from ${peerAddress}  # PBS API for ${peer}'s pulls, through the site link only`,
       "in ACCEPT udp 51820 from anyone  # WireGuard of the site link",
+      "in ACCEPT udp 51821 from anyone  # the operators' VPN, which ends on this host (its keys decide who gets in)",
     ]);
     const management = byName(run, TYPES.ipset, `${stack}-firewall-management`);
     assert.equal(management.inputs["name"], "management");

@@ -130,7 +130,7 @@ test("plan shows each datastore's footprint and each night, and warns above 80 %
   ]);
   // The warnings: rouans' scratch datastore cannot take sthilaire's Nextcloud for a drill, and its alarms go by mail only.
   assert.deepEqual(normal.stdout.split("\n").filter((l) => l.startsWith("warning:")), [
-    `warning: rouans: 12 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.hosts, config.endpoint, config.sshAddress`,
+    `warning: rouans: 13 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, config.endpoint, config.sshAddress`,
     "warning: drill of sthilaire's nextcloud (220) on rouans: its 400 GiB do not fit the 160 GiB left on data, so it is not drilled there (nor could it fail over there)",
     "warning: dead-man watch on rouans: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from sthilaire, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.rouans.backup.gotify) or an address outside the association",
   ]);

@@ -333,7 +333,8 @@ test("outside the hosts, a new host's checklist: where the spares (and in disk m
   assert.ok(disk.includes("the spare hardware: Rouans: the spare mini-PC in the cupboard of the hall, key with the hall's caretaker"));
   assert.ok(disk.includes('the carry disk: the 2 TB USB disk labelled "retzien carry", kept at St Hilaire'));
   assert.ok(disk.includes("on each operator's machine: ssh-keygen -R 192.168.10.2 (the new host has a new SSH key)"));
-  assert.ok(disk.includes("the operators' VPN reaches 192.168.10.2 again (the firewall answers only 10.99.0.0/24)"));
+  assert.ok(disk.includes("the operators' VPN reaches 192.168.10.2 again (the firewall answers only 10.99.0.0/24): it ends on the host: its WireGuard configuration back on 192.168.10.2 (UDP 51821)"));
+  assert.ok(disk.some((n) => n.startsWith("ISP box (http://192.168.10.1, password in the association's password manager), if it was replaced too: UDP 51820 and 51821 to 192.168.10.2,")));
   assert.ok(!notesOf("rebuild").some((n) => n.startsWith("the carry disk")));
 });
 
