@@ -11,6 +11,7 @@ import { type BackupNight, type SyncNight } from "./backup/night";
 import { backupPlanWarnings, planBackups } from "./backup/plan";
 import { Site } from "./components/Site";
 import { hostingEntry } from "./firewall/hosted";
+import { type MailRouting, mailRoutingOf } from "./firewall/mail-routing";
 import { type DrillPlan, drillPlanOf, drillWarnings } from "./drill/plan";
 import { type WatchPlan, watchPlanOf, watchWarnings } from "./watch/plan";
 import { directionsOf } from "./offsite/directions";
@@ -38,6 +39,8 @@ export interface StackOutputs {
   readonly drillPlan: DrillPlan;
   /** The dead-man watch this host keeps over the sites whose copies it holds. */
   readonly watchPlan: WatchPlan;
+  /** The smarthost of each service that sends through the relay, and the relay's mynetworks, from the firewall's flows. */
+  readonly mailRouting: MailRouting;
 }
 
 /**
@@ -93,5 +96,6 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
     },
     drillPlan: drills,
     watchPlan: watch,
+    mailRouting: mailRoutingOf(resolved.site),
   };
 }

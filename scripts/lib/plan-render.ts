@@ -2,6 +2,7 @@
  * The readable form of the offline plan: one tree per stack, the inputs that
  * matter for each kind of resource, and a summary line.
  */
+import { smarthostSetting } from "../../src/firewall/mail-routing";
 import type { PlannedResource, PlannedStack } from "./offline-plan";
 
 import { PVE_TOKEN_ROLES, tokenId } from "../../src/access/pve-roles";
@@ -114,7 +115,18 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
         `first full copy ${s.seed.gib} GiB: ${s.seed.hours} h, ${s.seed.nights} night(s) (docs/backup.md: seeding)`,
     ),
   ];
-  return [...lines, ...renderDrillPlan(stack), ...renderWatchPlan(stack)];
+  return [...lines, ...renderDrillPlan(stack), ...renderWatchPlan(stack), ...renderMailRouting(stack)];
+}
+
+/** The mail settings inside the guests that the firewall's flows imply: each sender's smarthost, each relay's mynetworks. */
+function renderMailRouting(stack: PlannedStack): string[] {
+  const routing = stack.outputs["mailRouting"] as StackOutputs["mailRouting"] | undefined;
+  if (routing === undefined || (routing.smarthosts.length === 0 && routing.relays.length === 0)) return [];
+  return [
+    `mail routing of ${stack.stack} (settings inside the guests, compiled from the firewall's flows; not yet set or read by the program):`,
+    ...routing.smarthosts.map((s) => `  ${s.service} sends its mail through ${s.relay}: ${smarthostSetting(s.kind, s.relayhost)}`),
+    ...routing.relays.map((r) => `  ${r.service} relays for ${r.senders.length === 0 ? "nobody" : r.senders.join(", ")}: Postfix mynetworks = ${r.mynetworks}`),
+  ];
 }
 
 /** The drills of a holder: when, where, and each guest's check; the guests it cannot take. */

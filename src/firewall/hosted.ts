@@ -30,6 +30,23 @@ export const hostedFirewallName = (here: string, lost: string, service: string):
 export const hostingEntry = (site: string, service: string): string => `${site}/${service}`;
 
 /**
+ * The lost site as its failed-over guests see it from `here`: their addresses
+ * here (IPv4 only: its IPv6 prefix is not routed here), this LAN, and the
+ * admin networks that reach this host. The others keep their own addresses.
+ */
+export function failoverView(lost: SiteSpec, here: SiteSpec, addresses: ReadonlyMap<number, string>): SiteSpec {
+  return {
+    ...lost,
+    network: here.network,
+    firewall: { ...lost.firewall, adminNetworks: here.firewall.adminNetworks },
+    containers: lost.containers.map((c) => {
+      const ipv4 = addresses.get(c.vmid);
+      return ipv4 === undefined ? c : { ...c, network: { ipv4 } };
+    }),
+  };
+}
+
+/**
  * The guests `hosting` names, placed on `here` as a failover places them, or
  * every problem: an unknown site or service, guests of more than one site
  * (a failover takes one lost site), or a placement that does not fit.
@@ -56,18 +73,7 @@ export function hostedGuests(here: SiteSpec, sites: readonly SiteSpec[], hosting
   const services = lost.containers.filter((c) => named.some((n) => n.spec === c)).sort((a, b) => a.startup.order - b.startup.order);
   const placed = placeFailover(lost, here, services);
   if (!placed.ok) return { ok: false, problems: placed.problems.map((p) => ({ ...p, path: `${path}: ${p.path}` })) };
-  const addresses = placed.placement.addresses;
-  // The lost site as its guests see it from here: their addresses here (IPv4 only: its IPv6 prefix is not
-  // routed here), this LAN, and the admin networks that reach this host.
-  const view: SiteSpec = {
-    ...lost,
-    network: here.network,
-    firewall: { ...lost.firewall, adminNetworks: here.firewall.adminNetworks },
-    containers: lost.containers.map((c) => {
-      const ipv4 = addresses.get(c.vmid);
-      return ipv4 === undefined ? c : { ...c, network: { ipv4 } };
-    }),
-  };
+  const view = failoverView(lost, here, placed.placement.addresses);
   return {
     ok: true,
     guests: services.map((c) => {

@@ -66,6 +66,9 @@ test("plan prints a tree per stack, one summary line per stack, and each holder'
   assert.match(result.stdout, /^ {2}ci@pve!preview: CI's pulumi preview --refresh: reads everything the program declares, changes nothing\n {4}\/: Sys\.Audit\n/m);
   assert.match(result.stdout, /^ {4}\/vms: VM\.Allocate, VM\.Audit, VM\.Config\.CPU, /m);
   assert.match(result.stdout, /^sthilaire: 52 resources \(\d+ custom\), 6 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  // The mail settings the firewall's flows imply: mail's smarthost, and the relay's mynetworks.
+  assert.match(result.stdout, /^ {2}mail sends its mail through relay: Plesk's smarthost \(Tools & Settings > Mail Server Settings\) 192\.168\.20\.12, port 25: Postfix's relayhost = \[192\.168\.20\.12\]:25$/m);
+  assert.match(result.stdout, /^ {2}relay relays for mail, nextcloud: Postfix mynetworks = 127\.0\.0\.0\/8 \[::1\]\/128 192\.168\.20\.10\/32 /m);
   // Each holder's drills: when, the scratch range, each guest's check, and what it cannot take.
   assert.match(result.stdout, /^drills on rouans: sat 13:00, done by 15:00 at the latest \(60 min a guest\), scratch VMIDs 900\.\.909 on data \(160 GiB free\)$/m);
   assert.match(result.stdout, /^ {2}sthilaire's relay \(230\) from pbs-sthilaire: pct exec <scratch> -- postfix status, expects "is running"$/m);
@@ -209,7 +212,7 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     });
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
-    assert.deepEqual(summary.outputs, ["containers", "hosted", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan", "watchPlan"]);
+    assert.deepEqual(summary.outputs, ["containers", "hosted", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan", "watchPlan", "mailRouting"]);
     assert.equal(summary.resources, stack === "rouans" ? 42 : 52);
   }
 });

@@ -307,9 +307,11 @@ test("outside the hosts, a failover's checklist, done before the restores: forwa
   const notes = r.runbook.steps.find((s) => s.title.startsWith("Outside the hosts"))?.notes ?? [];
   const kind = (n: string) => n.split(/[ :(]/)[0];
   assert.deepEqual([...new Set(notes.map(kind))], ["ISP", "outbound-server", "DNS", "tell", "contacts", "sthilaire"]);
-  // What lives inside the guests waits for them: a step after the restores.
-  const inside = r.runbook.steps.find((s) => s.title === "Inside the guests: mail's way out through the relay")?.notes?.[0];
-  assert.ok(inside?.startsWith("mail's smarthost (Plesk: Tools & Settings > Mail Server Settings) is the relay, now at 192.168.10.100, and the relay's Postfix lets 192.168.10.101 relay"), inside);
+  // What lives inside the guests waits for them: a step after the restores, with the firewall's own flows at the failover's addresses.
+  assert.deepEqual(r.runbook.steps.find((s) => s.title.startsWith("Inside the guests: their mail's way out through the relay"))?.notes, [
+    "mail: Plesk's smarthost (Tools & Settings > Mail Server Settings) 192.168.10.100, port 25: Postfix's relayhost = [192.168.10.100]:25",
+    "relay: Postfix mynetworks = 127.0.0.0/8 [::1]/128 192.168.10.101/32 192.168.20.11/32 [2001:db8:20::11]/128 (postconf -e, then postfix reload)",
+  ]);
   const titles = r.runbook.steps.map((s) => s.title);
   assert.ok(titles.findIndex((t) => t.startsWith("Outside the hosts")) < titles.findIndex((t) => t.startsWith("Restore ")), "the TTL runs while the copies restore");
   assert.ok(notes.includes("ISP box of rouans (http://192.168.10.1, password in the association's password manager): forward tcp 143,993 to 192.168.10.101"));

@@ -225,6 +225,14 @@ test("stack outputs: every container, the backup job, what the peers read, and t
     nightlyBackup: { jobId: "nightly-sthilaire", schedule: "*-*-* 01:30", vmids: [210, 220, 230], storage: "pbs" },
     backupServer: { fingerprint: simulatedFingerprint("sthilaire"), linkPublicKey: simulatedLinkKey("sthilaire") },
     syncTokens: "[secret]",
+    // The mail settings the firewall's flows imply: mail and Nextcloud send through the relay, which relays for them alone.
+    mailRouting: {
+      smarthosts: [
+        { service: "mail", kind: "plesk-mail", relay: "relay", relayhost: "[192.168.20.12]:25" },
+        { service: "nextcloud", kind: "nextcloud", relay: "relay", relayhost: "[192.168.20.12]:25" },
+      ],
+      relays: [{ service: "relay", senders: ["mail", "nextcloud"], mynetworks: "127.0.0.0/8 [::1]/128 192.168.20.10/32 [2001:db8:20::10]/128 192.168.20.11/32 [2001:db8:20::11]/128" }],
+    },
   });
   // The numbers themselves are the planner's tests' (test/unit/backup-plan.test.ts).
   assert.equal(backupPlan.datastore.totalGiB, 702.1);

@@ -15,7 +15,8 @@ import { degradedMemoryOf, degradedPbsMemoryGiB, failoverMemoryOf } from "../cap
 import { failoverOutside, portClashes } from "../outside";
 import type { RunbookInput, Step } from "../step";
 import { hasDrill, hostedFirewallTargets } from "../targets";
-import { hostingEntry } from "../../firewall/hosted";
+import { failoverView, hostingEntry } from "../../firewall/hosted";
+import { mailRoutingOf, smarthostSetting } from "../../firewall/mail-routing";
 import { PBM, healthCheckStep, minutesAt, pulumiUp, restoreOrder, ssh, tokenNote, volumeOf } from "./shared";
 
 const PBS_PROXY = "proxmox-backup-proxy.service";
@@ -152,24 +153,26 @@ function unreachableIf(step: Step, input: RunbookInput, c: ContainerSpec): Step 
 
 /**
  * Mail goes out through the relay; the mail container is the MX and takes its inbound mail itself.
- * Plesk's smarthost and the relay's mynetworks live in the guests, not in the program: they still
- * name the lost site's addresses after the restore.
+ * The smarthosts and the relay's mynetworks live in the guests, not in the program: after the
+ * restore they still name the lost site's addresses. The values are the firewall's own flows,
+ * compiled for the failover's addresses.
  */
-function mailRelayNote(input: RunbookInput, mail: ContainerSpec): string {
-  const { lost, services, placement } = input;
-  const here = (c: ContainerSpec) => placement?.addresses.get(c.vmid)?.split("/")[0];
-  const relay = services.find((c) => c.name === "relay");
-  if (relay === undefined) return `mail sends through the relay, which stays at ${lost.name}: outgoing mail waits in Plesk's queue until the relay is back`;
-  return (
-    `mail's smarthost (Plesk: Tools & Settings > Mail Server Settings) is the relay, now at ${here(relay)}, and the relay's Postfix lets ${here(mail)} relay (postconf mynetworks): ` +
-    `both still name ${lost.name}'s addresses after the restore (they are not the program's yet)`
-  );
+function mailRoutingNotes(input: RunbookInput): string[] {
+  const { lost, survivor, services, placement } = input;
+  if (placement === undefined) return [];
+  const routing = mailRoutingOf(failoverView(lost, survivor, placement.addresses));
+  const here = (name: string) => services.some((c) => c.name === name);
+  return [
+    ...routing.smarthosts.filter((s) => here(s.service)).map((s) =>
+      here(s.relay) ? `${s.service}: ${smarthostSetting(s.kind, s.relayhost)}` : `${s.service} sends through ${s.relay}, which stays at ${lost.name}: its outgoing mail waits in its queue until ${s.relay} is back`,
+    ),
+    ...routing.relays.filter((r) => here(r.service)).map((r) => `${r.service}: Postfix mynetworks = ${r.mynetworks} (postconf -e, then postfix reload)`),
+  ];
 }
 
 export function failoverSteps(input: RunbookInput): Step[] {
   const { lost, survivor, services, placement } = input;
   if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
-  const mail = services.find((c) => c.name === "mail");
   const ttl = survivor.recovery.dns.ttlSeconds;
   return [
     quietSurvivor(input),
@@ -185,9 +188,9 @@ export function failoverSteps(input: RunbookInput): Step[] {
       clock: { minutes: Math.ceil(ttl / 60), what: `the DNS TTL (${ttl} s): clients keep ${lost.name}'s address until it runs out` },
     },
     ...restoreOrder(lost, services).flatMap((c, i, order) => restoreSteps(input, c, order.slice(0, i))),
-    ...(mail === undefined
+    ...(mailRoutingNotes(input).length === 0
       ? []
-      : [{ title: `Inside the guests: mail's way out through the relay`, minutes: ASSUMPTIONS.mailRelaySettingsMinutes, destructive: false, notes: [mailRelayNote(input, mail)] }]),
+      : [{ title: "Inside the guests: their mail's way out through the relay, at its address here", minutes: ASSUMPTIONS.mailRelaySettingsMinutes, destructive: false, notes: mailRoutingNotes(input) }]),
     {
       title: `Back them up nightly into ${survivor.name}'s PBS while they run there (a job outside the program)`,
       minutes: 1,
