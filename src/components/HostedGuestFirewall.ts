@@ -30,8 +30,9 @@ export class HostedGuestFirewall extends pulumi.ComponentResource {
       // these from the state must not first strip a guest that may still be serving.
       retainOnDelete: true,
     };
-    new proxmoxve.firewall.RulesLegacy(`${name}-firewall-rules`, { nodeName, containerId: guest.spec.vmid, rules: guest.rules.map((r) => ({ ...r })) }, firewall);
-    new proxmoxve.firewall.OptionsLegacy(`${name}-firewall`, { nodeName, containerId: guest.spec.vmid, ...CONTAINER_FIREWALL_OPTIONS }, firewall);
+    const rules = new proxmoxve.firewall.RulesLegacy(`${name}-firewall-rules`, { nodeName, containerId: guest.spec.vmid, rules: guest.rules.map((r) => ({ ...r })) }, firewall);
+    // The policies once the openings are there, as for this site's own guests.
+    new proxmoxve.firewall.OptionsLegacy(`${name}-firewall`, { nodeName, containerId: guest.spec.vmid, ...CONTAINER_FIREWALL_OPTIONS }, { ...firewall, dependsOn: [rules] });
     this.registerOutputs({ vmid: guest.spec.vmid, ipv4: guest.ipv4 });
   }
 }

@@ -136,15 +136,17 @@ export class ServiceContainer extends pulumi.ComponentResource {
     // engine, 3.276), which would leave a guest that stays running without its openings.
     // Neither resource has an input that forces a replacement, so protect never blocks a rule change.
     const firewall = { parent: this, dependsOn: [this.container], protect: spec.stateful, ...adopted };
-    new proxmoxve.firewall.RulesLegacy(
+    const rules = new proxmoxve.firewall.RulesLegacy(
       `${name}-firewall-rules`,
       { nodeName: args.nodeName, containerId: spec.vmid, rules: args.firewallRules.map((r) => ({ ...r })) },
       firewall,
     );
+    // The default-deny policies only once the openings exist: on a replaced or adopted guest, options first
+    // would cut its service (and its admin SSH) until the rules land.
     new proxmoxve.firewall.OptionsLegacy(
       `${name}-firewall`,
       { nodeName: args.nodeName, containerId: spec.vmid, ...CONTAINER_FIREWALL_OPTIONS },
-      firewall,
+      { ...firewall, dependsOn: [this.container, rules] },
     );
 
     this.vmid = spec.vmid;

@@ -13,8 +13,8 @@ import type { ContainerSpec, FirewallPeer, SiteSpec } from "../site/schema";
 export interface FirewallRule {
   readonly type: "in" | "out";
   readonly action: "ACCEPT";
-  readonly proto: "tcp" | "udp" | "icmp";
-  /** Destination ports, comma-separated; absent for icmp. */
+  readonly proto: "tcp" | "udp" | "icmp" | "ipv6-icmp";
+  /** Destination ports, comma-separated; for icmp and ipv6-icmp, the ICMP type PVE names (`echo-request`). */
   readonly dport?: string;
   /** Source addresses of an inbound rule, one family; absent for anyone. */
   readonly source?: string;
@@ -80,16 +80,32 @@ function expand(intent: RuleIntent): FirewallRule[] {
 }
 
 /**
- * A container's rules: admin SSH first, then its inbound and outbound openings.
- * Everything else is dropped by its default-deny policies.
+ * Ping from the admin networks (their monitoring), each family with its own
+ * protocol: PVE takes the ICMP type in `dport` for icmp and ipv6-icmp
+ * (pve-firewall `verify_rule`: those protocols are its "special cases").
+ */
+function adminPing(site: SiteSpec): FirewallRule[] {
+  return byFamily(site.firewall.adminNetworks).map((list) => ({
+    type: "in",
+    action: "ACCEPT",
+    proto: familyOf((list[0] ?? "").split("/")[0] ?? "") === "ipv6" ? "ipv6-icmp" : "icmp",
+    dport: "echo-request",
+    source: list.join(","),
+    comment: "ping, from the admin networks only (monitoring)",
+  }));
+}
+
+/**
+ * A container's rules: admin SSH and ping first, then its inbound and outbound
+ * openings. Everything else is dropped (in) or rejected (out) by its policies.
  */
 export function containerRules(site: SiteSpec, container: ContainerSpec): FirewallRule[] {
-  const intents: RuleIntent[] = [
-    { type: "in", proto: "tcp", ports: [ADMIN_PORTS.ssh], comment: "admin SSH, from the admin networks only", addresses: site.firewall.adminNetworks },
+  const ssh: RuleIntent = { type: "in", proto: "tcp", ports: [ADMIN_PORTS.ssh], comment: "admin SSH, from the admin networks only", addresses: site.firewall.adminNetworks };
+  const openings: RuleIntent[] = [
     ...container.firewall.inbound.map((r) => ({ type: "in" as const, proto: r.proto, ...(r.ports ? { ports: r.ports } : {}), comment: r.comment, addresses: peerAddresses(site, r.from) })),
     ...container.firewall.outbound.map((r) => ({ type: "out" as const, proto: r.proto, ...(r.ports ? { ports: r.ports } : {}), comment: r.comment, addresses: peerAddresses(site, r.to) })),
   ];
-  return intents.flatMap(expand);
+  return [...expand(ssh), ...adminPing(site), ...openings.flatMap(expand)];
 }
 
 /**
@@ -120,7 +136,8 @@ export function hostRules(site: SiteSpec, linkedPeers: readonly SiteSpec[]): Fir
       ? [{ type: "in" as const, proto: "udp" as const, ports: [site.firewall.operatorsVpn.port], comment: "the operators' VPN, which ends on this host (its keys decide who gets in)", addresses: undefined }]
       : []),
   ];
-  return intents.flatMap(expand);
+  const [admin, ...rest] = intents;
+  return [...(admin === undefined ? [] : expand(admin)), ...adminPing(site), ...rest.flatMap(expand)];
 }
 
 /** One rule as one line, as the plan shows it: `in ACCEPT tcp 80,443 from anyone  # the sites`. */

@@ -20,6 +20,7 @@ const rulesOf = (run: StackRun, name: string) => (byName(run, TYPES.firewallRule
 test("the web container lets in the websites and admin SSH only, and out only what it needs", async () => {
   assert.deepEqual(rulesOf(await planOf("rouans"), "rouans-web-firewall-rules"), [
     "in ACCEPT tcp 22 from 10.99.0.0/24  # admin SSH, from the admin networks only",
+    "in ACCEPT icmp echo-request from 10.99.0.0/24  # ping, from the admin networks only (monitoring)",
     "in ACCEPT tcp 80,443 from anyone  # the websites (80: redirects and ACME)",
     "out ACCEPT udp 53 to anyone  # DNS",
     "out ACCEPT tcp 53 to anyone  # DNS over TCP (large answers)",
@@ -32,6 +33,7 @@ test("the relay takes mail from the mail and Nextcloud containers only, by each 
   const inbound = rulesOf(await planOf("sthilaire"), "sthilaire-relay-firewall-rules").filter((r) => r.startsWith("in "));
   assert.deepEqual(inbound, [
     "in ACCEPT tcp 22 from 10.99.0.0/24  # admin SSH, from the admin networks only",
+    "in ACCEPT icmp echo-request from 10.99.0.0/24  # ping, from the admin networks only (monitoring)",
     "in ACCEPT tcp 25 from 192.168.20.10  # mail from Plesk, on its way out",
     "in ACCEPT tcp 25 from 2001:db8:20::10  # mail from Plesk, on its way out",
     "in ACCEPT tcp 25 from 192.168.20.11  # Nextcloud's notifications",
@@ -54,6 +56,7 @@ for (const stack of ["rouans", "sthilaire"]) {
       const rules = byName(run, TYPES.firewallRules, `${c.name}-firewall-rules`);
       assert.equal(rules.inputs["containerId"], c.inputs["vmId"]);
       for (const r of [options, rules]) assert.ok(r.dependsOn.includes(c.urn), `${r.name} waits for ${c.name}`);
+      assert.ok(options.dependsOn.includes(rules.urn), `${options.name}: the policies once the openings exist`);
       // The NIC's own switch: without it Proxmox applies none of the container's rules.
       assert.deepEqual(c.inputs["networkInterfaces"], [{ name: "eth0", bridge: "vmbr0", firewall: true }]);
     }
@@ -65,6 +68,7 @@ for (const stack of ["rouans", "sthilaire"]) {
     const peer = stack === "rouans" ? "sthilaire" : "rouans";
     assert.deepEqual(rulesOf(run, `${stack}-firewall-rules`), [
       "in ACCEPT tcp 22,8006 from 10.99.0.0/24  # operators and CI: SSH and the Proxmox API, from the admin networks only",
+      "in ACCEPT icmp echo-request from 10.99.0.0/24  # ping, from the admin networks only (monitoring)",
       `in ACCEPT tcp 8007 from ${peerAddress}  # PBS API for ${peer}'s pulls, through the site link only`,
       "in ACCEPT udp 51820 from anyone  # WireGuard of the site link",
       "in ACCEPT udp 51821 from anyone  # the operators' VPN, which ends on this host (its keys decide who gets in)",
@@ -89,6 +93,7 @@ test("guests failed over to rouans get their firewall compiled for rouans: the m
   // Nextcloud stayed at sthilaire (it did not fit): its rule still names its address there.
   assert.deepEqual(relayIn, [
     "in ACCEPT tcp 22 from 10.99.0.0/24  # admin SSH, from the admin networks only",
+    "in ACCEPT icmp echo-request from 10.99.0.0/24  # ping, from the admin networks only (monitoring)",
     "in ACCEPT tcp 25 from 192.168.10.101  # mail from Plesk, on its way out",
     "in ACCEPT tcp 25 from 192.168.20.11  # Nextcloud's notifications",
     "in ACCEPT tcp 25 from 2001:db8:20::11  # Nextcloud's notifications",
@@ -105,4 +110,21 @@ test("guests failed over to rouans get their firewall compiled for rouans: the m
   assert.deepEqual((run.outputs["hosted"] as Record<string, unknown>)["sthilaire/mail"], { vmid: 210, ipv4: "192.168.10.101/24" });
   // rouans' own guest keeps its firewall as it was.
   assert.deepEqual(rulesOf(run, "rouans-web-firewall-rules"), rulesOf(await planOf("rouans"), "rouans-web-firewall-rules"));
+});
+
+test("ping from the admin networks: icmp for IPv4 networks, ipv6-icmp for IPv6 ones, on containers and hosts alike", async () => {
+  const { containerRules, hostRules } = await import("../../src/firewall/compile");
+  const { validateSiteSpecs } = await import("../../src/program");
+  const { cloneSites } = await import("../helpers/stacks");
+  const sites = cloneSites();
+  sites.rouans.firewall.adminNetworks = ["10.99.0.0/24", "fd00:99::/64"];
+  const rouans = validateSiteSpecs(sites.all).sites.find((s) => s.name === "rouans");
+  assert.ok(rouans);
+  const pings = (rules: FirewallRule[]) => rules.filter((r) => r.dport === "echo-request").map(describeRule);
+  const expected = [
+    "in ACCEPT icmp echo-request from 10.99.0.0/24  # ping, from the admin networks only (monitoring)",
+    "in ACCEPT ipv6-icmp echo-request from fd00:99::/64  # ping, from the admin networks only (monitoring)",
+  ];
+  assert.deepEqual(pings(containerRules(rouans, rouans.containers[0] as (typeof rouans.containers)[number])), expected);
+  assert.deepEqual(pings(hostRules(rouans, [])), expected);
 });
