@@ -15,6 +15,8 @@ export interface HostFirewallArgs {
   readonly site: SiteSpec;
   /** The host's rules, compiled from the spec. */
   readonly rules: readonly FirewallRule[];
+  /** What the deploy sets up over SSH before the firewall is switched on (PBS, the site link). @default [] */
+  readonly switchOnAfter?: readonly pulumi.Resource[];
 }
 
 export class HostFirewall extends pulumi.ComponentResource {
@@ -47,12 +49,12 @@ export class HostFirewall extends pulumi.ComponentResource {
     const rules = new proxmoxve.firewall.RulesLegacy(`${name}-rules`, { nodeName: site.nodeName, rules: args.rules.map((r) => ({ ...r })) }, child);
     const node = new proxmoxve.node.Firewall(`${name}-node`, { nodeName: site.nodeName, enabled: true, ndp: true, nosmurfs: true }, child);
 
-    // On only once the management set and the rules exist: the API and SSH never
-    // pass through a moment where the deploy's own connection has no rule.
+    // On only once the management set and the rules exist (the API and SSH never pass through a moment
+    // where the deploy's own connection has no rule), and after what the deploy does over SSH.
     this.enabled = new proxmoxve.cluster.FirewallLegacy(
       `${name}-enabled`,
       { enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", ebtables: true },
-      { ...child, dependsOn: [management, localNetwork, rules, node] },
+      { ...child, dependsOn: [management, localNetwork, rules, node, ...(args.switchOnAfter ?? [])] },
     );
     this.registerOutputs({});
   }

@@ -160,7 +160,6 @@ export class Site extends pulumi.ComponentResource {
 
     const linked = [...new Set([...holds, ...args.heldBy])].sort();
     const linkedSites = linked.map((peer) => args.sites.find((s) => s.name === peer) as SiteSpec);
-    this.firewall = new HostFirewall(`${name}-firewall`, { site: spec, rules: hostRules(spec, linkedSites) }, withProvider);
     this.link = new SiteLink(
       `${name}-link`,
       {
@@ -170,6 +169,9 @@ export class Site extends pulumi.ComponentResource {
       },
       withProvider,
     );
+    // Switched on once PBS and the link are set up over SSH: the firewall's own rules let the admin networks
+    // in (the bootstrap checked the deploying machine is in one), but a long SSH session is not cut midway.
+    this.firewall = new HostFirewall(`${name}-firewall`, { site: spec, rules: hostRules(spec, linkedSites), switchOnAfter: [...this.backupServer.ready, this.link] }, withProvider);
 
     this.syncs = {};
     for (const { direction, night } of args.pulls) {

@@ -83,6 +83,8 @@ for (const stack of ["rouans", "sthilaire"]) {
     assert.deepEqual(enabled.inputs, { enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", ebtables: true });
     const before = [management, localNetwork, byName(run, TYPES.firewallRules, `${stack}-firewall-rules`), byName(run, TYPES.nodeFirewall, `${stack}-firewall-node`)];
     for (const r of before) assert.ok(enabled.dependsOn.includes(r.urn), `switched on after ${r.name}`);
+    // and after what the deploy sets up over SSH: PBS (its datastore comes after its install, its jobs last) and the site link.
+    for (const r of [byName(run, TYPES.command, `${stack}-pbs-datastore`), byName(run, TYPES.command, `${stack}-pbs-verify`), byName(run, TYPES.command, `${stack}-link-tunnel`)]) assert.ok(enabled.dependsOn.includes(r.urn), `switched on after ${r.name}`);
   });
 }
 
