@@ -19,7 +19,7 @@
 #
 # Output: {"now": <epoch s>, "responses": {"<api path>": <the API's JSON or null>},
 #          "drills": <the drills' results file, or null>, "watch": <the watch's, or null>,
-#          "errors": ["..."]}
+#          "mailQueue": [<postqueue -j's objects>] or null without postqueue, "errors": ["..."]}
 # Exit 0 whenever that document is printed (what PBS did not answer is in
 # "errors"); 2 on bad arguments.
 set -euo pipefail
@@ -137,6 +137,19 @@ drills=$json
 results_of "$watch_results" "the dead-man watch's JSON"
 watch=$json
 
+# The host's own mail queue: the drills', the watch's and the failed units' alarms leave
+# through this host's Postfix, and sendmail returns 0 once a mail is queued, so an alarm
+# stuck here is seen nowhere else. postqueue -j (Postfix 3.1 and later, postqueue(1)): one
+# JSON object per queued message. null when this host has no postqueue.
+queue=null
+if command -v postqueue >/dev/null 2>&1; then
+  if lines=$(postqueue -j 2>/dev/null); then
+    queue="[$(grep '^{' <<<"$lines" | paste -sd, -)]"
+  else
+    errors+=("postqueue -j failed: this host's mail queue is unknown")
+  fi
+fi
+
 errs='' sep=''
 for e in "${errors[@]}"; do errs+="$sep$(json_string "$e")"; sep=','; done
-printf '{"now":%s,"responses":{%s},"drills":%s,"watch":%s,"errors":[%s]}\n' "$(date +%s)" "$out" "$drills" "$watch" "$errs"
+printf '{"now":%s,"responses":{%s},"drills":%s,"watch":%s,"mailQueue":%s,"errors":[%s]}\n' "$(date +%s)" "$out" "$drills" "$watch" "$queue" "$errs"

@@ -18,6 +18,8 @@ export const FULL_SHARE = 0.9;
 export const OVER_PREDICTION = 1.25;
 /** A dead-man watch that has not run for longer than this has stopped: a daily run, and two hours' grace. */
 export const WATCH_OVERDUE_HOURS = 26;
+/** A message in a host's mail queue longer than this is an alarm that does not leave it (Postfix retries for days). */
+export const MAIL_STUCK_HOURS = 1;
 /** A snapshot dated further than this after the host's clock is forged, or the clock is wrong. */
 export const FUTURE_TOLERANCE_SECONDS = 3600;
 
@@ -34,6 +36,9 @@ export type WatchSeen =
   | "never"
   | "not kept"
   | "unknown";
+
+/** A host's mail queue, where its alarms wait when they cannot leave: its messages, no Postfix there, or unknown. */
+export type MailQueueSeen = { readonly messages: number; readonly oldestHours: number | null; readonly reasons: readonly string[] } | "no postfix" | "unknown";
 
 export interface SnapshotGlance {
   /** Snapshot time, ISO 8601. */
@@ -76,6 +81,8 @@ export interface SiteGlance {
   readonly jobs: JobGlance[];
   /** Its dead-man watch over the sites whose copies it holds. */
   readonly watch: WatchSeen;
+  /** The host's own mail queue, which its alarms pass through. */
+  readonly mailQueue: MailQueueSeen;
   /** Null when the host or its PBS gave no usage. */
   readonly datastore: { name: string; usedGiB: number; totalGiB: number; usedPercent: number; predictedGiB: number | null } | null;
 }
@@ -204,6 +211,19 @@ export function assess(
     return { at: iso(last.at), ageDays, ok: last.ok, reason: last.reason, restoreSeconds: last.restoreSeconds, bytes: last.bytes };
   };
 
+  /** A host's mail queue, judged: a message waiting over an hour is an alarm that does not leave the host. */
+  const judgeMailQueue = (name: string, report: PbsReport | undefined): MailQueueSeen => {
+    if (report?.mailQueue === undefined) return "unknown";
+    if (report.mailQueue === null) return "no postfix";
+    const q = report.mailQueue;
+    const oldestHours = q.oldest === null ? null : hours(report.now - q.oldest);
+    if (q.oldest !== null && report.now - q.oldest > MAIL_STUCK_HOURS * 3600) {
+      problems.push(
+        `${name}: ${q.messages} mail(s) stuck in the host's queue, the oldest for ${oldestHours} h${q.reasons.length === 0 ? "" : ` (${q.reasons.join("; ")})`}: its alarms do not leave it (postqueue -p on the host; its relayhost)`,
+      );
+    }
+    return { messages: q.messages, oldestHours, reasons: q.reasons };
+  };
   /** A holder's watch, judged: never run, or not run for a day and more, is a problem (its alarms are the others' problems). */
   const judgeWatch = (name: string, keeps: boolean, report: PbsReport | undefined): WatchSeen => {
     if (!keeps) return "not kept";
@@ -261,6 +281,7 @@ export function assess(
     });
 
     const watch = judgeWatch(site.name, holds.length > 0, here);
+    const mailQueue = judgeMailQueue(site.name, here);
 
     let datastore: SiteGlance["datastore"] = null;
     if (here?.datastore) {
@@ -280,7 +301,7 @@ export function assess(
       // With errors, the PBS line above already says why there is no usage.
       problems.push(`${site.name}: PBS datastore ${site.backupServer.datastore} gave no usage (missing? disk not mounted?)`);
     }
-    return { site: site.name, reachable: here !== undefined, guests, jobs, watch, datastore };
+    return { site: site.name, reachable: here !== undefined, guests, jobs, watch, mailQueue, datastore };
   });
   return { sites: glances, problems };
 }

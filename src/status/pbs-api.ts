@@ -16,7 +16,15 @@ export const probeAnswerSchema = z.object({
   drills: z.unknown().optional(),
   /** The dead-man watch's last run (watch-copies.pl), null before the first; absent from an older probe. */
   watch: z.unknown().optional(),
+  /** postqueue -j's objects, null on a host without Postfix; absent from an older probe. */
+  mailQueue: z.unknown().optional(),
   errors: z.array(z.string()),
+});
+
+/** One queued message as postqueue -j prints it (postqueue(1)): what the glance reads of it. */
+const queuedMessage = z.object({
+  arrival_time: z.number(),
+  recipients: z.array(z.object({ delay_reason: z.string().optional() })),
 });
 
 export type ProbeAnswer = z.output<typeof probeAnswerSchema>;
@@ -112,6 +120,19 @@ export function reportFromProbe(
     if (parsedWatch.success) watch = parsedWatch.data;
     else errors.push(`the dead-man watch's last run is not what watch-copies.pl writes (${parsedWatch.error.issues[0]?.message ?? "unexpected shape"})`);
   }
+  let mailQueue: PbsReport["mailQueue"];
+  if (answer.mailQueue === null) mailQueue = null;
+  else if (answer.mailQueue !== undefined) {
+    const parsedQueue = z.array(queuedMessage).safeParse(answer.mailQueue);
+    if (parsedQueue.success) {
+      const messages = parsedQueue.data;
+      mailQueue = {
+        messages: messages.length,
+        oldest: messages.length === 0 ? null : Math.min(...messages.map((m) => m.arrival_time)),
+        reasons: [...new Set(messages.flatMap((m) => m.recipients.flatMap((r) => (r.delay_reason === undefined ? [] : [r.delay_reason]))))],
+      };
+    } else errors.push(`the mail queue is not what postqueue -j prints (${parsedQueue.error.issues[0]?.message ?? "unexpected shape"})`);
+  }
   return {
     ok: true,
     report: {
@@ -124,6 +145,7 @@ export function reportFromProbe(
       errors,
       ...(drills === undefined ? {} : { drills }),
       ...(watch === undefined ? {} : { watch }),
+      ...(mailQueue === undefined ? {} : { mailQueue }),
     },
   };
 }

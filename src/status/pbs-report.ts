@@ -64,6 +64,15 @@ export const watchRunSchema = z.object({
   alarms: z.array(z.string()),
 });
 
+/** The host's own mail queue, where its alarms wait when they cannot leave (postqueue -j). */
+export const mailQueueSchema = z.object({
+  messages: z.number().int().min(0),
+  /** Arrival of the oldest queued message, epoch seconds; null when the queue is empty. */
+  oldest: z.number().nullable(),
+  /** Why they wait (Postfix's delay_reason), each once. */
+  reasons: z.array(z.string()),
+});
+
 export const pbsReportSchema = z.object({
   version: z.literal(2),
   /** The host's clock when it answered, epoch seconds (ages are computed against it). */
@@ -89,6 +98,8 @@ export const pbsReportSchema = z.object({
   drills: z.array(drillResultSchema).nullable().optional(),
   /** The dead-man watch's last run on this host; null before the first, absent when not read. */
   watch: watchRunSchema.nullable().optional(),
+  /** The host's mail queue; null when it has no Postfix, absent when not read. */
+  mailQueue: mailQueueSchema.nullable().optional(),
 });
 
 export type PbsReport = z.output<typeof pbsReportSchema>;
@@ -96,6 +107,7 @@ export type PbsSnapshot = PbsReport["namespaces"][string][number];
 export type PbsJob = PbsReport["jobs"][number];
 export type DrillResult = z.output<typeof drillResultSchema>;
 export type WatchRun = z.output<typeof watchRunSchema>;
+export type MailQueue = z.output<typeof mailQueueSchema>;
 
 /** The newest snapshot of each guest (VMID) of one namespace. */
 export function newestByGuest(snapshots: readonly PbsSnapshot[] | undefined): Map<number, PbsSnapshot> {

@@ -3,7 +3,7 @@
  * snapshot at home, newest copy at each holder), per PBS job and for the
  * datastore, then the problems. Upper case marks what needs a person.
  */
-import type { DrillSeen, Glance, JobGlance, JobStatus, SnapshotSeen, WatchSeen } from "./assess";
+import type { DrillSeen, Glance, JobGlance, JobStatus, MailQueueSeen, SnapshotSeen, WatchSeen } from "./assess";
 
 function snap(g: SnapshotSeen): string {
   if (g === "none") return "NONE";
@@ -21,6 +21,12 @@ function drill(d: DrillSeen): string {
 function watch(w: WatchSeen): string {
   if (typeof w === "string") return w === "never" ? "NEVER RAN" : w;
   return `${w.ok ? "all well" : `ALARMED (${w.alarms.length})`} ${w.at} (${w.ageHours} h ago)`;
+}
+
+function mailQueue(q: MailQueueSeen): string {
+  if (typeof q === "string") return q;
+  if (q.messages === 0) return "empty";
+  return `${q.messages} message(s), the oldest ${q.oldestHours} h old${q.reasons.length === 0 ? "" : `: ${q.reasons.join("; ")}`}`;
 }
 
 const JOB_WORDS: Record<JobStatus, (j: JobGlance) => string> = {
@@ -48,6 +54,7 @@ export function renderGlance(glance: Glance): string[] {
       lines.push(`  ${`${j.kind} ${j.id}`.padEnd(24)} ${JOB_WORDS[j.status](j)}${ended}${next}`);
     }
     if (s.watch !== "not kept") lines.push(`  ${"dead-man watch".padEnd(24)} ${watch(s.watch)}`);
+    if (s.reachable) lines.push(`  ${"mail queue (alarms)".padEnd(24)} ${mailQueue(s.mailQueue)}`);
     const d = s.datastore;
     if (d !== null) {
       const planner = d.predictedGiB === null ? "" : ` (planner: ${d.predictedGiB} GiB once the retention has filled)`;

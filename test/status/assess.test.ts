@@ -138,6 +138,41 @@ for (const [title, watch, seen, expected] of WATCH_CASES) {
   });
 }
 
+/** The glance with rouans' probe answer carrying this mail queue (postqueue -j's objects; undefined: not read). */
+function mailGlance(queue: unknown) {
+  const states = { rouans: healthyPbs(sites[0]!, sites, NOW), sthilaire: healthyPbs(sites[1]!, sites, NOW) };
+  const answer = { ...(probeAnswerOf(states.rouans, NOW, NAMESPACES["rouans"]!) as object), ...(queue === undefined ? {} : { mailQueue: queue }) };
+  const rouans = reportFromProbe(answer, states.rouans.datastore, NAMESPACES["rouans"]!, "rouans");
+  assert.ok(rouans.ok);
+  const reports = new Map<string, PbsReport | { error: string }>([["rouans", rouans.report], ["sthilaire", reportOf(states.sthilaire, "sthilaire")]]);
+  return assess(sites, directions, reports, PREDICTED);
+}
+
+const timedOut = "connect to 203.0.113.25[203.0.113.25]:25: Connection timed out";
+const MAIL_CASES: [string, unknown, string, string[]][] = [
+  ["empty", [], '{"messages":0,"oldestHours":null,"reasons":[]}', []],
+  ["an alarm on its way, queued 20 min ago", [{ arrival_time: NOW - 1200, recipients: [{}] }], '{"messages":1,"oldestHours":0.3,"reasons":[]}', []],
+  [
+    "alarms that do not leave the host: the oldest waits 26 h",
+    [
+      { arrival_time: NOW - 26 * 3600, recipients: [{ delay_reason: timedOut }] },
+      { arrival_time: NOW - 2 * 3600, recipients: [{ delay_reason: timedOut }] },
+    ],
+    `{"messages":2,"oldestHours":26,"reasons":["${timedOut}"]}`,
+    [`rouans: 2 mail(s) stuck in the host's queue, the oldest for 26 h (${timedOut}): its alarms do not leave it (postqueue -p on the host; its relayhost)`],
+  ],
+  ["no Postfix on the host", null, '"no postfix"', []],
+  ["not read (an older probe)", undefined, '"unknown"', []],
+];
+
+for (const [title, queue, seen, expected] of MAIL_CASES) {
+  test(`the host's mail queue: ${title}`, () => {
+    const g = mailGlance(queue);
+    assert.equal(JSON.stringify(g.sites[0]?.mailQueue), seen);
+    assert.deepEqual(g.problems, expected);
+  });
+}
+
 const CASES: [string, (s: States) => void, string[]][] = [
   [
     "a guest whose nightly backup stopped",

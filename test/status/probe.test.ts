@@ -228,3 +228,25 @@ test("the dead-man watch's last run comes along as it wrote it; none yet is null
   const damaged = parse((await s.probe(s.args())).stdout) as WithWatch;
   assert.deepEqual([damaged.watch, damaged.errors], [null, [`${file} is not the dead-man watch's JSON`]]);
 });
+
+test("the host's mail queue, as postqueue -j prints it: the alarms that wait there are in the answer; a failing postqueue is an error, not an empty queue", { skip }, async (t) => {
+  const s = await setup(t);
+  // A postqueue that prints what Postfix's does (postqueue(1), -j: one JSON object per message).
+  const queued = [
+    { queue_name: "deferred", queue_id: "4F1A2B3C", arrival_time: 1764900000, message_size: 812, sender: "root@rouans", recipients: [{ address: "technique@retzien.fr", delay_reason: "connect to 203.0.113.25[203.0.113.25]:25: Connection timed out" }] },
+    { queue_name: "active", queue_id: "5A6B7C8D", arrival_time: 1764903600, message_size: 640, sender: "root@rouans", recipients: [{ address: "technique@retzien.fr" }] },
+  ];
+  const postqueue = join(s.dir, "bin", "postqueue");
+  writeFileSync(postqueue, `#!/bin/sh\n[ "$1" = -j ] || exit 64\ncat <<'EOF'\n${queued.map((q) => JSON.stringify(q)).join("\n")}\nEOF\n`);
+  chmodSync(postqueue, 0o755);
+  const r = await s.probe(s.args());
+  assert.equal(r.status, 0, r.stderr);
+  const answer = JSON.parse(r.stdout) as Answer & { mailQueue: unknown };
+  assert.deepEqual(answer.mailQueue, queued);
+  assert.deepEqual(answer.errors, []);
+
+  writeFileSync(postqueue, "#!/bin/sh\necho 'postqueue: fatal: Queue report unavailable - mail system is down' >&2\nexit 69\n");
+  const down = JSON.parse((await s.probe(s.args())).stdout) as Answer & { mailQueue: unknown };
+  assert.equal(down.mailQueue, null);
+  assert.deepEqual(down.errors, ["postqueue -j failed: this host's mail queue is unknown"]);
+});
