@@ -17,7 +17,7 @@ export interface DiagramStack {
 }
 
 /** The host facts the picture shows, and the containers' firewalls its mail arrows are drawn from: a validated spec. */
-export type DiagramSite = Pick<SiteSpec, "name" | "location" | "host" | "uplink" | "containers" | "firewall" | "network">;
+export type DiagramSite = Pick<SiteSpec, "name" | "location" | "host" | "uplink" | "containers" | "firewall" | "network" | "siteLink">;
 
 /** SMTP's ports (relay, submission over TLS, submission): a rule that lets one of them through is a mail arrow. */
 const SMTP_PORTS = ["25", "465", "587"];
@@ -42,6 +42,8 @@ const outputsSchema = z.object({
       z.object({ source: z.string(), holder: z.string(), budgetMbps: z.number(), schedule: z.string(), newChunksGiB: z.number(), end: z.string(), fits: z.boolean() }),
     ),
   }),
+  drillPlan: z.object({ schedule: z.string(), guests: z.array(z.object({ source: z.string(), name: z.string(), vmid: z.number().int(), fits: z.boolean() })) }),
+  watchPlan: z.object({ at: z.string(), sources: z.array(z.object({ source: z.string() })) }),
 });
 type Outputs = z.infer<typeof outputsSchema>;
 type Direction = Outputs["backupPlan"]["syncs"][number];
@@ -62,6 +64,7 @@ const id = {
   container: (site: string, service: string) => `${site}/${service}`,
   backup: (site: string) => `${site}/nightly-backup`,
   pbs: (site: string) => `${site}/pbs`,
+  checks: (site: string) => `${site}/checks`,
 };
 
 function parseOutputs(stack: DiagramStack): Outputs {
@@ -118,6 +121,17 @@ function siteCluster(site: DiagramSite, o: Outputs): string[] {
   ].join("\n");
   lines.push(`    ${q(id.pbs(site.name))} ${attrs({ label: pbsLabel, shape: "cylinder", style: "filled", fillcolor: d.fits ? "lightblue" : "mistyrose" })};`);
   lines.push(`    ${q(id.backup(site.name))} -> ${q(id.pbs(site.name))} ${attrs({ label: "writes", color: "gray40", fontcolor: "gray40" })};`);
+  // What the holder checks of the copies it holds: the restore drills and the dead-man watch.
+  const drilled = o.drillPlan.guests.filter((g) => g.fits);
+  const watched = o.watchPlan.sources.map((w) => w.source);
+  if (drilled.length > 0 || watched.length > 0) {
+    const checks = [
+      ...(drilled.length > 0 ? [`restore drills ${o.drillPlan.schedule}:`, drilled.map((g) => `${g.source}'s ${g.name} (${g.vmid})`).join(", ")] : []),
+      ...(watched.length > 0 ? [`dead-man watch daily ${o.watchPlan.at}:`, `the copies of ${watched.join(", ")}`] : []),
+    ];
+    lines.push(`    ${q(id.checks(site.name))} ${attrs({ label: checks.join("\n"), shape: "note", style: "filled", fillcolor: "honeydew" })};`);
+    lines.push(`    ${q(id.pbs(site.name))} -> ${q(id.checks(site.name))} ${attrs({ label: "checked", style: "dashed", color: "gray40", fontcolor: "gray40" })};`);
+  }
   // Dotted: "is in this job". A container left out of the job has no such line.
   for (const [service, c] of containers) {
     if (b.vmids.includes(c.vmid)) {
@@ -223,6 +237,15 @@ export function buildDot(stacks: readonly DiagramStack[], sites: readonly Diagra
   }
   // The nightly jobs level across the sites (newrank allows it through clusters);
   // each pull, one way and the other, gets its own ports so the two never overlap.
+  // The site link: one WireGuard tunnel per pair of sites that pull from each other, its addresses and ports.
+  const drawn = sites.filter((site) => outputs.has(site.name)).sort((a, b) => a.name.localeCompare(b.name));
+  const linked = new Set(directions.map((d) => [d.source, d.holder].sort().join(" ")));
+  for (const pair of [...linked].sort()) {
+    const [a, b] = pair.split(" ").map((n) => drawn.find((site) => site.name === n));
+    if (a === undefined || b === undefined) continue;
+    const label = `site link (WireGuard)\n${a.name} ${a.siteLink.address}:${a.siteLink.port}\n${b.name} ${b.siteLink.address}:${b.siteLink.port}`;
+    lines.push(`  ${q(id.host(a.name))} -> ${q(id.host(b.name))} ${attrs({ label, dir: "both", style: "dashed", color: "purple", fontcolor: "purple", constraint: "false" })};`);
+  }
   lines.push(`  { rank=same; ${[...outputs.keys()].sort().map((s) => q(id.backup(s))).join("; ")}; }`, `  { rank=min; ${["internet", ...mail.outside.map(([key]) => q(id.outside(key)))].join("; ")}; }`);
   const mailEdge = { color: "darkgreen", fontcolor: "darkgreen" };
   for (const f of mail.flows) {

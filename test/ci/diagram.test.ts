@@ -143,3 +143,10 @@ test("--check refuses a modified or missing SVG; writing it again restores the c
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the site link joins the two hosts with its tunnel addresses and ports; each holder's drills and dead-man watch check its PBS", async () => {
+  const dot = buildDot(await planned(), sites);
+  assert.match(dot, /^ {2}"rouans\/host" -> "sthilaire\/host" \[label="site link \(WireGuard\)\\nrouans 10\.77\.0\.1:51820\\nsthilaire 10\.77\.0\.2:51820", dir="both"/m);
+  assert.match(clusterOf(dot, "rouans"), /"rouans\/checks" \[label="restore drills sat 13:00:\\nsthilaire's relay \(230\), sthilaire's mail \(210\)\\ndead-man watch daily 09:00:\\nthe copies of sthilaire"/);
+  assert.match(clusterOf(dot, "rouans"), /"rouans\/pbs" -> "rouans\/checks" \[label="checked"/);
+});
