@@ -4,7 +4,9 @@
  * stops trusting the lost host and makes room (its own guests and PBS at their
  * degraded budgets, its drill paused); the traffic is sent over before the
  * restores, so that the DNS TTL runs while they restore; the most visible
- * service comes back first, each checked by its own health check.
+ * service comes back first, named in the survivor's stack, which puts the
+ * firewall it compiles for the guest there on it before it starts; each is
+ * checked by its own health check.
  */
 import { heldStorageOf, syncJobOf, syncUserOf } from "../../backup/names";
 import { syncNightOf } from "../../backup/night";
@@ -93,7 +95,7 @@ function makeRoom(input: RunbookInput): Step[] {
 function restoreSteps(input: RunbookInput, c: ContainerSpec, before: readonly ContainerSpec[]): Step[] {
   const { lost, survivor, placement } = input;
   if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
-  const held = heldStorageOf(input.lost.name);
+  const held = heldStorageOf(lost.name);
   const address = placement.addresses.get(c.vmid);
   return [
     {
@@ -174,6 +176,7 @@ export function failoverSteps(input: RunbookInput): Step[] {
   const { lost, survivor, services, placement } = input;
   if (placement === undefined) throw new Error("failover steps need a placement (the capacity check)");
   const ttl = survivor.recovery.dns.ttlSeconds;
+  const mailRouting = mailRoutingNotes(input);
   return [
     quietSurvivor(input),
     ...makeRoom(input),
@@ -188,9 +191,9 @@ export function failoverSteps(input: RunbookInput): Step[] {
       clock: { minutes: Math.ceil(ttl / 60), what: `the DNS TTL (${ttl} s): clients keep ${lost.name}'s address until it runs out` },
     },
     ...restoreOrder(lost, services).flatMap((c, i, order) => restoreSteps(input, c, order.slice(0, i))),
-    ...(mailRoutingNotes(input).length === 0
+    ...(mailRouting.length === 0
       ? []
-      : [{ title: "Inside the guests: their mail's way out through the relay, at its address here", minutes: ASSUMPTIONS.mailRelaySettingsMinutes, destructive: false, notes: mailRoutingNotes(input) }]),
+      : [{ title: "Inside the guests: their mail's way out through the relay, at its address here", minutes: ASSUMPTIONS.mailRelaySettingsMinutes, destructive: false, notes: mailRouting }]),
     {
       title: `Back them up nightly into ${survivor.name}'s PBS while they run there (a job outside the program)`,
       minutes: 1,
