@@ -6,12 +6,12 @@
 import { ADMIN_PORTS, hostAddress } from "../firewall/compile";
 import { type Problem, problem } from "../problems";
 import type { ContainerSpec, FirewallPeer, SiteSpec } from "../site/schema";
-import { inSubnet, parseCidr } from "./net";
+import { type Cidr, inSubnet, parseCidr } from "./net";
 
 type RuleSpec = ContainerSpec["firewall"]["inbound"][number] | ContainerSpec["firewall"]["outbound"][number];
 
 /** A port or `first:last` range as numbers, or why it is not one. */
-function portRange(port: number | string): { first: number; last: number } | string {
+export function portRange(port: number | string): { first: number; last: number } | string {
   const [first, last] = typeof port === "number" ? [port, port] : port.split(":").map(Number);
   if (first === undefined || last === undefined) return "a port or a range first:last";
   if (first < 1 || last > 65535) return "ports in 1..65535";
@@ -19,7 +19,8 @@ function portRange(port: number | string): { first: number; last: number } | str
   return { first, last };
 }
 
-function validatePeer(site: SiteSpec, peer: FirewallPeer, path: string): Problem[] {
+/** A rule's peer resolves: a container of the site, or a host named in `firewall.hosts`. */
+export function validatePeer(site: SiteSpec, peer: FirewallPeer, path: string): Problem[] {
   if (typeof peer === "string") return [];
   if ("service" in peer) {
     if (site.containers.some((c) => c.name === peer.service)) return [];
@@ -80,10 +81,9 @@ function validateNetworks(site: SiteSpec, sites: readonly SiteSpec[]): Problem[]
       if (inside !== undefined) problems.push(problem(path, text, `a network without ${inside.what} (${inside.address}): a broken-into container or host must not reach the hosts' API and SSH`));
     }
   });
-  const local = parseCidr(site.firewall.localNetwork);
-  const subnet = parseCidr(site.network.ipv4.subnet);
+  const local = hostOnLan(site, site.firewall.localNetwork);
   const taken = guarded.find((g) => local !== undefined && g.address === local.address);
-  if (local === undefined || local.family !== "ipv4" || local.prefix !== 32 || (subnet !== undefined && !inSubnet(local.address, subnet))) {
+  if (local === undefined) {
     problems.push(
       problem(
         `${base}.localNetwork`,
@@ -103,6 +103,14 @@ function validateNetworks(site: SiteSpec, sites: readonly SiteSpec[]): Problem[]
   return problems;
 }
 
+/** One machine of the site's LAN as a /32 (the host, a LAN box), or undefined when `text` is not one. */
+function hostOnLan(site: SiteSpec, text: string): Cidr | undefined {
+  const cidr = parseCidr(text);
+  const subnet = parseCidr(site.network.ipv4.subnet);
+  if (cidr === undefined || cidr.family !== "ipv4" || cidr.prefix !== 32 || (subnet !== undefined && !inSubnet(cidr.address, subnet))) return undefined;
+  return cidr;
+}
+
 /**
  * The operators' VPN: on the host, a port of its own; on a LAN box that
  * masquerades, the box's address among the admin networks (the operators
@@ -114,9 +122,8 @@ function vpnProblems(site: SiteSpec): Problem[] {
   if (vpn.endsOn === "host") {
     return vpn.port === site.siteLink.port ? [problem(`${path}.port`, vpn.port, `a UDP port other than the site link's (${site.siteLink.port})`)] : [];
   }
-  const box = parseCidr(vpn.address);
-  const subnet = parseCidr(site.network.ipv4.subnet);
-  if (box === undefined || box.family !== "ipv4" || box.prefix !== 32 || (subnet !== undefined && !inSubnet(box.address, subnet))) {
+  const box = hostOnLan(site, vpn.address);
+  if (box === undefined) {
     return [problem(`${path}.address`, vpn.address, `the box's own address in ${site.network.ipv4.subnet}, as a /32`)];
   }
   if (vpn.masquerade && !site.firewall.adminNetworks.some((n) => { const net = parseCidr(n); return net !== undefined && inSubnet(box.address, net); })) {

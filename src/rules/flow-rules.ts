@@ -8,6 +8,7 @@
 import { type Problem, problem } from "../problems";
 import type { ContainerSpec, FirewallPeer, SiteSpec } from "../site/schema";
 import { type NeedPeer, type NeededFlow, neededFlows } from "../firewall/service-needs";
+import { portRange, validatePeer } from "./firewall-rules";
 
 /** One port of one rule: `in tcp 143 from internet`. */
 type Opening = string;
@@ -35,12 +36,8 @@ function peersOf(site: SiteSpec, peer: NeedPeer): string[] {
  */
 function specOpenings(site: SiteSpec, c: ContainerSpec): Opening[] {
   const rules = [...c.firewall.inbound.map((r) => ({ ...r, type: "in" as const, peer: r.from })), ...c.firewall.outbound.map((r) => ({ ...r, type: "out" as const, peer: r.to }))];
-  const known = (peer: FirewallPeer) =>
-    typeof peer === "string" || ("service" in peer ? site.containers.some((x) => x.name === peer.service) : site.firewall.hosts[peer.host] !== undefined);
-  const validPort = (p: number | string) => {
-    const [first = 0, last = first] = String(p).split(":").map(Number);
-    return Number.isInteger(first) && Number.isInteger(last) && first >= 1 && first <= last && last <= 65535;
-  };
+  const known = (peer: FirewallPeer) => validatePeer(site, peer, "").length === 0;
+  const validPort = (p: number | string) => typeof portRange(p) !== "string";
   const wellFormed = (r: (typeof rules)[number]) => known(r.peer) && (r.proto === "icmp" ? r.ports === undefined : r.ports !== undefined && r.ports.every(validPort));
   return rules.filter(wellFormed).flatMap((r) => (r.ports ?? ["*"]).map((p) => opening(r.type, r.proto, p, peerKey(r.peer))));
 }
