@@ -6,7 +6,7 @@
  * Proxmox refuses a rule whose address list mixes IPv4 and IPv6, so a source or
  * destination with both families becomes one rule per family.
  */
-import { familyOf, parseCidr } from "../rules/net";
+import { type Family, familyOf, parseCidr } from "../rules/net";
 import type { ContainerSpec, FirewallPeer, SiteSpec } from "../site/schema";
 
 /** One rule as Proxmox's firewall stores it (`/etc/pve/firewall/*.fw`). */
@@ -51,10 +51,10 @@ export function peerAddresses(site: SiteSpec, peer: FirewallPeer): readonly stri
   return site.firewall.hosts[peer.host] ?? [];
 }
 
-/** Splits addresses by family: one list per family present, IPv4 first. */
-function byFamily(addresses: readonly string[]): string[][] {
+/** Splits addresses by family: one list per family present, IPv4 first, with its family. */
+function byFamily(addresses: readonly string[]): { family: Family; list: string[] }[] {
   const familyOfEntry = (a: string) => parseCidr(a)?.family ?? familyOf(a);
-  return (["ipv4", "ipv6"] as const).map((f) => addresses.filter((a) => familyOfEntry(a) === f)).filter((list) => list.length > 0);
+  return (["ipv4", "ipv6"] as const).map((family) => ({ family, list: addresses.filter((a) => familyOfEntry(a) === family) })).filter(({ list }) => list.length > 0);
 }
 
 interface RuleIntent {
@@ -76,7 +76,7 @@ function expand(intent: RuleIntent): FirewallRule[] {
   };
   if (intent.addresses === undefined) return [base];
   const side = intent.type === "in" ? "source" : "dest";
-  return byFamily(intent.addresses).map((list) => ({ ...base, [side]: list.join(",") }));
+  return byFamily(intent.addresses).map(({ list }) => ({ ...base, [side]: list.join(",") }));
 }
 
 /**
@@ -85,10 +85,10 @@ function expand(intent: RuleIntent): FirewallRule[] {
  * (pve-firewall `verify_rule`: those protocols are its "special cases").
  */
 function adminPing(site: SiteSpec): FirewallRule[] {
-  return byFamily(site.firewall.adminNetworks).map((list) => ({
+  return byFamily(site.firewall.adminNetworks).map(({ family, list }) => ({
     type: "in",
     action: "ACCEPT",
-    proto: familyOf((list[0] ?? "").split("/")[0] ?? "") === "ipv6" ? "ipv6-icmp" : "icmp",
+    proto: family === "ipv6" ? "ipv6-icmp" : "icmp",
     dport: "echo-request",
     source: list.join(","),
     comment: "ping, from the admin networks only (monitoring)",
@@ -116,14 +116,14 @@ export function containerRules(site: SiteSpec, container: ContainerSpec): Firewa
  * @param linkedPeers the sites this host pulls from or is pulled by.
  */
 export function hostRules(site: SiteSpec, linkedPeers: readonly SiteSpec[]): FirewallRule[] {
-  const intents: RuleIntent[] = [
-    {
-      type: "in",
-      proto: "tcp",
-      ports: [ADMIN_PORTS.ssh, ADMIN_PORTS.proxmoxApi],
-      comment: "operators and CI: SSH and the Proxmox API, from the admin networks only",
-      addresses: site.firewall.adminNetworks,
-    },
+  const admin: RuleIntent = {
+    type: "in",
+    proto: "tcp",
+    ports: [ADMIN_PORTS.ssh, ADMIN_PORTS.proxmoxApi],
+    comment: "operators and CI: SSH and the Proxmox API, from the admin networks only",
+    addresses: site.firewall.adminNetworks,
+  };
+  const openings: RuleIntent[] = [
     ...linkedPeers.map((peer) => ({
       type: "in" as const,
       proto: "tcp" as const,
@@ -136,8 +136,7 @@ export function hostRules(site: SiteSpec, linkedPeers: readonly SiteSpec[]): Fir
       ? [{ type: "in" as const, proto: "udp" as const, ports: [site.firewall.operatorsVpn.port], comment: "the operators' VPN, which ends on this host (its keys decide who gets in)", addresses: undefined }]
       : []),
   ];
-  const [admin, ...rest] = intents;
-  return [...(admin === undefined ? [] : expand(admin)), ...adminPing(site), ...rest.flatMap(expand)];
+  return [...expand(admin), ...adminPing(site), ...openings.flatMap(expand)];
 }
 
 /** One rule as one line, as the plan shows it: `in ACCEPT tcp 80,443 from anyone  # the sites`. */
