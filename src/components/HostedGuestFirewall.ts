@@ -1,13 +1,12 @@
 /**
  * The firewall of a guest of another site that runs on this host since a
- * failover: its rules compiled for here (src/firewall/hosted.ts) and the same
- * default-deny options as this site's own. The guest itself is not this
+ * failover: its rules compiled for here (src/firewall/hosted.ts), declared as
+ * this site's own guests' are (./container-firewall.ts). The guest itself is not this
  * stack's: the runbook restored it, and its way home destroys it.
  */
-import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostedGuest } from "../firewall/hosted";
-import { CONTAINER_FIREWALL_OPTIONS } from "./ServiceContainer";
+import { declareContainerFirewall } from "./container-firewall";
 
 export interface HostedGuestFirewallArgs {
   readonly guest: HostedGuest;
@@ -21,7 +20,7 @@ export class HostedGuestFirewall extends pulumi.ComponentResource {
   constructor(name: string, args: HostedGuestFirewallArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(HostedGuestFirewall.TYPE, name, {}, opts);
     const { guest, nodeName } = args;
-    const firewall: pulumi.CustomResourceOptions = {
+    const firewall = {
       parent: this,
       // The restore brought the guest's firewall from its backup: the provider refuses to create rules
       // over existing ones, so they are imported, then set to these in the same up.
@@ -30,9 +29,7 @@ export class HostedGuestFirewall extends pulumi.ComponentResource {
       // these from the state must not first strip a guest that may still be serving.
       retainOnDelete: true,
     };
-    const rules = new proxmoxve.firewall.RulesLegacy(`${name}-firewall-rules`, { nodeName, containerId: guest.spec.vmid, rules: guest.rules.map((r) => ({ ...r })) }, firewall);
-    // The policies once the openings are there, as for this site's own guests.
-    new proxmoxve.firewall.OptionsLegacy(`${name}-firewall`, { nodeName, containerId: guest.spec.vmid, ...CONTAINER_FIREWALL_OPTIONS }, { ...firewall, dependsOn: [rules] });
+    declareContainerFirewall(name, { nodeName, vmid: guest.spec.vmid, rules: guest.rules }, firewall);
     this.registerOutputs({ vmid: guest.spec.vmid, ipv4: guest.ipv4 });
   }
 }

@@ -6,6 +6,7 @@ import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { FirewallRule } from "../firewall/compile";
+import { declareContainerFirewall } from "./container-firewall";
 import type { ContainerSpec } from "../site/schema";
 
 /**
@@ -18,15 +19,6 @@ export const REPLACING_FIELDS_IGNORED = [
   "initialization.userAccount.keys",
   "operatingSystem.templateFileId",
 ] as const;
-
-/**
- * A container's firewall options: default-deny both ways. Inbound drops (a
- * scanner learns nothing); outbound rejects, so that a PHP worker of one of the
- * 250 sites calling an undeclared address fails at once instead of holding its
- * slot until its timeout. ipfilter: the container may only send from its own
- * addresses, so a guest broken into cannot pose as another one on the LAN.
- */
-export const CONTAINER_FIREWALL_OPTIONS = { enabled: true, inputPolicy: "DROP", outputPolicy: "REJECT", ipfilter: true, macfilter: true, dhcp: false, ndp: true, radv: false } as const;
 
 export interface ServiceContainerArgs {
   /** The validated container spec. */
@@ -136,18 +128,7 @@ export class ServiceContainer extends pulumi.ComponentResource {
     // engine, 3.276), which would leave a guest that stays running without its openings.
     // Neither resource has an input that forces a replacement, so protect never blocks a rule change.
     const firewall = { parent: this, dependsOn: [this.container], protect: spec.stateful, ...adopted };
-    const rules = new proxmoxve.firewall.RulesLegacy(
-      `${name}-firewall-rules`,
-      { nodeName: args.nodeName, containerId: spec.vmid, rules: args.firewallRules.map((r) => ({ ...r })) },
-      firewall,
-    );
-    // The default-deny policies only once the openings exist: on a replaced or adopted guest, options first
-    // would cut its service (and its admin SSH) until the rules land.
-    new proxmoxve.firewall.OptionsLegacy(
-      `${name}-firewall`,
-      { nodeName: args.nodeName, containerId: spec.vmid, ...CONTAINER_FIREWALL_OPTIONS },
-      { ...firewall, dependsOn: [this.container, rules] },
-    );
+    declareContainerFirewall(name, { nodeName: args.nodeName, vmid: spec.vmid, rules: args.firewallRules }, firewall);
 
     this.vmid = spec.vmid;
     this.hostname = spec.hostname;
