@@ -144,7 +144,8 @@ watch=$json
 queue=null
 if command -v postqueue >/dev/null 2>&1; then
   if lines=$(postqueue -j 2>/dev/null); then
-    queue="[$(grep '^{' <<<"$lines" | paste -sd, -)]"
+    # An empty queue (a healthy host's) prints nothing, and grep then exits 1: not a failure.
+    queue="[$( (grep '^{' <<<"$lines" || true) | paste -sd, -)]"
   else
     errors+=("postqueue -j failed: this host's mail queue is unknown")
   fi

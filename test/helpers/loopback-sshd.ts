@@ -110,7 +110,7 @@ export function stopProcess(proc: ChildProcess, graceMs = 2000): Promise<void> {
 export async function startLoopbackSshd(
   dir: string,
   authorizedKeys: string,
-  options: { rootLogin?: "forced-commands-only" | "prohibit-password" } = {},
+  options: { rootLogin?: "forced-commands-only" | "prohibit-password"; path?: string } = {},
 ): Promise<LoopbackSshd> {
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privsep dir
   const hostKey = join(dir, "host_ed25519");
@@ -135,6 +135,8 @@ export async function startLoopbackSshd(
         "AllowTcpForwarding yes",
         "Subsystem sftp internal-sftp",
         "LogLevel VERBOSE",
+        // The sessions' PATH, when a test puts its stand-ins first (sshd applies SetEnv after its own PATH).
+        ...(options.path === undefined ? [] : [`SetEnv PATH=${options.path}`]),
         "",
       ].join("\n"),
     );

@@ -64,6 +64,9 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }): Pr
   const log = join(dir, "curl-args.log");
   writeFileSync(join(bin, "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realCurl}' "$@"\n`);
   chmodSync(join(bin, "curl"), 0o755);
+  // A Postfix with nothing queued, whatever this machine has installed (the queue's own test replaces it).
+  writeFileSync(join(bin, "postqueue"), "#!/bin/sh\n[ \"$1\" = -j ] || exit 64\n");
+  chmodSync(join(bin, "postqueue"), 0o755);
   // The units' results files in the test's own folder (absent unless a test writes them), never the machine's.
   const units = ["--drill-results", join(dir, "drill-results.json"), "--watch-results", join(dir, "watch-last.json")];
   const args = (extra: string[] = []) => ["--datastore", "backup", "--ns", "rouans", "--ns", "sthilaire", "--api", pbs.url, "--cacert", pbs.caFile, "--token-file", tokenFile, ...units, ...extra];
@@ -92,6 +95,8 @@ test("a healthy PBS: every path read with one GET each, the API's bodies as they
   assert.deepEqual(Object.keys(answer.responses), PATHS);
   assert.deepEqual(answer.responses, (probeAnswerOf(s.pbs.state, answer.now, NS) as Answer).responses);
   assert.deepEqual(answer.errors, []);
+  // Nothing waiting in the host's Postfix: an empty list (postqueue -j prints nothing), not a failure.
+  assert.deepEqual((answer as Answer & { mailQueue: unknown }).mailQueue, []);
   assert.deepEqual(s.pbs.requests, PATHS.map((p) => `GET /api2/json${p}`));
 });
 

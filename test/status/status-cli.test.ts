@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PBS_IDS, tokenSecretFile } from "../../src/backup/names";
@@ -51,7 +51,12 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
   const key = join(root, "operator");
   const authorized = join(root, "authorized_keys");
   writeFileSync(authorized, `${makeEd25519Key(key, "operator")}\n`);
-  const sshd = await startLoopbackSshd(root, authorized, { rootLogin: "prohibit-password" });
+  // Each host's Postfix has nothing waiting: a postqueue that prints no message, whatever this machine has installed.
+  const bin = join(root, "bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "postqueue"), "#!/bin/sh\n[ \"$1\" = -j ] || exit 64\n");
+  chmodSync(join(bin, "postqueue"), 0o755);
+  const sshd = await startLoopbackSshd(root, authorized, { rootLogin: "prohibit-password", path: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` });
   const now = Date.now() / 1000;
   const pbs: Record<string, FakePbs> = {};
   for (const site of sites) {
