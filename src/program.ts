@@ -14,6 +14,7 @@ import { InvalidInfrastructureError, type Problem, problem } from "./problems";
 import { offsiteSiteProblems } from "./offsite/directions";
 import { PAIRING, type PairingEntry, validatePairing } from "./offsite/pairing";
 import { dailyMinuteOf } from "./rules/calendar";
+import { alarmPathProblems } from "./rules/alarm-rules";
 import { serviceFlowProblems } from "./rules/flow-rules";
 import { validateSites } from "./rules/site-rules";
 import { parseWithProblems } from "./rules/schema-problems";
@@ -63,7 +64,7 @@ export function validateSiteSpecs(
   }
   // Every check runs on the inputs it needs that are well-formed, whatever else is
   // wrong, so a volunteer fixes every problem in one run, not one stage per run.
-  problems.push(...validateSites(sites), ...sites.flatMap(serviceFlowProblems));
+  problems.push(...validateSites(sites), ...sites.flatMap(serviceFlowProblems), ...sites.flatMap(alarmPathProblems));
   const names = inputs.map((s) => s?.name).filter((n): n is string => typeof n === "string");
   const pairingProblems = validatePairing(pairing, names);
   problems.push(...pairingProblems, ...offsiteSiteProblems(pairing, sites));
@@ -108,7 +109,7 @@ export function resolveStack(inputs: readonly SiteSpecInput[], engine: EngineInp
     problems.push(problem("stack", engine.stack, `one of the sites: ${names.join(", ")}`));
   }
   // Judged on the raw config, so that another slip in the stack file does not hide it.
-  if (site !== undefined) problems.push(...gotifyConfigProblems(site, engine.config[`${engine.project}:gotifyToken`] !== undefined));
+  if (site !== undefined) problems.push(...secretConfigProblems(site, (key) => engine.config[`${engine.project}:${key}`] !== undefined));
   if (site !== undefined && config.ok) problems.push(...awayProblems(site, config.value.away, engine.stack), ...adoptProblems(site, config.value, engine.stack));
   const hosted = site !== undefined && config.ok ? hostedGuests(site, sites, config.value.hosting) : undefined;
   if (hosted !== undefined && !hosted.ok) problems.push(...hosted.problems);
@@ -142,13 +143,27 @@ function adoptProblems(site: SiteSpec, config: { away: readonly string[]; adopt:
   );
 }
 
-/** A Gotify server needs this host's token, and a token no server. */
-function gotifyConfigProblems(site: SiteSpec, tokenGiven: boolean): Problem[] {
-  if (site.backup.gotify !== undefined && !tokenGiven) {
-    return [{ path: `config[${site.name}].gotifyToken`, found: "no value", expected: `a secure: value (pulumi config set --secret gotifyToken): sites.${site.name}.backup.gotify names a Gotify server` }];
-  }
-  if (site.backup.gotify === undefined && tokenGiven) {
-    return [{ path: `config[${site.name}].gotifyToken`, found: "a token", expected: `none, or a Gotify server in sites.${site.name}.backup.gotify to push to` }];
-  }
-  return [];
+/**
+ * Each secret the spec calls for is given, and none it does not: a Gotify
+ * server needs this host's token, an alarm path by submission its password,
+ * and either left without its use is a leftover that would mislead.
+ */
+function secretConfigProblems(site: SiteSpec, given: (key: string) => boolean): Problem[] {
+  const at = (key: string) => `config[${site.name}].${key}`;
+  const pairs = [
+    { key: "gotifyToken", what: "a token", needed: site.backup.gotify !== undefined, why: `sites.${site.name}.backup.gotify names a Gotify server`, use: `a Gotify server in sites.${site.name}.backup.gotify to push to` },
+    {
+      key: "alarmPassword",
+      what: "a password",
+      needed: site.backup.alarmPath.via === "submission",
+      why: `sites.${site.name}.backup.alarmPath submits the host's alarms with an account`,
+      use: `sites.${site.name}.backup.alarmPath via "submission" to use it with`,
+    },
+  ];
+  return pairs.flatMap(({ key, what, needed, why, use }) => {
+    // Raw words, not quoted values: the secret is never shown, only whether it is there.
+    if (needed && !given(key)) return [{ path: at(key), found: "no value", expected: `a secure: value (pulumi config set --secret ${key}): ${why}` }];
+    if (!needed && given(key)) return [{ path: at(key), found: what, expected: `none, or ${use}` }];
+    return [];
+  });
 }

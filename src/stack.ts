@@ -12,6 +12,7 @@ import { backupPlanWarnings, planBackups } from "./backup/plan";
 import { Site } from "./components/Site";
 import { hostingEntry } from "./firewall/hosted";
 import { type MailRouting, mailRoutingOf } from "./firewall/mail-routing";
+import { alarmRouteOf } from "./host/alarm-path";
 import { type DrillPlan, drillPlanOf, drillWarnings } from "./drill/plan";
 import { type WatchPlan, watchPlanOf, watchWarnings } from "./watch/plan";
 import { directionsOf } from "./offsite/directions";
@@ -96,6 +97,7 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
     },
     drillPlan: drills,
     watchPlan: watch,
-    mailRouting: mailRoutingOf(resolved.site),
+    // The alarm path from the whole site: its relay may be away with the services that are.
+    mailRouting: mailRoutingOf(resolved.site, alarmRouteOf(resolved.sites.find((s) => s.name === name) ?? resolved.site)),
   };
 }

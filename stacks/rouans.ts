@@ -65,6 +65,9 @@ export const rouans: SiteSpecInput = {
     mode: "snapshot",
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
     mailTo: ["technique@retzien.fr"],
+    // No relay here: the host submits its alarms to the outbound server with an account of its own
+    // (its password: the stack's secret alarmPassword).
+    alarmPath: { via: "submission", host: "outbound-server", serverName: "smtp.retzien.example", port: 587, username: "alarms-rouans" },
   },
   // PBS beside Proxmox VE on the backup disk: this site's snapshots and the other
   // site's copies in one deduplicating datastore (docs/backup.md).
@@ -88,7 +91,7 @@ export const rouans: SiteSpecInput = {
   },
   // This repository's examples (documentation addresses, the association's names and disks): the plan
   // warns until each is replaced with the site's own and removed from here (README, "Deploy for real").
-  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.localNetwork", "firewall.operatorsVpn", "firewall.hosts", "config.endpoint", "config.sshAddress"],
+  placeholders: ["nodeName", "siteLink.endpoint", "recovery.publicIpv4", "network.ipv4", "network.ipv6", "datastores", "backupServer.path", "firewall.adminNetworks", "firewall.localNetwork", "firewall.operatorsVpn", "firewall.hosts", "backup.alarmPath", "config.endpoint", "config.sshAddress", "config.alarmPassword"],
   containers: [
     {
       name: "web",

@@ -65,6 +65,8 @@ export const sthilaire: SiteSpecInput = {
     mode: "snapshot",
     retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 },
     mailTo: ["technique@retzien.fr"],
+    // The host's alarms leave as the guests' mail does: through the relay, on the LAN.
+    alarmPath: { via: "relay", container: "relay" },
   },
   // PBS beside Proxmox VE on the backup disk: this site's snapshots and the other
   // site's copies in one deduplicating datastore (docs/backup.md).
@@ -109,6 +111,7 @@ export const sthilaire: SiteSpecInput = {
         inbound: [
           { proto: "tcp", ports: [25], from: { service: "mail" }, comment: "mail from Plesk, on its way out" },
           { proto: "tcp", ports: [25], from: { service: "nextcloud" }, comment: "Nextcloud's notifications" },
+          { proto: "tcp", ports: [25], from: "site-host", comment: "the host's alarms (backup.alarmPath)" },
         ],
         outbound: [
           ...debianEssentials,

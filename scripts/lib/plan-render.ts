@@ -3,6 +3,7 @@
  * matter for each kind of resource, and a summary line.
  */
 import { smarthostSetting } from "../../src/firewall/mail-routing";
+import { describeAlarmRoute } from "../../src/host/alarm-path";
 import type { PlannedResource, PlannedStack } from "./offline-plan";
 
 import { PVE_TOKEN_ROLES, tokenId } from "../../src/access/pve-roles";
@@ -118,14 +119,25 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
   return [...lines, ...renderDrillPlan(stack), ...renderWatchPlan(stack), ...renderMailRouting(stack)];
 }
 
-/** The mail settings inside the guests that the firewall's flows imply: each sender's smarthost, each relay's mynetworks. */
+/**
+ * How the mail leaves: the host's alarms (set in its Postfix by the program), then the
+ * settings inside the guests that the firewall's flows imply, each sender's smarthost
+ * and each relay's mynetworks.
+ */
 function renderMailRouting(stack: PlannedStack): string[] {
   const routing = stack.outputs["mailRouting"] as StackOutputs["mailRouting"] | undefined;
-  if (routing === undefined || (routing.smarthosts.length === 0 && routing.relays.length === 0)) return [];
+  if (routing === undefined) return [];
+  const guests = routing.smarthosts.length === 0 && routing.relays.length === 0;
   return [
-    `mail routing of ${stack.stack} (settings inside the guests, compiled from the firewall's flows; not yet set or read by the program):`,
-    ...routing.smarthosts.map((s) => `  ${s.service} sends its mail through ${s.relay}: ${smarthostSetting(s.kind, s.relayhost)}`),
-    ...routing.relays.map((r) => `  ${r.service} relays for ${r.senders.length === 0 ? "nobody" : r.senders.join(", ")}: Postfix mynetworks = ${r.mynetworks}`),
+    `mail routing of ${stack.stack}:`,
+    `  the host's alarms leave ${describeAlarmRoute(routing.alarms)}; set in the host's Postfix by the program`,
+    ...(guests
+      ? []
+      : [
+          "  inside the guests (compiled from the firewall's flows; not yet set or read by the program):",
+          ...routing.smarthosts.map((s) => `    ${s.service} sends its mail through ${s.relay}: ${smarthostSetting(s.kind, s.relayhost)}`),
+          ...routing.relays.map((r) => `    ${r.service} relays for ${r.senders.length === 0 ? "nobody" : r.senders.join(", ")}: Postfix mynetworks = ${r.mynetworks}`),
+        ]),
   ];
 }
 

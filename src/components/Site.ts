@@ -24,6 +24,8 @@ import { ServiceContainer } from "./ServiceContainer";
 import { HostedGuestFirewall } from "./HostedGuestFirewall";
 import { type HostedGuest, hostedFirewallName } from "../firewall/hosted";
 import { SiteLink } from "./SiteLink";
+import { alarmPathCommands, alarmRouteOf } from "../host/alarm-path";
+import { hostCommand } from "../host/host-command";
 
 export interface SiteArgs {
   /** The validated spec of this site. */
@@ -147,6 +149,14 @@ export class Site extends pulumi.ComponentResource {
       // Without a key in config, @pulumi/command uses the agent at SSH_AUTH_SOCK.
       ...(config.sshPrivateKey === undefined ? {} : { privateKey: pulumi.secret(config.sshPrivateKey) }),
     };
+    // The host's alarms' way out (its Postfix's relayhost). Postfix queues what it cannot yet send, so
+    // nothing waits on it; by submission the script carries the password, and is secret. From the whole
+    // site: a relay away with other services still has its home address, where it comes back.
+    const route = alarmRouteOf(args.sites.find((s) => s.name === spec.name) ?? spec);
+    const password = args.config.alarmPassword;
+    const alarmPath = route.via === "submission" && password !== undefined ? pulumi.secret(password).apply((p) => alarmPathCommands(route, p)) : pulumi.output(alarmPathCommands(route));
+    hostCommand(`${name}-alarm-path`, { connection, create: alarmPath.create, delete: alarmPath.delete }, { parent: this });
+
     const holds = args.pulls.map((p) => p.direction.source);
     // The operators' Gotify server, when the site has one (the program refused a server without a token).
     const gotify = spec.backup.gotify === undefined || args.config.gotifyToken === undefined ? undefined : { server: spec.backup.gotify.server, token: pulumi.secret(args.config.gotifyToken) };

@@ -9,7 +9,7 @@ import { parseWithProblems } from "../rules/schema-problems";
 import { API_TOKEN_VARIABLE } from "./api-token";
 
 /** Keys whose values must be `secure:` in the stack file and are never shown. */
-export const SECRET_CONFIG_KEYS = ["sshPrivateKey", "gotifyToken"] as const;
+export const SECRET_CONFIG_KEYS = ["sshPrivateKey", "gotifyToken", "alarmPassword"] as const;
 
 export const stackConfigSchema = z.strictObject({
   /** Proxmox API, e.g. `https://192.168.10.2:8006/`. */
@@ -51,6 +51,12 @@ export const stackConfigSchema = z.strictObject({
    * (`backup.gotify` in its spec); secret. Set with `pulumi config set --secret gotifyToken`.
    */
   gotifyToken: z.string().regex(/^[A-Za-z0-9._-]{8,128}$/, "a Gotify application token (letters, digits, . _ -)").optional(),
+  /**
+   * The password of the host's account on the outbound server, when its alarms
+   * leave by submission (`backup.alarmPath`); secret. Set with `pulumi config set
+   * --secret alarmPassword`. One line (Postfix's password map holds it as one).
+   */
+  alarmPassword: z.string().regex(/^[^\x00-\x1f\x7f]{8,256}$/, "the account's password: 8 to 256 characters on one line").optional(),
   /**
    * Services of this site that do not run here now (failed over to the other
    * site, or not yet brought back by a rebuild `--only`): the program leaves

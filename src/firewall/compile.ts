@@ -42,6 +42,7 @@ export function hostAddress(cidr: string): string {
 export function peerAddresses(site: SiteSpec, peer: FirewallPeer): readonly string[] | undefined {
   if (peer === "internet") return undefined;
   if (peer === "admin") return site.firewall.adminNetworks;
+  if (peer === "site-host") return [site.firewall.localNetwork];
   if (peer === "lan") return [site.network.ipv4.subnet, ...(site.network.ipv6 === undefined ? [] : [site.network.ipv6.subnet])];
   if ("service" in peer) {
     const c = site.containers.find((x) => x.name === peer.service);

@@ -31,14 +31,15 @@ export const hostingEntry = (site: string, service: string): string => `${site}/
 
 /**
  * The lost site as its failed-over guests see it from `here`: their addresses
- * here (IPv4 only: its IPv6 prefix is not routed here), this LAN, and the
- * admin networks that reach this host. The others keep their own addresses.
+ * here (IPv4 only: its IPv6 prefix is not routed here), this LAN, the admin
+ * networks that reach this host, and this host (the one whose alarms a hosted
+ * relay now carries, if any). The others keep their own addresses.
  */
 export function failoverView(lost: SiteSpec, here: SiteSpec, addresses: ReadonlyMap<number, string>): SiteSpec {
   return {
     ...lost,
     network: here.network,
-    firewall: { ...lost.firewall, adminNetworks: here.firewall.adminNetworks },
+    firewall: { ...lost.firewall, adminNetworks: here.firewall.adminNetworks, localNetwork: here.firewall.localNetwork },
     containers: lost.containers.map((c) => {
       const ipv4 = addresses.get(c.vmid);
       return ipv4 === undefined ? c : { ...c, network: { ipv4 } };

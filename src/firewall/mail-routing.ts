@@ -7,15 +7,21 @@
  * Not yet set or read in the guests by the program: the plan shows them.
  */
 import type { SiteSpec } from "../site/schema";
+import { type AlarmRoute, alarmRouteOf } from "../host/alarm-path";
 import type { ServiceKind } from "./service-needs";
 import { hostAddress } from "./compile";
 
 export interface MailRouting {
   /** Each service that hands its mail to a relay of the site, and that relay as Postfix's `relayhost` writes it. */
   readonly smarthosts: readonly { readonly service: string; readonly kind: ServiceKind; readonly relay: string; readonly relayhost: string }[];
-  /** Each relay, and the `mynetworks` that lets exactly its senders relay (and the relay itself). */
+  /** Each relay, and the `mynetworks` that lets exactly its senders relay (and the relay itself); the host is one when its alarms go through it. */
   readonly relays: readonly { readonly service: string; readonly senders: readonly string[]; readonly mynetworks: string }[];
+  /** How the host's own alarms leave it (`backup.alarmPath`). */
+  readonly alarms: AlarmRoute;
 }
+
+/** The host, among a relay's senders. */
+export const HOST_SENDER = "the host's alarms";
 
 /** SMTP to a relay: its port 25. */
 const SMTP = 25;
@@ -23,7 +29,11 @@ const SMTP = 25;
 /** A Postfix network: IPv6 in brackets (postconf(5), mynetworks). */
 const postfixNetwork = (address: string, prefix: number) => (address.includes(":") ? `[${address}]/${prefix}` : `${address}/${prefix}`);
 
-export function mailRoutingOf(site: SiteSpec): MailRouting {
+/**
+ * @param alarms the host's alarm path, from the whole site: `site` may leave out
+ * the services away from it, and the relay the path names with them.
+ */
+export function mailRoutingOf(site: SiteSpec, alarms: AlarmRoute = alarmRouteOf(site)): MailRouting {
   const relays = site.containers.filter((c) => c.kind === "relay");
   const sendsTo = (c: SiteSpec["containers"][number]) =>
     relays.filter((relay) =>
@@ -33,13 +43,16 @@ export function mailRoutingOf(site: SiteSpec): MailRouting {
   return {
     smarthosts,
     relays: relays.map((relay) => {
-      const senders = smarthosts.filter((s) => s.relay === relay.name).map((s) => s.service);
-      const addresses = site.containers
-        .filter((c) => senders.includes(c.name))
-        .flatMap((c) => [c.network.ipv4, ...(c.network.ipv6 === undefined ? [] : [c.network.ipv6])])
-        .map((a) => hostAddress(a));
+      const services = smarthosts.filter((s) => s.relay === relay.name).map((s) => s.service);
+      const carriesAlarms = alarms.via === "relay" && alarms.relay === relay.name;
+      const addresses = [
+        ...site.containers.filter((c) => services.includes(c.name)).flatMap((c) => [c.network.ipv4, ...(c.network.ipv6 === undefined ? [] : [c.network.ipv6])]),
+        ...(carriesAlarms ? [site.firewall.localNetwork] : []),
+      ].map((a) => hostAddress(a));
+      const senders = [...services, ...(carriesAlarms ? [HOST_SENDER] : [])];
       return { service: relay.name, senders, mynetworks: ["127.0.0.0/8", "[::1]/128", ...addresses.map((a) => postfixNetwork(a, a.includes(":") ? 128 : 32))].join(" ") };
     }),
+    alarms,
   };
 }
 

@@ -11,8 +11,8 @@
 export const SERVICE_KINDS = ["web", "plesk-mail", "nextcloud", "relay"] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
-/** Who is at the other end: anyone, the admin networks, the site's services of a kind, or an outside host of `firewall.hosts`. */
-export type NeedPeer = "internet" | "admin" | { readonly kind: ServiceKind } | { readonly host: string };
+/** Who is at the other end: anyone, the admin networks, the site's own host, the site's services of a kind, or an outside host of `firewall.hosts`. */
+export type NeedPeer = "internet" | "admin" | "site-host" | { readonly kind: ServiceKind } | { readonly host: string };
 
 export interface NeededFlow {
   /** What breaks without it, in a volunteer's words. */
@@ -97,7 +97,20 @@ const NEEDS: Readonly<Record<ServiceKind, readonly NeededFlow[]>> = {
   ],
 };
 
-/** What a service of `kind` needs, the Debian essentials first. */
-export function neededFlows(kind: ServiceKind): readonly NeededFlow[] {
-  return [...DEBIAN, ...NEEDS[kind]];
+/** The relay that the site's host sends its alarms through (`backup.alarmPath` via relay): one more sender. */
+const HOST_ALARMS: NeededFlow = {
+  flow: "the host's alarms, on their way out (backup.alarmPath names this relay)",
+  type: "in",
+  proto: "tcp",
+  ports: [25],
+  peer: "site-host",
+  source: "RFC 5321; the host's Postfix relayhost (src/host/alarm-path.ts)",
+};
+
+/**
+ * What a service of `kind` needs, the Debian essentials first; a relay that
+ * carries the host's alarms (`takesHostAlarms`) also takes the host's mail.
+ */
+export function neededFlows(kind: ServiceKind, takesHostAlarms = false): readonly NeededFlow[] {
+  return [...DEBIAN, ...NEEDS[kind], ...(kind === "relay" && takesHostAlarms ? [HOST_ALARMS] : [])];
 }

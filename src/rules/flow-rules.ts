@@ -46,7 +46,8 @@ function containerProblems(site: SiteSpec, c: ContainerSpec): Problem[] {
   const path = (type: "in" | "out") => `sites.${site.name}.containers[${c.name}].firewall.${type === "in" ? "inbound" : "outbound"}`;
   const problems: Problem[] = [];
   const needed = new Map<Opening, NeededFlow>();
-  for (const need of neededFlows(c.kind)) {
+  const takesHostAlarms = site.backup.alarmPath.via === "relay" && site.backup.alarmPath.container === c.name;
+  for (const need of neededFlows(c.kind, takesHostAlarms)) {
     const peers = peersOf(site, need.peer);
     if (peers.length === 0 && need.eachOfKind !== true && typeof need.peer === "object" && "kind" in need.peer) {
       problems.push(problem(path(need.type), `no ${need.peer.kind} service on ${site.name}`, `one for ${c.name}'s ${need.flow} (a ${c.kind} needs it)`));

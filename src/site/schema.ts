@@ -48,11 +48,12 @@ export const mountPointSchema = z
  */
 const firewallPeerSchema = z.union(
   [
-    z.enum(["internet", "lan", "admin"]),
+    // "site-host": this site's Proxmox host (firewall.localNetwork), e.g. its alarms to the relay.
+    z.enum(["internet", "lan", "admin", "site-host"]),
     z.strictObject({ service: key }),
     z.strictObject({ host: key }),
   ],
-  { error: '"internet", "lan", "admin", { service: <container of this site> } or { host: <name in firewall.hosts> }' },
+  { error: '"internet", "lan", "admin", "site-host", { service: <container of this site> } or { host: <name in firewall.hosts> }' },
 );
 
 /** A port (1..65535) or a range `first:last`, as Proxmox writes them. */
@@ -328,6 +329,33 @@ export const siteSchema = z.strictObject({
     /** Operators mailed when a backup fails. */
     mailTo: z.array(email).min(1),
     /**
+     * How the host's alarms (PVE's and PBS's failures, drills, the dead-man watch:
+     * all handed to its Postfix) leave it. Without a path, Postfix delivers straight
+     * to each recipient's MX on port 25, which residential lines often block, and
+     * `sendmail` has already said yes: the alarm waits in the queue unseen.
+     * - `relay`: through this site's relay `container` on 25 (its firewall and
+     *   `mynetworks` take this host; no credentials on the LAN);
+     * - `submission`: to an outside server (`host`, a name of `firewall.hosts`, known
+     *   on the Internet as `serverName`, whose certificate is checked) on `port` with
+     *   TLS and the account `username`; the password is the stack config's secret
+     *   `alarmPassword`.
+     */
+    alarmPath: z.discriminatedUnion(
+      "via",
+      [
+        z.strictObject({ via: z.literal("relay"), container: key }),
+        z.strictObject({
+          via: z.literal("submission"),
+          host: key,
+          serverName: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "the server's DNS name, as its certificate names it (smtp.example.org)"),
+          /** @default 587 */
+          port: z.number().int().min(1).max(65535).default(587),
+          username: z.string().regex(/^[^\s:]{1,128}$/, "the account's user name (no spaces or colons)"),
+        }),
+      ],
+      { error: '{ via: "relay", container: <this site\'s relay> } or { via: "submission", host: <name in firewall.hosts>, serverName, username }' },
+    ),
+    /**
      * A Gotify server outside both sites, pushed every alarm beside the mail (PVE's and
      * PBS's failures, drills, the dead-man watch). The association's mail is at one
      * site: an alarm about that site, mailed there, is read only once it is back. The
@@ -431,4 +459,5 @@ export type DatastoreSpec = SiteSpec["datastores"][number];
 export type RetentionSpec = SiteSpec["backup"]["retention"];
 export type BackupServerSpec = SiteSpec["backupServer"];
 export type FirewallPeer = z.output<typeof firewallPeerSchema>;
+export type AlarmPathSpec = SiteSpec["backup"]["alarmPath"];
 export type ContainerFirewallSpec = ContainerSpec["firewall"];

@@ -117,7 +117,7 @@ test("first deployment: the peer has published nothing; a warning, no remote, no
   const run = await runStack("rouans", { behaviour: peersPublishing({}) });
   assert.deepEqual(run.warnings, [
     "sthilaire's stack has no backupServer output yet (first deployment?): the site link and the pull of its copies wait for the next pulumi up of this stack",
-    `rouans: 13 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, config.endpoint, config.sshAddress`,
+    `rouans: 15 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, backup.alarmPath, config.endpoint, config.sshAddress, config.alarmPassword`,
     "drill of sthilaire's nextcloud (220) on rouans: its 400 GiB do not fit the 160 GiB left on data, so it is not drilled there (nor could it fail over there)",
     "dead-man watch on rouans: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from sthilaire, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.rouans.backup.gotify) or an address outside the association",
   ]);

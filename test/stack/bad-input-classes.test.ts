@@ -3,6 +3,8 @@
  * refused in one run, with its path, what was found and what is expected.
  */
 import { type BadInputCase, type Mutable, container, testRefusals } from "../helpers/bad-input";
+import { PROJECT_ROOT } from "../helpers/stacks";
+import { readStackFile } from "../../scripts/lib/stack-file";
 
 const mountPoints = (c: Mutable) => c["mountPoints"] as Mutable[];
 const firewall = (c: Mutable) => c["firewall"] as { inbound: Mutable[]; outbound: Mutable[] };
@@ -39,7 +41,7 @@ const CASES: BadInputCase[] = [
     },
     expected: [
       'sites.sthilaire.containers[relay].tags[2]: found "mail", expected a tag not already in the list (sites.sthilaire.containers[relay].tags[0] has it)',
-      'sites.sthilaire.containers[relay].firewall.inbound[2]: found "mail from Plesk again", expected a rule (protocol, peer and ports) not already in the list (sites.sthilaire.containers[relay].firewall.inbound[0] has it)',
+      'sites.sthilaire.containers[relay].firewall.inbound[3]: found "mail from Plesk again", expected a rule (protocol, peer and ports) not already in the list (sites.sthilaire.containers[relay].firewall.inbound[0] has it)',
       'sites.sthilaire.containers[relay].firewall.outbound[4].ports[1]: found 53, expected a port not already in the list (sites.sthilaire.containers[relay].firewall.outbound[4].ports[0] has it)',
     ],
   },
@@ -118,7 +120,7 @@ const CASES: BadInputCase[] = [
       s.rouans.datastores = s.rouans.datastores.map((d) => (d.id === "local" ? { ...d, path: "/var/lib/vz/template/cache" } : d));
     },
     breakConfig: (c) => void (c["retzien-infra:gotifyToken"] = "AbCdEfGh12345"),
-    secretKeys: ["retzien-infra:gotifyToken"],
+    secretKeys: [...readStackFile(PROJECT_ROOT, "rouans").secretKeys, "retzien-infra:gotifyToken"],
     expected: [
       `sites.rouans.backup.gotify.server: found "https://push.example.org/message", expected the server's URL alone, such as "https://push.example.org": /message is added to it`,
       `sites.rouans.backupServer.path: found "/mnt/backup/pbs/.chunks", expected the datastore's own directory, such as "/mnt/backup/pbs": PBS makes .chunks inside it`,

@@ -218,9 +218,9 @@ const CASES: BadInputCase[] = [
       fw.outbound.push({ proto: "tcp", ports: [25], to: { host: "backup-mx" }, comment: "second MX" });
     },
     expected: [
-      'sites.sthilaire.containers[relay].firewall.inbound[2].from.service: found "webmail", expected a container of sthilaire (relay, mail, nextcloud)',
-      "sites.sthilaire.containers[relay].firewall.inbound[2].ports[0]: found 70000, expected ports in 1..65535",
-      'sites.sthilaire.containers[relay].firewall.inbound[2].ports[1]: found "90:80", expected a range whose first port is below its last',
+      'sites.sthilaire.containers[relay].firewall.inbound[3].from.service: found "webmail", expected a container of sthilaire (relay, mail, nextcloud)',
+      "sites.sthilaire.containers[relay].firewall.inbound[3].ports[0]: found 70000, expected ports in 1..65535",
+      'sites.sthilaire.containers[relay].firewall.inbound[3].ports[1]: found "90:80", expected a range whose first port is below its last',
       'sites.sthilaire.containers[relay].firewall.outbound[4].to.host: found "backup-mx", expected a host named in sites.sthilaire.firewall.hosts (outbound-server)',
     ],
   },
@@ -309,6 +309,44 @@ const CASES: BadInputCase[] = [
       "config[rouans].gotifyToken: found a plain-text value, expected a secure: value (pulumi config set --secret gotifyToken)",
       "config[rouans].gotifyToken: found a token, expected none, or a Gotify server in sites.rouans.backup.gotify to push to",
     ],
+  },
+  {
+    title: "alarm paths: a relay that is not one, an outside host nobody declared",
+    breakSites: (s) => {
+      s.sthilaire.backup.alarmPath = { via: "relay", container: "mail" };
+      s.rouans.backup.alarmPath = { via: "submission", host: "smarthost", serverName: "smtp.retzien.example", username: "alarms-rouans" };
+    },
+    expected: [
+      // The relay still takes the host's mail, which no path sends through it now.
+      'sites.sthilaire.containers[relay].firewall.inbound: found "in tcp 25 from site-host", expected only the flows a relay needs (src/firewall/service-needs.ts): remove it, or add the flow there with its source',
+      'sites.rouans.backup.alarmPath.host: found "smarthost", expected a host named in sites.rouans.firewall.hosts (outbound-server), with its addresses',
+      'sites.sthilaire.backup.alarmPath.container: found "mail", expected a relay of sthilaire (relay)',
+    ],
+  },
+  {
+    title: "an alarm path to a server named with a scheme, and a user name with a colon",
+    breakSites: (s) => {
+      s.rouans.backup.alarmPath = { via: "submission", host: "outbound-server", serverName: "smtps://smtp.retzien.example", username: "alarms:rouans" };
+    },
+    expected: [
+      'sites.rouans.backup.alarmPath.serverName: found "smtps://smtp.retzien.example", expected the server\'s DNS name, as its certificate names it (smtp.example.org)',
+      'sites.rouans.backup.alarmPath.username: found "alarms:rouans", expected the account\'s user name (no spaces or colons)',
+    ],
+  },
+  {
+    title: "an alarm path through a relay on a site that has none, and the password it no longer uses",
+    breakSites: (s) => {
+      s.rouans.backup.alarmPath = { via: "relay", container: "web" };
+    },
+    expected: [
+      'sites.rouans.backup.alarmPath.container: found "web", expected a relay of rouans, which has none: { via: "submission", ... } to an outside server instead',
+      'config[rouans].alarmPassword: found a password, expected none, or sites.rouans.backup.alarmPath via "submission" to use it with',
+    ],
+  },
+  {
+    title: "an alarm path by submission with no password set",
+    breakConfig: (c) => void delete c["retzien-infra:alarmPassword"],
+    expected: ["config[rouans].alarmPassword: found no value, expected a secure: value (pulumi config set --secret alarmPassword): sites.rouans.backup.alarmPath submits the host's alarms with an account"],
   },
   {
     title: "drills: a run longer than a day",

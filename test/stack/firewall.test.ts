@@ -29,7 +29,7 @@ test("the web container lets in the websites and admin SSH only, and out only wh
   ]);
 });
 
-test("the relay takes mail from the mail and Nextcloud containers only, by each of their addresses", async () => {
+test("the relay takes mail from the mail and Nextcloud containers and the host's alarms only, by each of their addresses", async () => {
   const inbound = rulesOf(await planOf("sthilaire"), "sthilaire-relay-firewall-rules").filter((r) => r.startsWith("in "));
   assert.deepEqual(inbound, [
     "in ACCEPT tcp 22 from 10.99.0.0/24  # admin SSH, from the admin networks only",
@@ -38,6 +38,7 @@ test("the relay takes mail from the mail and Nextcloud containers only, by each 
     "in ACCEPT tcp 25 from 2001:db8:20::10  # mail from Plesk, on its way out",
     "in ACCEPT tcp 25 from 192.168.20.11  # Nextcloud's notifications",
     "in ACCEPT tcp 25 from 2001:db8:20::11  # Nextcloud's notifications",
+    "in ACCEPT tcp 25 from 192.168.20.2/32  # the host's alarms (backup.alarmPath)",
   ]);
 });
 
@@ -99,6 +100,8 @@ test("guests failed over to rouans get their firewall compiled for rouans: the m
     "in ACCEPT tcp 25 from 192.168.10.101  # mail from Plesk, on its way out",
     "in ACCEPT tcp 25 from 192.168.20.11  # Nextcloud's notifications",
     "in ACCEPT tcp 25 from 2001:db8:20::11  # Nextcloud's notifications",
+    // The host the relay now runs on: its alarms may go through it as sthilaire's did.
+    "in ACCEPT tcp 25 from 192.168.10.2/32  # the host's alarms (backup.alarmPath)",
   ]);
   assert.ok(rulesOf(run, "rouans-hosted-sthilaire-mail-firewall-rules").includes("out ACCEPT tcp 25 to 192.168.10.100  # every outgoing mail goes through the relay"));
   for (const name of ["relay", "mail"]) {

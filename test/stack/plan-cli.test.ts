@@ -59,16 +59,18 @@ test("plan prints a tree per stack, one summary line per stack, and each holder'
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /== stack rouans \(project retzien-infra\) ==/);
   assert.match(result.stdout, /proxmoxve:index\/containerLegacy:ContainerLegacy {2}sthilaire-nextcloud {2}\[protect; ignoreChanges/);
-  assert.match(result.stdout, /^rouans: 42 resources \(\d+ custom\), 3 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
+  assert.match(result.stdout, /^rouans: 43 resources \(\d+ custom\), 3 protected, 1 container\(s\) \[110\], 1 backup job\(s\), every container backed up$/m);
   // The template's checksum, whole.
   assert.match(result.stdout, /^ {11}checksum: 50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222fdf40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597$/m);
   // The tokens by role, with their privileges.
   assert.match(result.stdout, /^ {2}ci@pve!preview: CI's pulumi preview --refresh: reads everything the program declares, changes nothing\n {4}\/: Sys\.Audit\n/m);
   assert.match(result.stdout, /^ {4}\/vms: VM\.Allocate, VM\.Audit, VM\.Config\.CPU, /m);
-  assert.match(result.stdout, /^sthilaire: 52 resources \(\d+ custom\), 6 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
-  // The mail settings the firewall's flows imply: mail's smarthost, and the relay's mynetworks.
-  assert.match(result.stdout, /^ {2}mail sends its mail through relay: Plesk's smarthost \(Tools & Settings > Mail Server Settings\) 192\.168\.20\.12, port 25: Postfix's relayhost = \[192\.168\.20\.12\]:25$/m);
-  assert.match(result.stdout, /^ {2}relay relays for mail, nextcloud: Postfix mynetworks = 127\.0\.0\.0\/8 \[::1\]\/128 192\.168\.20\.10\/32 /m);
+  assert.match(result.stdout, /^sthilaire: 53 resources \(\d+ custom\), 6 protected, 3 container\(s\) \[210, 220, 230\], 1 backup job\(s\), every container backed up$/m);
+  // Each host's alarm path, then the mail settings the firewall's flows imply: mail's smarthost, and the relay's mynetworks.
+  assert.match(result.stdout, /^ {2}the host's alarms leave by submission to \[smtp\.retzien\.example\]:587, TLS with the certificate checked, as alarms-rouans \(password: the stack's secret alarmPassword\); set in the host's Postfix by the program$/m);
+  assert.match(result.stdout, /^ {2}the host's alarms leave through the relay relay \(\[192\.168\.20\.12\]:25, the host in its mynetworks\); set in the host's Postfix by the program$/m);
+  assert.match(result.stdout, /^ {4}mail sends its mail through relay: Plesk's smarthost \(Tools & Settings > Mail Server Settings\) 192\.168\.20\.12, port 25: Postfix's relayhost = \[192\.168\.20\.12\]:25$/m);
+  assert.match(result.stdout, /^ {4}relay relays for mail, nextcloud, the host's alarms: Postfix mynetworks = 127\.0\.0\.0\/8 \[::1\]\/128 192\.168\.20\.10\/32 .* 192\.168\.20\.2\/32$/m);
   // Each holder's drills: when, the scratch range, each guest's check, and what it cannot take.
   assert.match(result.stdout, /^drills on rouans: sat 13:00, done by 15:00 at the latest \(60 min a guest\), scratch VMIDs 900\.\.909 on data \(160 GiB free\)$/m);
   assert.match(result.stdout, /^ {2}sthilaire's relay \(230\) from pbs-sthilaire: pct exec <scratch> -- postfix status, expects "is running"$/m);
@@ -133,7 +135,7 @@ test("plan shows each datastore's footprint and each night, and warns above 80 %
   ]);
   // The warnings: rouans' scratch datastore cannot take sthilaire's Nextcloud for a drill, and its alarms go by mail only.
   assert.deepEqual(normal.stdout.split("\n").filter((l) => l.startsWith("warning:")), [
-    `warning: rouans: 13 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, config.endpoint, config.sshAddress`,
+    `warning: rouans: 15 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, backup.alarmPath, config.endpoint, config.sshAddress, config.alarmPassword`,
     "warning: drill of sthilaire's nextcloud (220) on rouans: its 400 GiB do not fit the 160 GiB left on data, so it is not drilled there (nor could it fail over there)",
     "warning: dead-man watch on rouans: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from sthilaire, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.rouans.backup.gotify) or an address outside the association",
   ]);
@@ -196,7 +198,7 @@ test("a YAML slip in a stack file makes plan exit 1 with the file, line and colu
     assert.equal(result.stdout, "");
     assert.equal(
       result.stderr,
-      'Pulumi.rouans.yaml:13:1: found "a YAML syntax error (Flow sequence in block collection must be sufficiently indented and end with a ])", expected valid YAML: fix that line, or compare with the other site\'s file\n',
+      'Pulumi.rouans.yaml:15:3: found "a YAML syntax error (Flow sequence in block collection must be sufficiently indented and end with a ])", expected valid YAML: fix that line, or compare with the other site\'s file\n',
     );
   } finally {
     copy.remove();
@@ -213,7 +215,7 @@ test("the program loads the way `pulumi up` loads it: ts-node, type checking, th
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { resources: number; outputs: string[] };
     assert.deepEqual(summary.outputs, ["containers", "hosted", "nightlyBackup", "backupServer", "syncTokens", "backupPlan", "drillPlan", "watchPlan", "mailRouting"]);
-    assert.equal(summary.resources, stack === "rouans" ? 42 : 52);
+    assert.equal(summary.resources, stack === "rouans" ? 43 : 53);
   }
 });
 

@@ -150,7 +150,7 @@ test("a rebuild runs every step in order, through pulumi, ssh, PBS and pct, and 
     ],
   );
   assert.equal(calls[0], "pulumi version");
-  assert.match(calls[1] ?? "", /^pulumi state delete --stack rouans --yes urn:pulumi:rouans::retzien-infra::retzien:proxmox:Site\$retzien:proxmox:SiteLink\$command:remote:Command::rouans-link-key /);
+  assert.match(calls[1] ?? "", /^pulumi state delete --stack rouans --yes urn:pulumi:rouans::retzien-infra::retzien:proxmox:Site\$command:remote:Command::rouans-alarm-path urn:pulumi:rouans::retzien-infra::retzien:proxmox:Site\$retzien:proxmox:SiteLink\$command:remote:Command::rouans-link-key /);
   assert.match(calls[2] ?? "", /^pulumi up --stack sthilaire --yes --target urn:pulumi:sthilaire::retzien-infra::pulumi:pulumi:Stack::retzien-infra-sthilaire --target \S+sthilaire-pbs-sync-token-rouans --replace \S+sthilaire-pbs-sync-token-rouans$/);
   assert.match(calls[3] ?? "", /^pulumi up --stack rouans --yes --target urn:pulumi:rouans::retzien-infra::pulumi:pulumi:Stack::retzien-infra-rouans /);
   assert.match(calls[4] ?? "", /^pulumi up --stack sthilaire --yes --target urn:pulumi:sthilaire::.*sthilaire-peer-rouans .*sthilaire-link .*sthilaire-pull-rouans-job$/);

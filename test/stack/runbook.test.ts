@@ -130,6 +130,7 @@ test("rouans rebuild: the exact steps, in order", async () => {
   // The state forgets everything that ran on the old host (a command is never read back), and only that.
   assert.deepEqual(steps[1]?.argv?.slice(0, 6), ["pulumi", "state", "delete", "--stack", "rouans", "--yes"]);
   assert.deepEqual(names(steps[1]?.argv), [
+    "rouans-alarm-path",
     "rouans-link-key",
     "rouans-pbs-install",
     "rouans-nightly-notify",
@@ -310,7 +311,7 @@ test("outside the hosts, a failover's checklist, done before the restores: forwa
   // What lives inside the guests waits for them: a step after the restores, with the firewall's own flows at the failover's addresses.
   assert.deepEqual(r.runbook.steps.find((s) => s.title.startsWith("Inside the guests: their mail's way out through the relay"))?.notes, [
     "mail: Plesk's smarthost (Tools & Settings > Mail Server Settings) 192.168.10.100, port 25: Postfix's relayhost = [192.168.10.100]:25",
-    "relay: Postfix mynetworks = 127.0.0.0/8 [::1]/128 192.168.10.101/32 192.168.20.11/32 [2001:db8:20::11]/128 (postconf -e, then postfix reload)",
+    "relay: Postfix mynetworks = 127.0.0.0/8 [::1]/128 192.168.10.101/32 192.168.20.11/32 [2001:db8:20::11]/128 192.168.10.2/32 (postconf -e, then postfix reload)",
   ]);
   const titles = r.runbook.steps.map((s) => s.title);
   assert.ok(titles.findIndex((t) => t.startsWith("Outside the hosts")) < titles.findIndex((t) => t.startsWith("Restore ")), "the TTL runs while the copies restore");

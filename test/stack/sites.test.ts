@@ -61,7 +61,7 @@ test("sthilaire declares mail, nextcloud and relay, and one backup job", async (
   assert.deepEqual(ofType(run, TYPES.container).map((c) => c.name).sort(), ["sthilaire-mail", "sthilaire-nextcloud", "sthilaire-relay"]);
   assert.equal(ofType(run, TYPES.job).length, 1);
   assert.equal(ofType(run, TYPES.provider).length, 1);
-  assert.equal(run.resources.length, 52);
+  assert.equal(run.resources.length, 53);
 });
 
 test("the web container has exactly the spec's VMID, sizes, network and flags", async () => {
@@ -231,7 +231,14 @@ test("stack outputs: every container, the backup job, what the peers read, and t
         { service: "mail", kind: "plesk-mail", relay: "relay", relayhost: "[192.168.20.12]:25" },
         { service: "nextcloud", kind: "nextcloud", relay: "relay", relayhost: "[192.168.20.12]:25" },
       ],
-      relays: [{ service: "relay", senders: ["mail", "nextcloud"], mynetworks: "127.0.0.0/8 [::1]/128 192.168.20.10/32 [2001:db8:20::10]/128 192.168.20.11/32 [2001:db8:20::11]/128" }],
+      relays: [
+        {
+          service: "relay",
+          senders: ["mail", "nextcloud", "the host's alarms"],
+          mynetworks: "127.0.0.0/8 [::1]/128 192.168.20.10/32 [2001:db8:20::10]/128 192.168.20.11/32 [2001:db8:20::11]/128 192.168.20.2/32",
+        },
+      ],
+      alarms: { via: "relay", relay: "relay", relayhost: "[192.168.20.12]:25" },
     },
   });
   // The numbers themselves are the planner's tests' (test/unit/backup-plan.test.ts).

@@ -52,6 +52,6 @@ test("a placeholder that names no value of the spec, or no key of the stack file
   const { problems } = validateSiteSpecs(sites.all);
   assert.deepEqual(problems.map(formatProblem), [
     'sites.rouans.placeholders[1]: found "network.ipv5", expected the dotted path of a value of this spec, such as network.ipv4 or recovery.publicIpv4',
-    'sites.rouans.placeholders[2]: found "config.sshAdress", expected config.<key> with a key of Pulumi.rouans.yaml (endpoint, insecure, sshUser, sshAddress, sshPort, sshPrivateKey, gotifyToken, away, adopt, hosting)',
+    'sites.rouans.placeholders[2]: found "config.sshAdress", expected config.<key> with a key of Pulumi.rouans.yaml (endpoint, insecure, sshUser, sshAddress, sshPort, sshPrivateKey, gotifyToken, alarmPassword, away, adopt, hosting)',
   ]);
 });

@@ -31,7 +31,8 @@ function samePeer(site: SiteSpecInput, rulePeer: unknown, need: NeedPeer): boole
 const sites = cloneSites();
 for (const site of sites.all) {
   for (const c of site.containers) {
-    for (const need of neededFlows(c.kind)) {
+    const alarmPath = (site.backup as { alarmPath: { via: string; container?: string } }).alarmPath;
+    for (const need of neededFlows(c.kind, alarmPath.via === "relay" && alarmPath.container === c.name)) {
       test(`${site.name}'s ${c.name} without "${need.flow}" is refused, naming it`, () => {
         const broken = cloneSites();
         const s = broken.all.find((x) => x.name === site.name) as SiteSpecInput;
@@ -62,6 +63,14 @@ test("an opening no flow needs is refused, and so is an unknown kind", () => {
   assert.deepEqual(problemsOf(broken.all), [
     'sites.sthilaire.containers[relay].kind: found "smtp", expected one of web, plesk-mail, nextcloud, relay (src/firewall/service-needs.ts says what each needs)',
     'sites.rouans.containers[web].firewall.inbound: found "in tcp 3306 from internet", expected only the flows a web needs (src/firewall/service-needs.ts): remove it, or add the flow there with its source',
+  ]);
+});
+
+test("the relay that carries the host's alarms must take them, and another must not", () => {
+  const broken = cloneSites();
+  broken.sthilaire.backup.alarmPath = { via: "submission", host: "outbound-server", serverName: "smtp.example.org", username: "alarms" };
+  assert.deepEqual(problemsOf(broken.all), [
+    'sites.sthilaire.containers[relay].firewall.inbound: found "in tcp 25 from site-host", expected only the flows a relay needs (src/firewall/service-needs.ts): remove it, or add the flow there with its source',
   ]);
 });
 

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drillPlanOf } from "../../src/drill/plan";
@@ -282,8 +282,13 @@ test("the unit's pipeline: the real probe against a fake PBS on 127.0.0.1, into 
   writeFileSync(checks, watchChecks(plan).join("\n") + "\n");
   const drills = join(dir, "results.json");
   writeFileSync(drills, JSON.stringify({ drills: plan.drills.map((d) => ({ vmid: d.vmid, storage: d.storage, snapshot: "x", ok: true, reason: "", bytes: 1, restoreSeconds: 1, totalSeconds: 2, at: now - 3600 })) }));
+  // The host's Postfix with nothing queued, whatever this machine has installed.
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "postqueue"), "#!/bin/sh\n[ \"$1\" = -j ] || exit 64\n");
+  chmodSync(join(bin, "postqueue"), 0o755);
   const pipeline = (probeArgs: string) =>
-    runAsync("bash", ["-c", `set -o pipefail; bash '${PROBE}' ${probeArgs} | perl '${JUDGE}' --watch '${checks}'`], dir, 60_000);
+    runAsync("bash", ["-c", `set -o pipefail; PATH='${bin}':"$PATH"; bash '${PROBE}' ${probeArgs} | perl '${JUDGE}' --watch '${checks}'`], dir, 60_000);
   const args = `--datastore backup --ns sthilaire --api ${pbs.url} --cacert '${pbs.caFile}' --token-file '${tokenFile}' --drill-results '${drills}'`;
   let r = await pipeline(args);
   assert.deepEqual({ status: r.status, out: r.stdout.trim() }, { status: 0, out: ALL_WELL }, r.stderr);
