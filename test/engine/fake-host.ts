@@ -6,8 +6,10 @@
  * lost), or change an object by hand (drift).
  *
  * Host commands run in a private mount namespace (`unshare -m`) in which /etc,
- * /usr/local, /var/lib and /mnt are overlays whose writes land in the site's
- * directory: the real machine's /etc and the rest are read, never written. The
+ * /usr/local, /var/lib, /var/spool and /mnt are overlays whose writes land in the
+ * site's directory: the real machine's /etc and the rest are read, never written.
+ * The host has Postfix, configured as it is before the program sets its alarm
+ * path (host-files/postfix-main.cf), when this machine has Postfix's programs. The
  * engine suite's own stand-ins come first on PATH (apt-get, wg, and pct and
  * pvesm that keep guests), then the project's (pct, pvesm, pvesh,
  * proxmox-backup-manager, proxmox-backup-debug, systemctl).
@@ -18,7 +20,9 @@ import { basename, dirname, join, resolve } from "node:path";
 
 const PROJECT_ROOT = resolve(__dirname, "..", "..");
 /** The directories of the host a command may write to, each an overlay on the real one. */
-export const WRITABLE = ["/etc", "/usr/local", "/var/lib", "/mnt"] as const;
+export const WRITABLE = ["/etc", "/usr/local", "/var/lib", "/var/spool", "/mnt"] as const;
+/** The host's main.cf as the install left it, before the program's first command. */
+const POSTFIX_MAIN_CF = join(__dirname, "host-files", "postfix-main.cf");
 /** The engine suite's own first (its pct and pvesm keep guests on the fake host, then call the project's). */
 const STANDINS = [join(__dirname, "host-standins"), join(PROJECT_ROOT, "test", "fixtures", "standins")];
 
@@ -127,17 +131,25 @@ export class FakeHost {
     };
   }
 
-  /** Runs a host command as the command provider's SSH session would, as root in the host's namespace. */
-  run(script: string, stdin = ""): CommandRun {
+  /**
+   * Runs a host command as the command provider's SSH session would, as root in
+   * the host's namespace; with `privateNetwork`, in a network namespace of its
+   * own too, whose loopback is up and holds nothing else (a test adds the
+   * addresses it serves there).
+   */
+  run(script: string, stdin = "", options: { privateNetwork?: boolean } = {}): CommandRun {
     const mounts = WRITABLE.map((w) => {
       const base = this.dir("fs", w.slice(1).replaceAll("/", "_"));
       this.dir("fs", w.slice(1).replaceAll("/", "_"), "upper");
       this.dir("fs", w.slice(1).replaceAll("/", "_"), "work");
       return `mount -t overlay overlay -o lowerdir=${w},upperdir=${base}/upper,workdir=${base}/work ${w}`;
     });
+    // The host's Postfix as installed, once: its main.cf, for its node name.
+    const postfix = `if [ -d /etc/postfix ] && [ ! -e /etc/postfix/main.cf ]; then cat ${POSTFIX_MAIN_CF} > /etc/postfix/main.cf; postconf -e "myhostname = $FAKE_HOST_NODE.fake-host.test"; fi`;
+    const network = options.privateNetwork === true ? ["ip link set lo up"] : [];
     // The mounts live and die with this namespace; the script then runs as a login shell would run it over SSH.
-    const wrapper = `set -e\n${mounts.join("\n")}\nexec bash -c "$RETZIEN_SCRIPT"`;
-    const result = spawnSync("unshare", ["-m", "bash", "-c", wrapper], {
+    const wrapper = `set -e\n${[...mounts, postfix, ...network].join("\n")}\nexec bash -c "$RETZIEN_SCRIPT"`;
+    const result = spawnSync("unshare", [...(options.privateNetwork === true ? ["-m", "-n"] : ["-m"]), "bash", "-c", wrapper], {
       input: stdin,
       encoding: "utf8",
       env: { ...this.env(), RETZIEN_SCRIPT: script },

@@ -51,6 +51,11 @@ export interface Engine {
   readonly isolated: (site: SiteName, op: "preview" | "refresh" | "up" | "destroy", sites?: SiteSpecInput[]) => Promise<{ ok: boolean; output: string }>;
   /** The CLI run as an operator types it, in a stack's workspace: `pulumi state delete ...`. */
   readonly pulumi: (args: readonly string[], cwd: string) => { status: number | null; stdout: string; stderr: string };
+  /**
+   * A secret of a site's stack (`alarmPassword`), made up for this engine: the
+   * stack file's own are under a passphrase nobody here has.
+   */
+  readonly secretOf: (site: SiteName, key: string) => string;
   readonly remove: () => void;
 }
 
@@ -128,14 +133,23 @@ export async function startEngine(options: { sites?: SiteSpecInput[] } = {}): Pr
   };
   const tokens = new Map<SiteName, string>();
   const stacks = new Map<SiteName, Stack>();
+  const secrets = new Map<string, string>();
+  const secretOf = (site: SiteName, key: string): string => {
+    if (key !== "alarmPassword") throw new Error(`the engine suite makes up no ${key}: give the stack a test value of its own`);
+    const known = secrets.get(`${site}:${key}`) ?? `alarm-${randomUUID()}`;
+    secrets.set(`${site}:${key}`, known);
+    return known;
+  };
   const stack = async (site: SiteName): Promise<Stack> => {
     const known = stacks.get(site);
     if (known !== undefined) return known;
     const made = await openStack(site, cli, env, tokens.get(site) ?? "", options.sites);
-    // The stack file's plain values; its secrets are the operators' (none is needed here).
+    // The stack file's plain values, and its secrets made up here (the file's are under the operators' passphrase).
     const file = readStackFile(PROJECT_ROOT, site);
     for (const [key, value] of Object.entries(file.config)) {
-      if (!file.secretKeys.includes(key) && !key.startsWith("pulumi:")) await made.setConfig(key, { value });
+      if (key.startsWith("pulumi:")) continue;
+      if (file.secretKeys.includes(key)) await made.setConfig(key, { value: secretOf(site, key.split(":").slice(1).join(":")), secret: true });
+      else await made.setConfig(key, { value });
     }
     await made.setConfig("pulumi:disable-default-providers[0]", { value: "proxmoxve" }, true);
     stacks.set(site, made);
@@ -181,5 +195,5 @@ export async function startEngine(options: { sites?: SiteSpecInput[] } = {}): Pr
     return { ok: answer.ok, output: answer.output ?? "" };
   };
   const tokenOf = (site: SiteName) => tokens.get(site) ?? "";
-  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, bootstrap, tokenOf, useToken, isolated, pulumi, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, world, host: (site) => FakeHost.of(world, site), stack, env, cli, bootstrap, tokenOf, useToken, isolated, pulumi, secretOf, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
