@@ -40,6 +40,7 @@ test("rouans declares exactly its provider, template, web container, its PBS, on
     `${TYPES.password} rouans-web-root-password`,
     `${TYPES.nightly} rouans-nightly`,
     `${TYPES.site} rouans`,
+    `${TYPES.command} rouans-alarm-path`,
     `${TYPES.serviceContainer} rouans-web`,
     `${TYPES.firewallRules} rouans-web-firewall-rules`,
     `${TYPES.firewallOptions} rouans-web-firewall`,
