@@ -18,6 +18,7 @@ import { PAIRING } from "../src/offsite/pairing";
 import { formatProblem, problem } from "../src/problems";
 import { validateSiteSpecs } from "../src/program";
 import { assess } from "../src/status/assess";
+import { mailSettingChecks } from "../src/status/mail-settings";
 import { renderGlance } from "../src/status/render";
 import type { PbsReport } from "../src/status/pbs-report";
 import { allSites } from "../stacks/sites";
@@ -91,6 +92,7 @@ async function main(): Promise<number> {
         ...(values["ssh-config"] ? { sshConfig: values["ssh-config"] } : {}),
         datastore: site.backupServer.datastore,
         namespaces: [name, ...holds].map(namespaceOf),
+        postconf: mailSettingChecks(site).map((c) => c.key),
         ...(prefix.has(name) ? { prefix: prefix.get(name) } : {}),
         ...(api.has(name) ? { api: api.get(name) } : {}),
       }),

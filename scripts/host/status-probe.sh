@@ -16,10 +16,14 @@
 #                      absent until the first drill ran)
 #   --watch-results F  the dead-man watch's last run (default /var/lib/retzien/watch/last.json;
 #                      absent until its first run)
+#   --postconf WHERE:PARAM  a Postfix parameter to read (repeatable): WHERE is `host`
+#                      (this host's: its alarm path) or a guest's VMID (read with pct exec,
+#                      running guests only: its smarthost, a relay's mynetworks)
 #
 # Output: {"now": <epoch s>, "responses": {"<api path>": <the API's JSON or null>},
 #          "drills": <the drills' results file, or null>, "watch": <the watch's, or null>,
-#          "mailQueue": [<postqueue -j's objects>] or null without postqueue, "errors": ["..."]}
+#          "mailQueue": [<postqueue -j's objects>] or null without postqueue,
+#          "postconf": {"WHERE:PARAM": "<its value>" or null}, "errors": ["..."]}
 # Exit 0 whenever that document is printed (what PBS did not answer is in
 # "errors"); 2 on bad arguments.
 set -euo pipefail
@@ -30,15 +34,16 @@ die() { printf 'status-probe: %s\n' "$*" >&2; exit 2; }
 # Under a key restricted to this script (authorized_keys: restrict,command="<this
 # script>", as `npm run bootstrap -- --status-key` prints), sshd runs it with the
 # client's command in SSH_ORIGINAL_COMMAND: `npm run status` sends `bash -s -- ARGS`
-# (the script on stdin, unread here). Only --datastore and --ns are taken from it:
-# no path and no API, so such a key reads nothing but what the defaults name.
+# (the script on stdin, unread here). Only --datastore, --ns and --postconf are taken
+# from it: no path and no API, so such a key reads nothing but what the defaults name
+# and Postfix parameters (checked below to be a VMID and a parameter's name).
 if (($# == 0)) && [[ -n ${SSH_ORIGINAL_COMMAND:-} ]]; then
   read -r -a words <<< "$SSH_ORIGINAL_COMMAND"
   [[ "${words[*]:0:3}" == "bash -s --" ]] && words=("${words[@]:3}")
   for ((i = 0; i < ${#words[@]}; i += 2)); do
     case ${words[i]} in
-      --datastore | --ns) set -- "$@" "${words[i]}" "${words[i + 1]:-}" ;;
-      *) die "under a restricted key only --datastore and --ns are taken: found '${words[i]}'" ;;
+      --datastore | --ns | --postconf) set -- "$@" "${words[i]}" "${words[i + 1]:-}" ;;
+      *) die "under a restricted key only --datastore, --ns and --postconf are taken: found '${words[i]}'" ;;
     esac
   done
 fi
@@ -46,7 +51,7 @@ fi
 api=https://127.0.0.1:8007 cacert=/etc/proxmox-backup/proxy.pem
 token_file=/etc/retzien/pbs/status_pbs_probe.secret token_id='status@pbs!probe'
 drill_results=/var/lib/retzien/drill/results.json watch_results=/var/lib/retzien/watch/last.json
-datastore='' namespaces=()
+datastore='' namespaces=() postconfs=()
 while (($#)); do
   case $1 in
     --datastore) datastore=${2:?--datastore needs a name}; shift 2 ;;
@@ -57,12 +62,16 @@ while (($#)); do
     --token-id) token_id=${2:?--token-id needs an id}; shift 2 ;;
     --drill-results) drill_results=${2:?--drill-results needs a file}; shift 2 ;;
     --watch-results) watch_results=${2:?--watch-results needs a file}; shift 2 ;;
+    --postconf) postconfs+=("${2:?--postconf needs WHERE:PARAM}"); shift 2 ;;
     *) die "unknown option $1" ;;
   esac
 done
 [[ $datastore =~ ^[A-Za-z0-9_-]+$ ]] || die "--datastore: found '$datastore', expected a datastore name"
 for ns in "${namespaces[@]}"; do
   [[ $ns =~ ^[A-Za-z0-9_-]+$ ]] || die "--ns: found '$ns', expected a namespace name"
+done
+for pc in "${postconfs[@]}"; do
+  [[ $pc =~ ^(host|[1-9][0-9]{2,8}):[a-z][a-z0-9_]*$ ]] || die "--postconf: found '$pc', expected host:PARAM or VMID:PARAM (a Postfix parameter's name)"
 done
 # The token goes in a header: never over plain HTTP.
 [[ $api =~ ^https://[^/[:space:]]+$ ]] || die "--api: found '$api', expected https://HOST:PORT"
@@ -151,6 +160,18 @@ if command -v postqueue >/dev/null 2>&1; then
   fi
 fi
 
+# The Postfix parameters asked for: the host's alarm path, a guest's smarthost or a
+# relay's mynetworks, each compared by npm run status with what the spec compiles to.
+# postconf -h prints the value alone (postconf(1)); a guest is read inside it.
+settings='' sep=''
+for pc in "${postconfs[@]}"; do
+  where=${pc%%:*} param=${pc#*:} value=null
+  if [[ $where == host ]]; then read_cmd=(postconf -h "$param"); else read_cmd=(pct exec "$where" -- postconf -h "$param"); fi
+  if text=$("${read_cmd[@]}" 2>/dev/null); then value=$(json_string "$text"); else errors+=("${read_cmd[*]} failed: $pc is unknown"); fi
+  settings+="$sep$(json_string "$pc"):$value"
+  sep=','
+done
+
 errs='' sep=''
 for e in "${errors[@]}"; do errs+="$sep$(json_string "$e")"; sep=','; done
-printf '{"now":%s,"responses":{%s},"drills":%s,"watch":%s,"mailQueue":%s,"errors":[%s]}\n' "$(date +%s)" "$out" "$drills" "$watch" "$queue" "$errs"
+printf '{"now":%s,"responses":{%s},"drills":%s,"watch":%s,"mailQueue":%s,"postconf":{%s},"errors":[%s]}\n' "$(date +%s)" "$out" "$drills" "$watch" "$queue" "$settings" "$errs"

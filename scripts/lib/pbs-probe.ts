@@ -25,6 +25,8 @@ export interface ProbeTarget {
   readonly prefix?: string;
   /** The PBS API as the host reaches it. @default the probe's own, https://127.0.0.1:8007 */
   readonly api?: string;
+  /** Postfix parameters to read, `host:relayhost` or `VMID:PARAM` (the probe's --postconf). @default [] */
+  readonly postconf?: readonly string[];
 }
 
 /** The host's report, or why it could not be read (one line). */
@@ -36,7 +38,14 @@ export function probeHost(t: ProbeTarget): PbsReport | { error: string } {
     t.prefix === undefined || t.prefix === ""
       ? []
       : ["--cacert", at("/etc/proxmox-backup/proxy.pem"), "--token-file", at(tokenSecretFile(PBS_IDS.statusToken)), "--drill-results", at(DRILL_PATHS.results), "--watch-results", at(WATCH_PATHS.results)];
-  const args = ["--datastore", t.datastore, ...t.namespaces.flatMap((ns) => ["--ns", ns]), ...paths, ...(t.api === undefined ? [] : ["--api", t.api])];
+  const args = [
+    "--datastore",
+    t.datastore,
+    ...t.namespaces.flatMap((ns) => ["--ns", ns]),
+    ...(t.postconf ?? []).flatMap((p) => ["--postconf", p]),
+    ...paths,
+    ...(t.api === undefined ? [] : ["--api", t.api]),
+  ];
   const ssh = [...(t.sshConfig ? ["-F", t.sshConfig] : []), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", t.dest, "bash", "-s", "--", ...args];
   const run = spawnSync("ssh", ssh, { input: readFileSync(PROBE, "utf8"), encoding: "utf8", timeout: 120_000 });
   if (run.status !== 0) return { error: `ssh ${t.dest}: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim().split("\n").pop()}` };

@@ -11,6 +11,7 @@ import { DRILL_OVERDUE_DAYS, drillPlanFor, drilledGuests } from "../drill/plan";
 import type { SyncDirection } from "../offsite/directions";
 import type { SiteSpec } from "../site/schema";
 import { type DrillResult, type PbsJob, type PbsReport, type PbsSnapshot, newestByGuest } from "./pbs-report";
+import { mailSettingChecks, settingHolds } from "./mail-settings";
 
 /** Used share of a datastore above which it is an alarm. */
 export const FULL_SHARE = 0.9;
@@ -83,8 +84,17 @@ export interface SiteGlance {
   readonly watch: WatchSeen;
   /** The host's own mail queue, which its alarms pass through. */
   readonly mailQueue: MailQueueSeen;
+  /** The Postfix settings that make mail leave, as read on the host and in the guests. */
+  readonly mailSettings: MailSettingSeen[] | "unknown";
   /** Null when the host or its PBS gave no usage. */
   readonly datastore: { name: string; usedGiB: number; totalGiB: number; usedPercent: number; predictedGiB: number | null } | null;
+}
+
+/** One mail setting read: its value (null: unreadable) and whether it is the spec's. */
+export interface MailSettingSeen {
+  readonly what: string;
+  readonly value: string | null;
+  readonly ok: boolean;
 }
 
 export interface Glance {
@@ -224,6 +234,19 @@ export function assess(
     }
     return { messages: q.messages, oldestHours, reasons: q.reasons };
   };
+  /** A host's mail settings, judged against the spec's: each one that differs is a problem, with how to set it. */
+  const judgeMailSettings = (site: SiteSpec, report: PbsReport | undefined): SiteGlance["mailSettings"] => {
+    const read = report?.postconf;
+    if (read === undefined) return "unknown";
+    return mailSettingChecks(site).map((check) => {
+      const value = read[check.key] ?? null;
+      // Unreadable: the probe's errors say why (a guest not running, say).
+      if (value === null) return { what: check.what, value, ok: false };
+      const ok = settingHolds(check, value);
+      if (!ok) problems.push(`${site.name}: ${check.what} is "${value}", expected "${check.expected}": ${check.fix}`);
+      return { what: check.what, value, ok };
+    });
+  };
   /** A holder's watch, judged: never run, or not run for a day and more, is a problem (its alarms are the others' problems). */
   const judgeWatch = (name: string, keeps: boolean, report: PbsReport | undefined): WatchSeen => {
     if (!keeps) return "not kept";
@@ -282,6 +305,7 @@ export function assess(
 
     const watch = judgeWatch(site.name, holds.length > 0, here);
     const mailQueue = judgeMailQueue(site.name, here);
+    const mailSettings = judgeMailSettings(site, here);
 
     let datastore: SiteGlance["datastore"] = null;
     if (here?.datastore) {
@@ -301,7 +325,7 @@ export function assess(
       // With errors, the PBS line above already says why there is no usage.
       problems.push(`${site.name}: PBS datastore ${site.backupServer.datastore} gave no usage (missing? disk not mounted?)`);
     }
-    return { site: site.name, reachable: here !== undefined, guests, jobs, watch, mailQueue, datastore };
+    return { site: site.name, reachable: here !== undefined, guests, jobs, watch, mailQueue, mailSettings, datastore };
   });
   return { sites: glances, problems };
 }

@@ -18,6 +18,8 @@ export const probeAnswerSchema = z.object({
   watch: z.unknown().optional(),
   /** postqueue -j's objects, null on a host without Postfix; absent from an older probe. */
   mailQueue: z.unknown().optional(),
+  /** The Postfix parameters asked for (`--postconf`), each its value or null; absent from an older probe. */
+  postconf: z.record(z.string(), z.string().nullable()).optional(),
   errors: z.array(z.string()),
 });
 
@@ -146,6 +148,7 @@ export function reportFromProbe(
       ...(drills === undefined ? {} : { drills }),
       ...(watch === undefined ? {} : { watch }),
       ...(mailQueue === undefined ? {} : { mailQueue }),
+      ...(answer.postconf === undefined ? {} : { postconf: answer.postconf }),
     },
   };
 }

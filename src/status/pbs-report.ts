@@ -100,6 +100,8 @@ export const pbsReportSchema = z.object({
   watch: watchRunSchema.nullable().optional(),
   /** The host's mail queue; null when it has no Postfix, absent when not read. */
   mailQueue: mailQueueSchema.nullable().optional(),
+  /** Postfix parameters read on the host and in guests (`host:relayhost`, `230:mynetworks`); null when unreadable. */
+  postconf: z.record(z.string(), z.string().nullable()).optional(),
 });
 
 export type PbsReport = z.output<typeof pbsReportSchema>;

@@ -3,7 +3,7 @@
  * snapshot at home, newest copy at each holder), per PBS job and for the
  * datastore, then the problems. Upper case marks what needs a person.
  */
-import type { DrillSeen, Glance, JobGlance, JobStatus, MailQueueSeen, SnapshotSeen, WatchSeen } from "./assess";
+import type { DrillSeen, Glance, JobGlance, JobStatus, MailQueueSeen, MailSettingSeen, SnapshotSeen, WatchSeen } from "./assess";
 
 function snap(g: SnapshotSeen): string {
   if (g === "none") return "NONE";
@@ -27,6 +27,11 @@ function mailQueue(q: MailQueueSeen): string {
   if (typeof q === "string") return q;
   if (q.messages === 0) return "empty";
   return `${q.messages} message(s), the oldest ${q.oldestHours} h old${q.reasons.length === 0 ? "" : `: ${q.reasons.join("; ")}`}`;
+}
+
+function mailSetting(m: MailSettingSeen): string {
+  if (m.value === null) return `${m.what} UNREAD`;
+  return m.ok ? `${m.what} ok` : `${m.what} WRONG ("${m.value}")`;
 }
 
 const JOB_WORDS: Record<JobStatus, (j: JobGlance) => string> = {
@@ -55,6 +60,7 @@ export function renderGlance(glance: Glance): string[] {
     }
     if (s.watch !== "not kept") lines.push(`  ${"dead-man watch".padEnd(24)} ${watch(s.watch)}`);
     if (s.reachable) lines.push(`  ${"mail queue (alarms)".padEnd(24)} ${mailQueue(s.mailQueue)}`);
+    if (s.reachable && s.mailSettings !== "unknown") lines.push(`  ${"mail settings".padEnd(24)} ${s.mailSettings.map(mailSetting).join("; ")}`);
     const d = s.datastore;
     if (d !== null) {
       const planner = d.predictedGiB === null ? "" : ` (planner: ${d.predictedGiB} GiB once the retention has filled)`;

@@ -110,7 +110,7 @@ export function stopProcess(proc: ChildProcess, graceMs = 2000): Promise<void> {
 export async function startLoopbackSshd(
   dir: string,
   authorizedKeys: string,
-  options: { rootLogin?: "forced-commands-only" | "prohibit-password"; path?: string } = {},
+  options: { rootLogin?: "forced-commands-only" | "prohibit-password"; path?: string; acceptEnv?: string } = {},
 ): Promise<LoopbackSshd> {
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privsep dir
   const hostKey = join(dir, "host_ed25519");
@@ -137,6 +137,8 @@ export async function startLoopbackSshd(
         "LogLevel VERBOSE",
         // The sessions' PATH, when a test puts its stand-ins first (sshd applies SetEnv after its own PATH).
         ...(options.path === undefined ? [] : [`SetEnv PATH=${options.path}`]),
+        // A variable the client may send (its ssh_config's SetEnv): which fake host a session stands for.
+        ...(options.acceptEnv === undefined ? [] : [`AcceptEnv ${options.acceptEnv}`]),
         "",
       ].join("\n"),
     );

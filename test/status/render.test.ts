@@ -33,6 +33,7 @@ test("a morning with trouble, rendered", () => {
         ],
         watch: { at: "2026-11-24T09:00:00Z", ageHours: 0.5, ok: false, alarms: ["the last pull of sthilaire (pull-sthilaire) ended: connection refused"] },
         mailQueue: { messages: 2, oldestHours: 26.5, reasons: ["connect to 203.0.113.25[203.0.113.25]:25: Connection timed out"] },
+        mailSettings: [{ what: "rouans's host's alarm path", value: "", ok: false }],
         datastore: { name: "backup", usedGiB: 600, totalGiB: 920, usedPercent: 65, predictedGiB: 610.1 },
       },
       {
@@ -42,6 +43,7 @@ test("a morning with trouble, rendered", () => {
         jobs: [{ kind: "sync", id: "pull-rouans", status: "unknown", state: null, endedAt: null, ageHours: null, nextRun: null }],
         watch: "unknown",
         mailQueue: "unknown",
+        mailSettings: "unknown",
         datastore: null,
       },
     ],
@@ -56,6 +58,7 @@ test("a morning with trouble, rendered", () => {
     "  gc backup                WARNINGS: 3, 2026-11-24T04:00:00Z (4 h ago), next 2026-11-25T04:00:00Z",
     "  dead-man watch           ALARMED (1) 2026-11-24T09:00:00Z (0.5 h ago)",
     "  mail queue (alarms)      2 message(s), the oldest 26.5 h old: connect to 203.0.113.25[203.0.113.25]:25: Connection timed out",
+    '  mail settings            rouans\'s host\'s alarm path WRONG ("")',
     "  datastore backup: 600 of 920 GiB used, 65 % (planner: 610.1 GiB once the retention has filled)",
     "sthilaire (UNREACHABLE)",
     "  relay (230)        home: unknown; copy at rouans: 2026-11-24T02:00:00Z (6 h), drill NEVER",
@@ -70,8 +73,8 @@ test("a morning with trouble, rendered", () => {
 test("all well, and a reachable host whose PBS gave no usage", () => {
   const glance: Glance = {
     sites: [
-      { site: "rouans", reachable: true, guests: [], jobs: [{ kind: "gc", id: "backup", status: "never ran", state: null, endedAt: null, ageHours: null, nextRun: null }], watch: "never", mailQueue: { messages: 0, oldestHours: null, reasons: [] }, datastore: null },
-      { site: "nantes", reachable: true, guests: [], jobs: [], watch: "not kept", mailQueue: "no postfix", datastore: null },
+      { site: "rouans", reachable: true, guests: [], jobs: [{ kind: "gc", id: "backup", status: "never ran", state: null, endedAt: null, ageHours: null, nextRun: null }], watch: "never", mailQueue: { messages: 0, oldestHours: null, reasons: [] }, mailSettings: [{ what: "rouans's host's alarm path", value: "[smtp.example.org]:587", ok: true }, { what: "web's smarthost", value: null, ok: false }], datastore: null },
+      { site: "nantes", reachable: true, guests: [], jobs: [], watch: "not kept", mailQueue: "no postfix", mailSettings: "unknown", datastore: null },
     ],
     problems: [],
   };
@@ -80,6 +83,7 @@ test("all well, and a reachable host whose PBS gave no usage", () => {
     "  gc backup                NEVER RAN",
     "  dead-man watch           NEVER RAN",
     "  mail queue (alarms)      empty",
+    "  mail settings            rouans's host's alarm path ok; web's smarthost UNREAD",
     "  datastore: unknown",
     "nantes",
     "  mail queue (alarms)      no postfix",

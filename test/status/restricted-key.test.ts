@@ -27,7 +27,7 @@ test("the probe's defaults are the paths the program installs", () => {
   }
 });
 
-test("under SSH_ORIGINAL_COMMAND only --datastore and --ns are taken, from npm run status's own command", () => {
+test("under SSH_ORIGINAL_COMMAND only --datastore, --ns and --postconf are taken, from npm run status's own command", () => {
   const probe = (original: string) => spawnSync("bash", [PROBE], { encoding: "utf8", timeout: 30_000, env: { ...process.env, SSH_ORIGINAL_COMMAND: original } });
   for (const [original, refused] of [
     ["bash -s -- --datastore backup --token-file /etc/shadow", "--token-file"],
@@ -38,12 +38,18 @@ test("under SSH_ORIGINAL_COMMAND only --datastore and --ns are taken, from npm r
     const r = probe(original);
     assert.equal(r.status, 2, original);
     assert.equal(r.stdout, "", original);
-    assert.equal(r.stderr, `status-probe: under a restricted key only --datastore and --ns are taken: found '${refused}'\n`);
+    assert.equal(r.stderr, `status-probe: under a restricted key only --datastore, --ns and --postconf are taken: found '${refused}'\n`);
   }
   // A value is still checked as on the command line.
   const bad = probe("bash -s -- --datastore ../x");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--datastore: found '\.\.\/x', expected a datastore name/);
+  // A Postfix parameter is a VMID or the host, and a parameter's name: nothing a shell or pct would read more into.
+  for (const word of ["230:mynetworks;id", "host:$(id)", "../x:relayhost", "230:-e"]) {
+    const refused = probe(`bash -s -- --datastore backup --postconf ${word}`);
+    assert.equal(refused.status, 2, word);
+    assert.match(refused.stderr, /--postconf: found '.*', expected host:PARAM or VMID:PARAM/, word);
+  }
 });
 
 const missing = missingForLoopbackSshd();
@@ -75,5 +81,5 @@ test("through sshd with a key restricted to the probe: npm run status's command 
   const shell = await ssh(["cat", "/etc/hostname"]);
   assert.equal(shell.status, 2);
   assert.equal(shell.stdout, "");
-  assert.match(shell.stderr, /only --datastore and --ns are taken: found 'cat'/);
+  assert.match(shell.stderr, /only --datastore, --ns and --postconf are taken: found 'cat'/);
 });

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { mailSettingChecks } from "../../src/status/mail-settings";
 import { PBS_IDS, tokenSecretFile } from "../../src/backup/names";
 import { validateSiteSpecs } from "../../src/program";
 import { allSites } from "../../stacks/sites";
@@ -45,18 +46,33 @@ function writeWatch(hostDir: string, at: number, alarms: string[] = []): void {
   writeFileSync(file, `${JSON.stringify({ at: Math.round(at), ok: alarms.length === 0, alarms })}\n`);
 }
 
+/** A Postfix setting on a fake host (`host:relayhost`) or in one of its guests (`230:mynetworks`), as the stand-ins read it. */
+function writeSetting(hostDir: string, key: string, value: string): void {
+  mkdirSync(join(hostDir, "postfix"), { recursive: true });
+  writeFileSync(join(hostDir, "postfix", key.replace(":", "_")), `${value}\n`);
+}
+
 /** Both sites healthy under `root`, reached through a loopback sshd, each with its fake PBS. */
 async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Promise<Hosts> {
   const root = mkdtempSync(join(tmpdir(), "retzien-status-"));
   const key = join(root, "operator");
   const authorized = join(root, "authorized_keys");
   writeFileSync(authorized, `${makeEd25519Key(key, "operator")}\n`);
-  // Each host's Postfix has nothing waiting: a postqueue that prints no message, whatever this machine has installed.
+  // Each host's Postfix has nothing waiting (a postqueue that prints no message, whatever this machine has
+  // installed), and its settings and its guests' are in <root>/<site>/postfix/<where>_<param>, the session's
+  // site sent by the client (ssh_config's SetEnv below): postconf -h reads the host's, pct exec a guest's.
   const bin = join(root, "bin");
   mkdirSync(bin);
-  writeFileSync(join(bin, "postqueue"), "#!/bin/sh\n[ \"$1\" = -j ] || exit 64\n");
-  chmodSync(join(bin, "postqueue"), 0o755);
-  const sshd = await startLoopbackSshd(root, authorized, { rootLogin: "prohibit-password", path: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` });
+  const standins = {
+    postqueue: '[ "$1" = -j ] || exit 64',
+    postconf: `[ "$1" = -h ] || exit 64\ncat "${root}/$RETZIEN_FAKE_HOST/postfix/host_$2"`,
+    pct: `[ "$1 $3 $4 $5" = "exec -- postconf -h" ] || exit 64\ncat "${root}/$RETZIEN_FAKE_HOST/postfix/$2_$6"`,
+  };
+  for (const [name, body] of Object.entries(standins)) {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  const sshd = await startLoopbackSshd(root, authorized, { rootLogin: "prohibit-password", path: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, acceptEnv: "RETZIEN_FAKE_HOST" });
   const now = Date.now() / 1000;
   const pbs: Record<string, FakePbs> = {};
   for (const site of sites) {
@@ -72,6 +88,8 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
     writeDrills(dir, held.vmids.map((vmid) => drillResult(vmid, held.storage, now - 2 * 86400)));
     // This morning's watch found all well.
     writeWatch(dir, now - 3 * 3600);
+    // Its mail settings are the spec's.
+    for (const check of mailSettingChecks(site)) writeSetting(dir, check.key, check.expected);
   }
   t.after(async () => {
     for (const p of Object.values(pbs)) await p.stop();
@@ -83,7 +101,7 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
   writeKnownHosts(known, [sshd.port], sshd.hostPub);
   const config = join(root, "ssh_config");
   const alias = (name: string, port: number) =>
-    `Host ${name}\n  HostName 127.0.0.1\n  Port ${port}\n  User root\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${known}\n  StrictHostKeyChecking yes\n`;
+    `Host ${name}\n  HostName 127.0.0.1\n  Port ${port}\n  User root\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${known}\n  StrictHostKeyChecking yes\n  SetEnv RETZIEN_FAKE_HOST=${name.replace(/-test$/, "")}\n`;
   writeFileSync(config, alias("rouans-test", sshd.port) + alias("sthilaire-test", sshd.port) + alias("closed-test", closed));
   const args = ["--ssh-config", config, "--ssh", "rouans=rouans-test", "--ssh", "sthilaire=sthilaire-test"];
   for (const site of sites) args.push("--prefix", `${site.name}=${join(root, site.name)}`, "--api", `${site.name}=${(pbs[site.name] as FakePbs).url}`);
@@ -100,6 +118,7 @@ test("all well over SSH: exit 0, every guest at home and at the other site, ever
   assert.match(r.stdout, /^ {2}sync pull-sthilaire +ok, \S+Z \(4 h ago\), next \S+Z$/m);
   assert.match(r.stdout, /^ {2}gc backup +ok, \S+Z \(4 h ago\), next \S+Z$/m);
   assert.match(r.stdout, /^ {2}dead-man watch +all well \S+Z \(3 h ago\)$/m);
+  assert.match(r.stdout, /^ {2}mail settings +sthilaire's host's alarm path ok; mail's smarthost ok; relay's mynetworks ok$/m);
   assert.match(r.stdout, /^ {2}datastore backup: 600 of 920 GiB used, 65 % \(planner: \d+(\.\d)? GiB once the retention has filled\)$/m);
   assert.match(r.stdout, /^All well\.$/m);
   // The probe only ever read: every request it made was a GET of the admin API.
@@ -124,12 +143,17 @@ test("each problem case makes status exit 1 and names it", { skip: why }, async 
   writeDrills(join(h.root, "rouans"), [drillResult(230, "pbs-sthilaire", now - 10 * 86400), drillResult(210, "pbs-sthilaire", now - 86400, false, "the check exited 1: plesk: not found")]);
   // sthilaire's watch stopped two days ago.
   writeWatch(join(h.root, "sthilaire"), now - 50 * 3600);
+  // Plesk lost its smarthost (mail would go straight to each MX, and the firewall drops it), and the relay takes one sender fewer.
+  writeSetting(join(h.root, "sthilaire"), "210:relayhost", "");
+  writeSetting(join(h.root, "sthilaire"), "230:mynetworks", "127.0.0.0/8 [::1]/128 192.168.20.10/32 [2001:db8:20::10]/128 192.168.20.11/32 [2001:db8:20::11]/128");
   const r = await h.run();
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /^ {2}- rouans: web \(110\) has no snapshot at sthilaire$/m);
   assert.match(r.stdout, /^ {2}- rouans: PBS sync job pull-sthilaire failed: remote sthilaire: connection timed out$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: mail \(210\): the restore drill at rouans of \S+Z FAILED: the check exited 1: plesk: not found$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\): last restore drill at rouans 10 days ago \(limit 8\): is its timer running\?$/m);
+  assert.match(r.stdout, /^ {2}- sthilaire: mail's smarthost is "", expected "\[192\.168\.20\.12\]:25": Plesk's smarthost \(Tools & Settings > Mail Server Settings\) 192\.168\.20\.12, port 25: Postfix's relayhost = \[192\.168\.20\.12\]:25$/m);
+  assert.match(r.stdout, /^ {2}- sthilaire: relay's mynetworks is "127\.0\.0\.0\/8 .*\/128", expected ".* 192\.168\.20\.2\/32": in relay: postconf -e 'mynetworks = .*', then postfix reload$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: its dead-man watch last ran 50 h ago \(limit 26 h\): is retzien-watch\.timer running\?$/m);
   assert.match(r.stdout, /^ {2}- sthilaire: relay \(230\) at rouans: a snapshot dated \S+, 720 h after rouans's clock \(forged, or a wrong clock: never restore it; rouans must not trust it .*\)$/m);
 });
