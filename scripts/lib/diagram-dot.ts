@@ -17,7 +17,7 @@ export interface DiagramStack {
 }
 
 /** The host facts the picture shows, and the containers' firewalls its mail arrows are drawn from: a validated spec. */
-export type DiagramSite = Pick<SiteSpec, "name" | "location" | "host" | "uplink" | "containers" | "firewall" | "network" | "siteLink">;
+export type DiagramSite = Pick<SiteSpec, "name" | "location" | "host" | "uplink" | "containers" | "firewall" | "network" | "siteLink" | "backup">;
 
 /** SMTP's ports (relay, submission over TLS, submission): a rule that lets one of them through is a mail arrow. */
 const SMTP_PORTS = ["25", "465", "587"];
@@ -97,6 +97,7 @@ function siteCluster(site: DiagramSite, o: Outputs): string[] {
     h.model,
     `${h.cpu} (${h.cores} cores), ${h.memoryGiB} GiB RAM`,
     `uplink ${site.uplink.downMbps} down / ${site.uplink.upMbps} up Mbit/s`,
+    `site link (WireGuard) ${site.siteLink.address}:${site.siteLink.port}`,
   ].join("\n");
   const lines = [
     `  subgraph ${q(`cluster_${site.name}`)} {`,
@@ -118,6 +119,10 @@ function siteCluster(site: DiagramSite, o: Outputs): string[] {
     `PBS datastore ${d.datastore}`,
     ...d.namespaces.map((n) => `${n.role === "own" ? "own" : "copies of"} ${n.namespace}: ${n.totalGiB} GiB`),
     `${d.totalGiB} of ${d.sizeGiB} GiB predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}`,
+    // The pulls that bring the copies here (an arrow from each source's datastore).
+    ...o.backupPlan.syncs
+      .filter((p) => p.holder === site.name)
+      .map((p) => `pulls ${p.source}: ${p.schedule.replace("*-*-* ", "")}-${p.end}, ${p.budgetMbps} Mbit/s, ~${p.newChunksGiB} GiB new, ${p.fits ? "fits" : "DOES NOT FIT"}`),
   ].join("\n");
   lines.push(`    ${q(id.pbs(site.name))} ${attrs({ label: pbsLabel, shape: "cylinder", style: "filled", fillcolor: d.fits ? "lightblue" : "mistyrose" })};`);
   lines.push(`    ${q(id.backup(site.name))} -> ${q(id.pbs(site.name))} ${attrs({ label: "writes", color: "gray40", fontcolor: "gray40" })};`);
@@ -147,6 +152,8 @@ interface MailFlow {
   readonly from: string;
   readonly to: string;
   readonly ports: string[];
+  /** A host's own alarms (its alarm path), not a service's mail. */
+  readonly alarms?: true;
 }
 
 /**
@@ -154,25 +161,30 @@ interface MailFlow {
  * firewall lets through, not what a picture assumes): the Internet to each
  * container that takes SMTP from anyone, and each container to the container
  * or outside host it may send SMTP to. One arrow per pair, its ports merged
- * (a rule per address family), and the outside hosts the rules name.
+ * (a rule per address family), and the outside hosts the rules name. Each
+ * host's alarms too: to the relay whose rules take the host, or to the outside
+ * server its alarm path submits to (the host's own output is not filtered).
  */
 function mailFlows(sites: readonly DiagramSite[]): { flows: MailFlow[]; outside: [string, string[]][] } {
   const flows = new Map<string, MailFlow>();
   const outside = new Map<string, string[]>();
-  const add = (from: string, to: string, ports: string[]) => {
+  const add = (from: string, to: string, ports: string[], alarms = false) => {
     const seen = flows.get(`${from} ${to}`)?.ports ?? [];
-    flows.set(`${from} ${to}`, { from, to, ports: [...new Set([...seen, ...ports])].sort((a, b) => Number(a) - Number(b)) });
+    flows.set(`${from} ${to}`, { from, to, ports: [...new Set([...seen, ...ports])].sort((a, b) => Number(a) - Number(b)), ...(alarms ? { alarms: true as const } : {}) });
   };
   for (const site of [...sites].sort((a, b) => a.name.localeCompare(b.name))) {
     const addressOf = new Map<string, string>();
     for (const c of site.containers) for (const a of [c.network.ipv4, c.network.ipv6]) if (a !== undefined) addressOf.set(hostAddress(a), q(id.container(site.name, c.name)));
     for (const [key, addresses] of Object.entries(site.firewall.hosts)) for (const a of addresses) addressOf.set(a, q(id.outside(key)));
+    const host = q(id.host(site.name));
+    const hostAt = [site.firewall.localNetwork, hostAddress(site.firewall.localNetwork)];
     for (const c of [...site.containers].sort((a, b) => a.vmid - b.vmid)) {
       const self = q(id.container(site.name, c.name));
       for (const rule of containerRules(site as SiteSpec, c)) {
         const ports = (rule.dport ?? "").split(",").filter((p) => SMTP_PORTS.includes(p));
         if (rule.proto !== "tcp" || ports.length === 0) continue;
         if (rule.type === "in" && rule.source === undefined) add("internet", self, ports);
+        if (rule.type === "in" && rule.source?.split(",").some((a) => hostAt.includes(a)) === true) add(host, self, ports, true);
         if (rule.type !== "out" || rule.dest === undefined) continue;
         for (const to of new Set(rule.dest.split(",").map((a) => addressOf.get(a)))) {
           if (to === undefined) continue;
@@ -181,6 +193,11 @@ function mailFlows(sites: readonly DiagramSite[]): { flows: MailFlow[]; outside:
           if (key !== undefined) outside.set(key, site.firewall.hosts[key] ?? []);
         }
       }
+    }
+    const path = site.backup.alarmPath;
+    if (path.via === "submission") {
+      add(host, q(id.outside(path.host)), [String(path.port)], true);
+      outside.set(path.host, site.firewall.hosts[path.host] ?? []);
     }
   }
   return { flows: [...flows.values()], outside: [...outside].sort(([a], [b]) => a.localeCompare(b)) };
@@ -208,6 +225,8 @@ export function buildDot(stacks: readonly DiagramStack[], sites: readonly Diagra
       newrank: "true",
       nodesep: "0.35",
       ranksep: "0.55",
+      // Room at the edges for the labels dot places beside an edge's end (head labels), which the drawing's box leaves out.
+      pad: "0.4",
     })};`,
     // Wide margins: viewers without Helvetica substitute wider fonts (DejaVu Sans is ~15% wider).
     `  node ${attrs({ shape: "box", style: "rounded", fontname: "Helvetica,Arial,sans-serif", fontsize: "11", margin: "0.3,0.1" })};`,
@@ -224,33 +243,36 @@ export function buildDot(stacks: readonly DiagramStack[], sites: readonly Diagra
     if (!outputs.has(d.source) || !outputs.has(d.holder)) {
       throw new Error(`diagram: the pull ${d.source} -> ${d.holder} names a site that is not in the plan (${[...outputs.keys()].join(", ")})`);
     }
-    const label = [
-      `pulled by ${d.holder}'s PBS`,
-      `${d.schedule.replace("*-*-* ", "")}-${d.end}, ${d.budgetMbps} Mbit/s`,
-      `~${d.newChunksGiB} GiB of new chunks, ${d.fits ? "fits" : "DOES NOT FIT"}`,
-    ].join("\n");
+    // Its words are in the holder's datastore box: an edge's label between the sites lands across their frames.
     const color = d.fits ? "blue" : "red";
-    // Staggered lengths: the pulls cross between the sites, and labels on one rank would overlap.
-    const minlen = String(1 + 2 * i);
+    // Each pull, one way and the other, gets its own ports so the two never overlap.
     const ports = i % 2 === 0 ? { tailport: "e", headport: "n" } : { tailport: "s", headport: "w" };
-    lines.push(`  ${q(id.pbs(d.source))} -> ${q(id.pbs(d.holder))} ${attrs({ label, color, fontcolor: color, penwidth: "1.5", minlen, constraint: "false", ...ports })};`);
+    lines.push(`  ${q(id.pbs(d.source))} -> ${q(id.pbs(d.holder))} ${attrs({ color, penwidth: "1.5", constraint: "false", ...ports })};`);
   }
-  // The nightly jobs level across the sites (newrank allows it through clusters);
-  // each pull, one way and the other, gets its own ports so the two never overlap.
-  // The site link: one WireGuard tunnel per pair of sites that pull from each other, its addresses and ports.
+  // The site link: one WireGuard tunnel per pair of sites that pull from each other (each end's address and
+  // port are in its host's box).
   const drawn = sites.filter((site) => outputs.has(site.name)).sort((a, b) => a.name.localeCompare(b.name));
   const linked = new Set(directions.map((d) => [d.source, d.holder].sort().join(" ")));
   for (const pair of [...linked].sort()) {
     const [a, b] = pair.split(" ").map((n) => drawn.find((site) => site.name === n));
     if (a === undefined || b === undefined) continue;
-    const label = `site link (WireGuard)\n${a.name} ${a.siteLink.address}:${a.siteLink.port}\n${b.name} ${b.siteLink.address}:${b.siteLink.port}`;
-    lines.push(`  ${q(id.host(a.name))} -> ${q(id.host(b.name))} ${attrs({ label, dir: "both", style: "dashed", color: "purple", fontcolor: "purple", constraint: "false" })};`);
+    lines.push(`  ${q(id.host(a.name))} -> ${q(id.host(b.name))} ${attrs({ dir: "both", style: "dashed", color: "purple", constraint: "false" })};`);
   }
+  // The nightly jobs level across the sites (newrank allows it through clusters).
   lines.push(`  { rank=same; ${[...outputs.keys()].sort().map((s) => q(id.backup(s))).join("; ")}; }`, `  { rank=min; ${["internet", ...mail.outside.map(([key]) => q(id.outside(key)))].join("; ")}; }`);
   const mailEdge = { color: "darkgreen", fontcolor: "darkgreen" };
   for (const f of mail.flows) {
-    // Not a ranking edge towards an outside host: it sits on top, beside the Internet.
-    lines.push(`  ${f.from} -> ${f.to} ${attrs({ label: `SMTP ${f.ports.join(", ")}`, ...mailEdge, ...(f.to.startsWith('"outside/') ? { constraint: "false" } : {}) })};`);
+    const label = `${f.alarms === true ? "alarms, " : ""}SMTP ${f.ports.join(", ")}`;
+    // An edge that leaves a site's frame has its label at one end, off the frame's line, where the middle
+    // would put it. Towards an outside host, it is drawn from that host with the arrowhead at its end, so that
+    // the host ranks on top beside the Internet. A service's label goes by the service, inside its frame; a
+    // host's by the outside host, as the host's box sits right under its frame's title. From the Internet,
+    // by the Internet.
+    if (f.to.startsWith('"outside/')) {
+      const end: Record<string, string> = f.alarms === true ? { taillabel: label, labelangle: "-40" } : { headlabel: label, labelangle: "30" };
+      lines.push(`  ${f.to} -> ${f.from} ${attrs({ ...end, labeldistance: "4", ...mailEdge, dir: "back" })};`);
+    } else if (f.from === "internet") lines.push(`  ${f.from} -> ${f.to} ${attrs({ taillabel: label, labeldistance: "4", labelangle: "-70", ...mailEdge })};`);
+    else lines.push(`  ${f.from} -> ${f.to} ${attrs({ label, ...mailEdge })};`);
   }
   lines.push("}");
   return `${lines.join("\n")}\n`;

@@ -16,6 +16,7 @@ import { validateSiteSpecs } from "../../src/program";
 import { allSites } from "../../stacks/sites";
 import { runScript } from "../helpers/cli";
 import { PROJECT_ROOT } from "../helpers/stacks";
+import { labelCrossings } from "../helpers/svg-labels";
 
 const COMMITTED = join(PROJECT_ROOT, "docs", "infrastructure.svg");
 const { sites } = validateSiteSpecs(allSites);
@@ -57,26 +58,40 @@ test("each site's cluster shows its host, uplink, every container with VMID and 
     const vmids = site.containers.map((c) => c.vmid).sort((a, b) => a - b).join(", ");
     assert.ok(cluster.includes(`nightly backup nightly-${site.name}\\n${site.backup.schedule}, to PBS, metadata\\nVMIDs ${vmids}`), `${site.name} job`);
     assert.ok(cluster.includes(`"${site.name}/pbs" [label="PBS datastore backup\\n`), `${site.name} PBS`);
-    assert.match(cluster, /702\.1 of 920 GiB predicted \(76 %\)", shape="cylinder"/);
+    assert.match(cluster, /702\.1 of 920 GiB predicted \(76 %\)\\n/);
   }
 });
 
-test("both pulls are edges from the source's PBS to the holder's, with schedule, budget and the planner's verdict", async () => {
+test("both pulls are edges from the source's PBS to the holder's, whose box says when, at what budget, and the planner's verdict", async () => {
   const dot = buildDot(await planned(), sites);
-  assert.match(dot, /^ {2}"sthilaire\/pbs" -> "rouans\/pbs" \[label="pulled by rouans's PBS\\n02:45-03:47, 13\.6 Mbit\/s\\n~5\.25 GiB of new chunks, fits", color="blue"/m);
-  assert.match(dot, /^ {2}"rouans\/pbs" -> "sthilaire\/pbs" \[label="pulled by sthilaire's PBS\\n01:30-01:36, 40 Mbit\/s\\n~1\.44 GiB of new chunks, fits", color="blue"/m);
+  assert.match(dot, /^ {2}"sthilaire\/pbs" -> "rouans\/pbs" \[color="blue"/m);
+  assert.match(dot, /^ {2}"rouans\/pbs" -> "sthilaire\/pbs" \[color="blue"/m);
+  assert.match(clusterOf(dot, "rouans"), /"rouans\/pbs" \[label="[^"]*\\npulls sthilaire: 02:45-03:47, 13\.6 Mbit\/s, ~5\.25 GiB new, fits"/);
+  assert.match(clusterOf(dot, "sthilaire"), /"sthilaire\/pbs" \[label="[^"]*\\npulls rouans: 01:30-01:36, 40 Mbit\/s, ~1\.44 GiB new, fits"/);
 });
 
-/** The mail arrows of a DOT text, one line each. */
-const mailArrows = (dot: string) => dot.split("\n").filter((l) => l.includes('label="SMTP '));
+/**
+ * The mail arrows of a DOT text as `from -> to: label`, read the way each points (an
+ * edge drawn from an outside host with dir=back points at that host).
+ */
+const mailArrows = (dot: string) =>
+  dot.split("\n").flatMap((line) => {
+    const edge = /^ {2}(\S+) -> (\S+) \[(.*)\];$/.exec(line);
+    const label = /(?:head|tail)?label="((?:alarms, )?SMTP [^"]*)"/.exec(edge?.[3] ?? "")?.[1];
+    if (edge === null || label === undefined) return [];
+    const [from, to] = edge[3]?.includes('dir="back"') === true ? [edge[2], edge[1]] : [edge[1], edge[2]];
+    return [`${from} -> ${to}: ${label}`];
+  });
 
-test("the mail arrows are what the compiled firewall rules let through: the Internet to mail (the MX), mail and Nextcloud to the relay, the relay and the web's sites to the outbound server", async () => {
+test("the mail arrows are what the compiled firewall rules let through: the Internet to mail (the MX), mail and Nextcloud to the relay, the relay and the web's sites to the outbound server; each host's alarms by its alarm path", async () => {
   assert.deepEqual(mailArrows(buildDot(await planned(), sites)), [
-    '  "rouans/web" -> "outside/outbound-server" [label="SMTP 587", color="darkgreen", fontcolor="darkgreen", constraint="false"];',
-    '  internet -> "sthilaire/mail" [label="SMTP 25, 465, 587", color="darkgreen", fontcolor="darkgreen"];',
-    '  "sthilaire/mail" -> "sthilaire/relay" [label="SMTP 25", color="darkgreen", fontcolor="darkgreen"];',
-    '  "sthilaire/nextcloud" -> "sthilaire/relay" [label="SMTP 25", color="darkgreen", fontcolor="darkgreen"];',
-    '  "sthilaire/relay" -> "outside/outbound-server" [label="SMTP 25, 587", color="darkgreen", fontcolor="darkgreen", constraint="false"];',
+    '"rouans/web" -> "outside/outbound-server": SMTP 587',
+    '"rouans/host" -> "outside/outbound-server": alarms, SMTP 587',
+    'internet -> "sthilaire/mail": SMTP 25, 465, 587',
+    '"sthilaire/mail" -> "sthilaire/relay": SMTP 25',
+    '"sthilaire/nextcloud" -> "sthilaire/relay": SMTP 25',
+    '"sthilaire/host" -> "sthilaire/relay": alarms, SMTP 25',
+    '"sthilaire/relay" -> "outside/outbound-server": SMTP 25, 587',
   ]);
 });
 
@@ -87,8 +102,18 @@ test("a changed rule changes its arrow: Nextcloud's mail sent to the outbound se
   assert.ok(rule);
   Object.assign(rule, { to: { host: "outbound-server" }, ports: [587] });
   const arrows = mailArrows(buildDot(await planned(), changed));
-  assert.ok(!arrows.some((a) => a.startsWith('  "sthilaire/nextcloud" -> "sthilaire/relay"')), arrows.join("\n"));
-  assert.ok(arrows.includes('  "sthilaire/nextcloud" -> "outside/outbound-server" [label="SMTP 587", color="darkgreen", fontcolor="darkgreen", constraint="false"];'), arrows.join("\n"));
+  assert.ok(!arrows.some((a) => a.startsWith('"sthilaire/nextcloud" -> "sthilaire/relay"')), arrows.join("\n"));
+  assert.ok(arrows.includes('"sthilaire/nextcloud" -> "outside/outbound-server": SMTP 587'), arrows.join("\n"));
+});
+
+test("a changed alarm path changes its arrow: sthilaire's host submitting to the outbound server instead of its relay", async () => {
+  const changed = structuredClone(sites);
+  const sthilaire = changed.find((s) => s.name === "sthilaire");
+  assert.ok(sthilaire);
+  sthilaire.backup.alarmPath = { via: "submission", host: "outbound-server", serverName: "smtp.retzien.example", port: 587, username: "alarms-sthilaire" };
+  // The relay's rules still take the host (the spec would be refused for it; the picture shows what the rules say).
+  const arrows = mailArrows(buildDot(await planned(), changed));
+  assert.ok(arrows.includes('"sthilaire/host" -> "outside/outbound-server": alarms, SMTP 587'), arrows.join("\n"));
 });
 
 test("a plan without an output is refused with what is missing", async () => {
@@ -105,8 +130,21 @@ test("a pull that does not fit its window is drawn red and says so, a datastore 
     (o["rouans"]?.["backupPlan"] as { datastore: { fits: boolean } }).datastore.fits = false;
   });
   const dot = buildDot(tight, sites);
-  assert.match(dot, /"sthilaire\/pbs" -> "rouans\/pbs" \[label="[^"]*DOES NOT FIT", color="red"/);
+  assert.match(dot, /"sthilaire\/pbs" -> "rouans\/pbs" \[color="red"/);
+  assert.match(dot, /"rouans\/pbs" \[label="[^"]*pulls sthilaire: [^"]*DOES NOT FIT"/);
   assert.match(dot, /"rouans\/pbs" \[label="[^"]*, DOES NOT FIT", shape="cylinder", style="filled", fillcolor="mistyrose"\]/);
+});
+
+test("no label is crossed by a site's frame or over its title, in the committed picture; one that is, is found", async () => {
+  assert.deepEqual(labelCrossings(readFileSync(COMMITTED, "utf8")), []);
+  // The committed picture before labels moved off the frames: the pull's words across rouans' frame.
+  const crossing = [
+    '<g id="clust1" class="cluster"><title>cluster_rouans</title><path fill="none" d="M700,-8C700,-8 950,-8 950,-8 950,-600 700,-600 700,-8"/><text text-anchor="middle" x="820" y="-583" font-size="14.00">site rouans (Rouans)</text></g>',
+    '<g id="edge1" class="edge"><title>a</title><path d="M0,0"/><text text-anchor="middle" x="700" y="-300" font-size="10.00">pulled by rouans&#39;s PBS</text></g>',
+    '<g id="edge2" class="edge"><title>b</title><path d="M0,0"/><text text-anchor="middle" x="820" y="-585" font-size="10.00">alarms, SMTP 587</text></g>',
+    '<g id="edge3" class="edge"><title>c</title><path d="M0,0"/><text text-anchor="middle" x="820" y="-300" font-size="10.00">SMTP 25</text></g>',
+  ].join("\n");
+  assert.deepEqual(labelCrossings(crossing), ["pulled by rouans's PBS: crosses the frame of rouans", "alarms, SMTP 587: over the title of rouans"]);
 });
 
 test("rendering is deterministic and carries no Graphviz version stamp", async () => {
@@ -144,9 +182,11 @@ test("--check refuses a modified or missing SVG; writing it again restores the c
   }
 });
 
-test("the site link joins the two hosts with its tunnel addresses and ports; each holder's drills and dead-man watch check its PBS", async () => {
+test("the site link joins the two hosts, each with its tunnel address and port; each holder's drills and dead-man watch check its PBS", async () => {
   const dot = buildDot(await planned(), sites);
-  assert.match(dot, /^ {2}"rouans\/host" -> "sthilaire\/host" \[label="site link \(WireGuard\)\\nrouans 10\.77\.0\.1:51820\\nsthilaire 10\.77\.0\.2:51820", dir="both"/m);
+  assert.match(dot, /^ {2}"rouans\/host" -> "sthilaire\/host" \[dir="both", style="dashed", color="purple"/m);
+  assert.match(clusterOf(dot, "rouans"), /"rouans\/host" \[label="[^"]*\\nsite link \(WireGuard\) 10\.77\.0\.1:51820"/);
+  assert.match(clusterOf(dot, "sthilaire"), /"sthilaire\/host" \[label="[^"]*\\nsite link \(WireGuard\) 10\.77\.0\.2:51820"/);
   assert.match(clusterOf(dot, "rouans"), /"rouans\/checks" \[label="restore drills sat 13:00:\\nsthilaire's relay \(230\), sthilaire's mail \(210\)\\ndead-man watch daily 09:00:\\nthe copies of sthilaire"/);
   assert.match(clusterOf(dot, "rouans"), /"rouans\/pbs" -> "rouans\/checks" \[label="checked"/);
 });
