@@ -75,8 +75,9 @@ export function lostHostTargets(resources: readonly PlanResource[]): string[] {
  * reads of the peers' stacks, the provider, its firewall (before its PBS
  * answers anyone; unlike the host commands, it reads back, so a refresh makes
  * it again on a new host), its PBS (install, datastore,
- * tokens, jobs, storages), its site link, and the remote of each site it holds
- * (the pull back reads the survivor through it). The nightly pull jobs wait
+ * tokens, jobs, storages), its site link, the remote of each site it holds
+ * (the pull back reads the survivor through it), and its alarm path (PBS's
+ * notifications, set up with it, mail through the host's Postfix). The nightly pull jobs wait
  * for the end: they must not compete with the pull back for the link.
  */
 export function foundationTargets(resources: readonly PlanResource[]): string[] {
@@ -88,6 +89,7 @@ export function foundationTargets(resources: readonly PlanResource[]): string[] 
     ...subtrees(resources, (r) => r.type === TYPE.backupServer, "backup server"),
     ...subtrees(resources, (r) => r.type === TYPE.siteLink, "site link"),
     ...urns(resources, (r) => r.type === TYPE.hostCommand && /-pull-[^-]+-remote$/.test(r.name), "remote of a site this one holds"),
+    ...urns(resources, (r) => r.type === TYPE.hostCommand && r.name.endsWith("-alarm-path"), "alarm path"),
   ];
 }
 

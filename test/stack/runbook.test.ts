@@ -189,6 +189,7 @@ test("rouans rebuild: the exact steps, in order", async () => {
     "rouans-link-key",
     "rouans-link-tunnel",
     "rouans-pull-sthilaire-remote",
+    "rouans-alarm-path",
   ]);
   assert.deepEqual(names(steps[4]?.argv, "--target"), [
     "sthilaire-peer-rouans",
