@@ -4,12 +4,22 @@
  * retention holds (each costs its new chunks), and the threat model measures
  * what forged, future-dated snapshots can make a holder's prune remove.
  *
- * The rules follow PBS's `compute_prune_info`: newest first, `keep-last` first,
- * then hourly, daily, weekly (ISO week), monthly, yearly; each rule keeps the
- * newest snapshot of each period not already kept by an earlier rule, and
- * periods that an earlier rule already covers do not use up its count.
- * Protected snapshots are never removed. Times are UTC epoch seconds here; PBS
- * uses the host's local time, which shifts period edges but not the counts.
+ * It follows `compute_prune_info` and `mark_selections` in proxmox-backup's
+ * pbs-datastore/src/prune.rs (read at v4.2.0) rule by rule: the snapshots newest
+ * first; the rules in PBS's order (keep-last, then daily, weekly by ISO week,
+ * monthly, yearly; PBS's keep-hourly is not in the spec); each rule marks every
+ * snapshot not yet marked, in order:
+ * - a protected one `protected`, which neither counts for the rule nor makes
+ *   its period covered for a later one (only a `keep` mark does);
+ * - one whose period an earlier rule's `keep` covers is left unmarked;
+ * - the first of a period new to the rule is kept, unless the rule already took
+ *   its count of periods, which ends the rule there;
+ * - a later one of a period the rule took is marked `remove`, and stays so:
+ *   no later rule can keep it.
+ * Unmarked at the end is removed. Not modelled: an unfinished snapshot (no
+ * manifest), which PBS keeps while it is the newest. Times are UTC epoch seconds
+ * here; PBS takes periods in the host's local time, which shifts their edges,
+ * not the counts.
  */
 import type { RetentionSpec } from "../site/schema";
 
@@ -23,7 +33,7 @@ type PeriodOf = (time: number) => string;
 
 const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
 
-/** ISO 8601 week, `2026-W48`. */
+/** ISO 8601 week, `2026-W48` (PBS: strftime's `%G/%V`). */
 function isoWeek(t: number): string {
   const d = new Date(Math.floor(t / 86400) * 86400 * 1000);
   const weekday = (d.getUTCDay() + 6) % 7; // Monday = 0
@@ -35,6 +45,7 @@ function isoWeek(t: number): string {
   return `${year}-W${week}`;
 }
 
+/** The rules in the order compute_prune_info applies them, with the period each keeps one snapshot of. */
 const RULES: [keyof RetentionSpec, PeriodOf][] = [
   ["keepLast", (t) => String(t)],
   ["keepDaily", day],
@@ -43,50 +54,73 @@ const RULES: [keyof RetentionSpec, PeriodOf][] = [
   ["keepYearly", (t) => new Date(t * 1000).toISOString().slice(0, 4)],
 ];
 
-/** The times of the snapshots a retention keeps (protected ones included), newest first. */
-export function keptBy(retention: RetentionSpec, snapshots: readonly ModelSnapshot[]): number[] {
+export type PruneMark = "keep" | "protected" | "remove";
+
+/** What a prune with `retention` does to each snapshot of one group, by time. */
+export function pruneMarks(retention: RetentionSpec, snapshots: readonly ModelSnapshot[]): Map<number, PruneMark> {
   const list = [...snapshots].sort((a, b) => b.time - a.time);
-  const kept = new Set<number>(list.filter((s) => s.protected === true).map((s) => s.time));
+  const mark = new Map<number, PruneMark>();
   for (const [field, periodOf] of RULES) {
     const count = retention[field];
     if (count === undefined) continue;
-    const covered = new Set(list.filter((s) => kept.has(s.time)).map((s) => periodOf(s.time)));
-    const taken = new Set<string>();
+    const alreadyIncluded = new Set(list.filter((s) => mark.get(s.time) === "keep").map((s) => periodOf(s.time)));
+    const included = new Set<string>();
     for (const s of list) {
-      if (kept.has(s.time)) continue;
+      if (mark.has(s.time)) continue;
+      if (s.protected === true) {
+        mark.set(s.time, "protected");
+        continue;
+      }
       const period = periodOf(s.time);
-      if (covered.has(period) || taken.has(period)) continue;
-      if (taken.size >= count) break;
-      taken.add(period);
-      kept.add(s.time);
+      if (alreadyIncluded.has(period)) continue;
+      if (!included.has(period)) {
+        if (included.size >= count) break;
+        included.add(period);
+        mark.set(s.time, "keep");
+      } else {
+        mark.set(s.time, "remove");
+      }
     }
   }
-  return list.filter((s) => kept.has(s.time)).map((s) => s.time);
+  return new Map(list.map((s) => [s.time, s.protected === true ? "protected" : (mark.get(s.time) ?? "remove")]));
+}
+
+/** The times of the snapshots a retention keeps (protected ones included), newest first. */
+export function keptBy(retention: RetentionSpec, snapshots: readonly ModelSnapshot[]): number[] {
+  return [...pruneMarks(retention, snapshots)].filter(([, m]) => m !== "remove").map(([time]) => time);
 }
 
 const DAY = 86_400;
 /** A fixed Monday, so the counts never depend on the day the plan runs. */
 const MODEL_START = Date.UTC(2026, 0, 5, 1, 30) / 1000;
 
+/** Nights long enough for every rule of `retention` to fill: each rule's count of its periods, at their longest. */
+function fillingNights(retention: RetentionSpec): number {
+  const r = retention;
+  return (r.keepLast ?? 0) + (r.keepDaily ?? 0) + 7 * (r.keepWeekly ?? 0) + 31 * (r.keepMonthly ?? 0) + 366 * (r.keepYearly ?? 0);
+}
+
 /**
  * How many distinct snapshots a retention holds at most once it has run for a
- * while, with one snapshot a night: the number the planner multiplies by the
- * nightly new chunks. Counted by running {@link keptBy} over 400 nights (more
- * than a year, so monthly and yearly rules fill) and taking the largest count of
- * the last 100.
+ * while, with one snapshot a night and a prune after each: the number the
+ * planner multiplies by the nightly new chunks. Counted by running
+ * {@link pruneMarks} night after night until every rule has filled, then over
+ * one more year (so every month, ISO-week and year edge passes), taking the
+ * largest count.
  */
 export function distinctSnapshotsKept(retention: RetentionSpec): number {
   const key = JSON.stringify(RULES.map(([field]) => retention[field] ?? null));
   const known = countCache.get(key);
   if (known !== undefined) return known;
-  const nights = 400;
+  const filled = fillingNights(retention);
+  const nights = filled + 366;
   let held: ModelSnapshot[] = [];
   let most = 0;
   for (let n = 0; n < nights; n += 1) {
     held.push({ time: MODEL_START + n * DAY });
     const kept = new Set(keptBy(retention, held));
     held = held.filter((s) => kept.has(s.time));
-    if (n >= nights - 100) most = Math.max(most, held.length);
+    if (n >= filled) most = Math.max(most, held.length);
   }
   countCache.set(key, most);
   return most;

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { backupPlanProblems, backupPlanWarnings, planBackups } from "../../src/backup/plan";
-import { type ModelSnapshot, distinctSnapshotsKept, keptBy, pullGroup } from "../../src/backup/retention-model";
+import { type ModelSnapshot, distinctSnapshotsKept, keptBy, pruneMarks, pullGroup } from "../../src/backup/retention-model";
 import { formatProblem } from "../../src/problems";
 import { validateSiteSpecs } from "../../src/program";
 import { type SiteSpec, type SiteSpecInput, siteSchema } from "../../src/site/schema";
@@ -16,27 +16,55 @@ import { cloneSites } from "../helpers/stacks";
 const parse = (inputs: readonly SiteSpecInput[]): SiteSpec[] => inputs.map((s) => siteSchema.parse(s));
 const DAY = 86_400;
 const at = (iso: string) => Date.parse(iso) / 1000;
+const days = (ts: number[]) => ts.map((t) => new Date(t * 1000).toISOString().slice(0, 10));
 
-test("distinct snapshots a retention holds with one backup a night", () => {
+test("distinct snapshots a retention holds with one backup a night, over any horizon", () => {
+  // Each count derived by hand from prune.rs (v4.2.0): a later rule keeps only periods no earlier rule's
+  // keep covers, so once every rule has filled they add up; the yearly rule's current year is the dailies'.
   const cases: [Parameters<typeof distinctSnapshotsKept>[0], number][] = [
     [{ keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }, 14],
     [{ keepDaily: 7, keepWeekly: 4 }, 11],
     [{ keepDaily: 7 }, 7],
     [{ keepLast: 3 }, 3],
     [{ keepLast: 2, keepDaily: 7 }, 9],
-    // The year's newest is already a monthly: keep-yearly adds none in the first year.
-    [{ keepDaily: 7, keepWeekly: 4, keepMonthly: 3, keepYearly: 1 }, 14],
+    // Once a year has passed, the last one's newest is kept beside the 14.
+    [{ keepDaily: 7, keepWeekly: 4, keepMonthly: 3, keepYearly: 1 }, 15],
+    // Three past years beside this one's dailies: four years of history.
+    [{ keepDaily: 7, keepYearly: 3 }, 10],
+    // Longer than a year: 365 days, 4 weeks before them, 3 months before those.
+    [{ keepDaily: 365, keepWeekly: 4, keepMonthly: 3 }, 372],
+    [{ keepMonthly: 24 }, 24],
   ];
   for (const [retention, expected] of cases) assert.equal(distinctSnapshotsKept(retention), expected, JSON.stringify(retention));
 });
 
 test("prune keeps the newest of each period not already kept, and every protected snapshot", () => {
   const nights = ["2026-11-01", "2026-11-02", "2026-11-08", "2026-11-09", "2026-11-10", "2026-11-20", "2026-11-21"].map((d) => ({ time: at(`${d}T01:30:00Z`) }));
-  const iso = (ts: number[]) => ts.map((t) => new Date(t * 1000).toISOString().slice(0, 10));
-  assert.deepEqual(iso(keptBy({ keepDaily: 2 }, nights)), ["2026-11-21", "2026-11-20"]);
+  assert.deepEqual(days(keptBy({ keepDaily: 2 }, nights)), ["2026-11-21", "2026-11-20"]);
   // ISO weeks: 21 and 20 (W47) are covered by the dailies; W46 -> 10th, W45 -> 8th.
-  assert.deepEqual(iso(keptBy({ keepDaily: 2, keepWeekly: 2 }, nights)), ["2026-11-21", "2026-11-20", "2026-11-10", "2026-11-08"]);
-  assert.deepEqual(iso(keptBy({ keepLast: 1 }, [...nights.slice(0, 6), { ...nights[0], time: at("2026-10-30T01:30:00Z"), protected: true }])), ["2026-11-20", "2026-10-30"]);
+  assert.deepEqual(days(keptBy({ keepDaily: 2, keepWeekly: 2 }, nights)), ["2026-11-21", "2026-11-20", "2026-11-10", "2026-11-08"]);
+  assert.deepEqual(days(keptBy({ keepLast: 1 }, [...nights.slice(0, 6), { ...nights[0], time: at("2026-10-30T01:30:00Z"), protected: true }])), ["2026-11-20", "2026-10-30"]);
+});
+
+test("a snapshot an earlier rule marked for removal is not kept by a later one (PBS's mark_selections)", () => {
+  // One a night, 2026-01-27 (Tue) to 2026-02-02 (Mon); keep-daily 1, keep-weekly 1, keep-monthly 2. By hand:
+  // daily keeps 02-02 and stops at 02-01 (a second day); weekly's covered weeks are 02-02's (W6), so it keeps
+  // 02-01 (W5) and marks 01-31 .. 01-27, also W5, for removal; monthly's covered month is February (02-02
+  // and 02-01 are kept), and every January snapshot is marked already: it keeps none. A model that let
+  // monthly take the unkept 01-31 would hold three.
+  const nights = ["2026-01-27", "2026-01-28", "2026-01-29", "2026-01-30", "2026-01-31", "2026-02-01", "2026-02-02"].map((d) => ({ time: at(`${d}T01:30:00Z`) }));
+  const marks = pruneMarks({ keepDaily: 1, keepWeekly: 1, keepMonthly: 2 }, nights);
+  assert.deepEqual(days(keptBy({ keepDaily: 1, keepWeekly: 1, keepMonthly: 2 }, nights)), ["2026-02-02", "2026-02-01"]);
+  assert.equal(marks.get(at("2026-01-31T01:30:00Z")), "remove");
+});
+
+test("a protected snapshot counts for no rule and covers no period: another of its day is still the day's keep", () => {
+  // keep-daily 1 and, on 11-21, a protected snapshot at 02:00 beside the night's at 01:30. By hand: the
+  // protected one is marked protected, not kept, so the day is not included yet: 01:30 is the day's keep,
+  // and the count (1) is used up, so 11-20 goes.
+  const snapshots = [{ time: at("2026-11-21T02:00:00Z"), protected: true }, { time: at("2026-11-21T01:30:00Z") }, { time: at("2026-11-20T01:30:00Z") }];
+  const marks = pruneMarks({ keepDaily: 1 }, snapshots);
+  assert.deepEqual([...marks.values()], ["protected", "keep", "remove"]);
 });
 
 test("a pull takes only snapshots newer than the holder's newest, and only the last N with transfer-last", () => {
