@@ -115,6 +115,11 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
         `  pull ${s.source} -> ${s.holder}: ${s.schedule}, ${s.newChunksGiB} GiB of new chunks at ${s.budgetMbps} Mbit/s, ${s.start}-${s.end} (window to ${s.windowEnd})${s.fits ? "" : ", DOES NOT FIT"}; ` +
         `first full copy ${s.seed.gib} GiB: ${s.seed.hours} h, ${s.seed.nights} night(s) (docs/backup.md: seeding)`,
     ),
+    // Older outputs have no bookings.
+    ...(plan.links ?? []).map(
+      (l) =>
+        `line of ${l.site}, ${l.direction}: ${l.sharedBy.length === 0 ? "no pull" : `${l.peakMbps} of ${Math.round(l.capacityMbps * 100) / 100} Mbit/s booked at the peak (${Math.round(l.share * 100)} %, from ${l.peakAt}: ${l.sharedBy.map((p) => p.pull).join(", ")})`}${l.fits ? "" : ", OVERBOOKED"}`,
+    ),
   ];
   return [...lines, ...renderDrillPlan(stack), ...renderWatchPlan(stack), ...renderMailRouting(stack)];
 }

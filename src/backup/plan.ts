@@ -12,6 +12,7 @@ import { type Problem, problem } from "../problems";
 import type { SiteSpec } from "../site/schema";
 import { BACKUP_ASSUMPTIONS as A } from "./assumptions";
 import { type DatastoreFootprint, datastoreFootprints, recommendedPbsMemoryGiB } from "./capacity";
+import { type LinkBooking, linkBookings } from "./links";
 import { type BackupNight, type SyncNight, backupNightOf, syncNightOf, windowsMeet } from "./night";
 
 export interface PbsMemory {
@@ -24,16 +25,20 @@ export interface BackupPlan {
   readonly datastores: DatastoreFootprint[];
   readonly backups: BackupNight[];
   readonly syncs: SyncNight[];
+  /** Each site's upload and download, booked once by every pull that crosses it. */
+  readonly links: LinkBooking[];
   readonly memory: PbsMemory[];
 }
 
 /** Plans every site with the pairing. Assumes the specs and the pairing were validated. */
 export function planBackups(sites: readonly SiteSpec[], pairing: readonly PairingEntry[] = PAIRING): BackupPlan {
   const byName = new Map(sites.map((s) => [s.name, s]));
+  const syncs = directionsOf(pairing, sites).map((d) => syncNightOf(d, byName.get(d.source) as SiteSpec));
   return {
     datastores: datastoreFootprints(sites, pairing),
     backups: sites.map(backupNightOf),
-    syncs: directionsOf(pairing, sites).map((d) => syncNightOf(d, byName.get(d.source) as SiteSpec)),
+    syncs,
+    links: linkBookings(sites, syncs),
     memory: sites.map((s) => ({ site: s.name, memoryGiB: s.backupServer.memoryGiB, recommendedGiB: recommendedPbsMemoryGiB(s) })),
   };
 }
@@ -74,6 +79,17 @@ export function backupPlanProblems(plan: BackupPlan, sites: readonly SiteSpec[])
         `offsite ${s.source} -> ${s.holder}`,
         `${s.newChunksGiB} GiB of new chunks a night, ${s.hours} h at ${s.budgetMbps} Mbit/s from ${s.start}`,
         `a pull that ends by ${s.windowEnd}, within ${s.windowHours} h: raise ${s.source}'s uplink.offsiteShare, start its backup earlier, or lower the change`,
+      ),
+    );
+  }
+  for (const l of plan.links.filter((x) => !x.fits)) {
+    const shared = l.sharedBy.map((p) => `the pull ${p.pull} (${p.budgetMbps} Mbit/s, ${p.start}-${p.end})`).join(" and ");
+    const offers = l.direction === "upload" ? `its upload of ${site(l.site).uplink.upMbps} Mbit/s x offsiteShare ${site(l.site).uplink.offsiteShare}` : "its download";
+    problems.push(
+      problem(
+        `sites.${l.site}.uplink`,
+        `${l.peakMbps} Mbit/s booked on the ${l.direction} of ${l.site} from ${l.peakAt}, by ${shared}: ${Math.round(l.share * 100)} % of it`,
+        `at most ${Math.round(l.capacityMbps * 100) / 100} Mbit/s (${offers}): each job is held to its own budget, so pulls that share the line must not run in the same hours; move a backup (and its pull) apart, or lower the budgets`,
       ),
     );
   }

@@ -211,3 +211,27 @@ test("a disk above 80 % is a warning, not a refusal", () => {
     'PBS datastore "backup" of sthilaire: 757.6 GiB predicted of 920 GiB (82 %, above 80 %): plan the next disk',
   ]);
 });
+
+test("a line is booked once: a site pulled by two holders in the same hours, or a holder pulling two sources, is refused with the numbers", () => {
+  // nantes: a copy of sthilaire under another name, pulled by rouans as sthilaire is, and pulling rouans as sthilaire does.
+  const inputs = cloneSites();
+  const nantes = { ...structuredClone(inputs.sthilaire), name: "nantes" };
+  const sites = parse([inputs.rouans, inputs.sthilaire, nantes]);
+  const pairing = [
+    { holder: "rouans", source: "sthilaire" },
+    { holder: "rouans", source: "nantes" },
+    { holder: "sthilaire", source: "rouans" },
+    { holder: "nantes", source: "rouans" },
+  ];
+  const tight = sites.map((s) => (s.name === "rouans" ? { ...s, uplink: { ...s.uplink, downMbps: 20 } } : s));
+  const plan = planBackups(tight, pairing);
+  const overbooked = backupPlanProblems(plan, tight)
+    .map(formatProblem)
+    .filter((p) => p.includes("booked"));
+  assert.deepEqual(overbooked, [
+    'sites.rouans.uplink: found "80 Mbit/s booked on the upload of rouans from 01:30, by the pull rouans -> sthilaire (40 Mbit/s, 01:30-01:36) and the pull rouans -> nantes (40 Mbit/s, 01:30-01:36): 200 % of it", expected at most 40 Mbit/s (its upload of 50 Mbit/s x offsiteShare 0.8): each job is held to its own budget, so pulls that share the line must not run in the same hours; move a backup (and its pull) apart, or lower the budgets',
+    'sites.rouans.uplink: found "27.2 Mbit/s booked on the download of rouans from 02:45, by the pull sthilaire -> rouans (13.6 Mbit/s, 02:45-03:47) and the pull nantes -> rouans (13.6 Mbit/s, 02:45-03:47): 136 % of it", expected at most 20 Mbit/s (its download): each job is held to its own budget, so pulls that share the line must not run in the same hours; move a backup (and its pull) apart, or lower the budgets',
+  ]);
+  // The two sites' own pairing books each line once.
+  assert.ok(planBackups(parse([inputs.rouans, inputs.sthilaire])).links.every((l) => l.fits));
+});
