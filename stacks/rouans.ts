@@ -19,7 +19,7 @@ export const rouans: SiteSpecInput = {
     disks: ["500 GB SSD (system)", "500 GB SSD (data)", "1 TB HDD (backups)"],
   },
   // The other site may use 80% of the upload between the end of the nightly backup and 07:00.
-  uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8, nightEndsAt: "07:00" },
+  uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8, nightStartsAt: "23:00", nightEndsAt: "07:00" },
   // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
   siteLink: { endpoint: "rouans.retzien.fr", port: 51820, address: "10.77.0.1" },
   // Filled in by the association: the runbook prints it when this site is lost or takes the other's services.

@@ -20,7 +20,7 @@ export const sthilaire: SiteSpecInput = {
     reserveGiB: 3,
     disks: ["2 TB HDD (mirror a)", "2 TB HDD (mirror b)", "1 TB HDD (backups)", "320 GB HDD (system)"],
   },
-  uplink: { downMbps: 40, upMbps: 17, offsiteShare: 0.8, nightEndsAt: "07:00" },
+  uplink: { downMbps: 40, upMbps: 17, offsiteShare: 0.8, nightStartsAt: "23:00", nightEndsAt: "07:00" },
   // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
   siteLink: { endpoint: "sthilaire.retzien.fr", port: 51820, address: "10.77.0.2" },
   // Filled in by the association: the runbook prints it when this site is lost or takes the other's services.

@@ -109,7 +109,9 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
       (n) => `  namespace ${n.namespace} (${n.role === "own" ? "own backups" : "copies"}): ${n.fullGiB} GiB full + ${n.nightlyGiB} GiB a night x ${n.snapshotsKept} snapshots kept = ${n.totalGiB} GiB`,
     ),
     `  GC grace ${d.gcGraceGiB} GiB, kept free ${d.marginGiB} GiB`,
-    `night of ${b.site}: backup ${b.start}-${b.end} (${b.hours} h: walk ${b.walkHours} h, ${b.changedGiB} GiB changed; the first one reads everything, ${b.firstHours} h)`,
+    `night of ${b.site}: backup ${b.start}-${b.end} (${b.hours} h: walk ${b.walkHours} h, ${b.changedGiB} GiB changed; the first one reads everything, ${b.firstHours} h)` +
+      // Older outputs have no quiet hours.
+      (b.nightStartsAt === undefined ? "" : `; quiet hours ${b.nightStartsAt}-${b.nightEndsAt}, ${b.startsInNight ? `${Math.round((b.slackMinutes / 60) * 10) / 10} h to spare` : "STARTS OUTSIDE THEM"}`),
     ...plan.syncs.map(
       (s) =>
         `  pull ${s.source} -> ${s.holder}: ${s.schedule}, ${s.newChunksGiB} GiB of new chunks at ${s.budgetMbps} Mbit/s, ${s.start}-${s.end} (window to ${s.windowEnd})${s.fits ? "" : ", DOES NOT FIT"}; ` +

@@ -52,8 +52,13 @@ export interface BackupNight {
   readonly changedGiB: number;
   readonly hours: number;
   readonly end: string;
-  /** The site's night ends then: a backup still running is a problem. */
+  /** The site's quiet hours: the backup starts inside them, and a backup still running at their end is a problem. */
+  readonly nightStartsAt: string;
   readonly nightEndsAt: string;
+  /** Whether it starts inside the quiet hours. */
+  readonly startsInNight: boolean;
+  /** Minutes left between its predicted end and the night's end (negative: it overruns). */
+  readonly slackMinutes: number;
   /** The first backup (or the first after mode `legacy`) reads everything. */
   readonly firstHours: number;
   readonly fits: boolean;
@@ -86,7 +91,10 @@ export function backupNightOf(site: SiteSpec): BackupNight {
   const walkHours = dataGiB / A.metadataWalkGiBPerHour;
   const hours = walkHours + hoursToRead(changedGiB);
   const endMinute = start + Math.ceil(hours * 60);
-  const nightMinutes = minutesBetween(start, minuteOfTime(site.uplink.nightEndsAt));
+  const [nightStart, nightEnd] = [minuteOfTime(site.uplink.nightStartsAt), minuteOfTime(site.uplink.nightEndsAt)];
+  // Inside the quiet hours: no later from their start than their end is.
+  const startsInNight = minutesBetween(nightStart, start) < minutesBetween(nightStart, nightEnd);
+  const nightMinutes = startsInNight ? minutesBetween(start, nightEnd) : 0;
   return {
     site: site.name,
     start: formatMinuteOfDay(start),
@@ -94,9 +102,12 @@ export function backupNightOf(site: SiteSpec): BackupNight {
     changedGiB: round(changedGiB),
     hours: round(hours),
     end: formatMinuteOfDay(endMinute),
+    nightStartsAt: site.uplink.nightStartsAt,
     nightEndsAt: site.uplink.nightEndsAt,
+    startsInNight,
+    slackMinutes: Math.floor(nightMinutes - hours * 60),
     firstHours: round(hoursToRead(dataGiB)),
-    fits: hours * 60 <= nightMinutes,
+    fits: startsInNight && hours * 60 <= nightMinutes,
   };
 }
 
@@ -114,9 +125,9 @@ export function syncNightOf(direction: SyncDirection, source: SiteSpec): SyncNig
   const rate = gibPerHourAt(direction.budgetMbps);
   const newChunksGiB = sum(source.containers, newChunksGiBOf);
   const hours = newChunksGiB / rate;
-  // The night runs from the source's backup to its nightEndsAt; a pull that would
-  // start after that has no window at all (not the whole next day).
-  const nightStart = dailyMinuteOf(source.backup.schedule) ?? 0;
+  // The source's quiet hours: a pull that would start outside them has no window
+  // at all (not the whole next day).
+  const nightStart = minuteOfTime(source.uplink.nightStartsAt);
   const nightEnd = minuteOfTime(source.uplink.nightEndsAt);
   const windowMinutes = minutesBetween(nightStart, start) < minutesBetween(nightStart, nightEnd) ? minutesBetween(start, nightEnd) : 0;
   const seedGiB = sum(source.containers, fullGiBOf);

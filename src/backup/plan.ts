@@ -66,11 +66,17 @@ export function backupPlanProblems(plan: BackupPlan, sites: readonly SiteSpec[])
   }
   for (const b of plan.backups.filter((x) => !x.fits)) {
     problems.push(
-      problem(
-        `sites.${b.site}.backup.schedule`,
-        `a nightly backup of ${b.hours} h (walk ${b.walkHours} h + ${b.changedGiB} GiB changed) from ${b.start}, ending ${b.end}`,
-        `a backup that ends before the night does (${b.nightEndsAt})`,
-      ),
+      b.startsInNight
+        ? problem(
+            `sites.${b.site}.backup.schedule`,
+            `a nightly backup of ${b.hours} h (walk ${b.walkHours} h + ${b.changedGiB} GiB changed) from ${b.start}, ending ${b.end}`,
+            `a backup that ends before the night does (${b.nightEndsAt})`,
+          )
+        : problem(
+            `sites.${b.site}.backup.schedule`,
+            `a backup starting at ${b.start}, outside ${b.site}'s quiet hours (${b.nightStartsAt}-${b.nightEndsAt})`,
+            `a start inside them (uplink.nightStartsAt .. nightEndsAt): by day the backup reads the disks the members use, and its pull takes their upload`,
+          ),
     );
   }
   for (const s of plan.syncs.filter((x) => !x.fits)) {

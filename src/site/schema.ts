@@ -206,6 +206,11 @@ export const siteSchema = z.strictObject({
     upMbps: z.number().positive(),
     /** Share of the upload the peer's nightly pull may use (0..1]. @default 0.8 */
     offsiteShare: z.number().gt(0).max(1).default(0.8),
+    /**
+     * When the site's quiet hours begin (local time): its nightly backup starts
+     * inside them, never while the members use the line and the disks. @default "23:00"
+     */
+    nightStartsAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day such as 23:00").default("23:00"),
     /** When the night ends for this uplink (local time): pulls from this site must be done by then. @default "07:00" */
     nightEndsAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day such as 07:00").default("07:00"),
   }),

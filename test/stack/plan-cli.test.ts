@@ -123,15 +123,17 @@ test("a broken spec makes plan exit 1 with the list of problems and nothing else
 test("plan shows each datastore's footprint and each night, and warns above 80 % of a disk", () => {
   const normal = runScript("scripts/plan.ts", ["--stack", "rouans"]);
   assert.equal(normal.status, 0, normal.stderr);
-  const section = normal.stdout.split("\n").filter((l) => /^(PBS datastore|  namespace|  GC grace|night of|  pull) /.test(l));
+  const section = normal.stdout.split("\n").filter((l) => /^(PBS datastore|  namespace|  GC grace|night of|  pull|line of) /.test(l));
   assert.deepEqual(section, [
     'PBS datastore "backup" of rouans on 1 TB HDD (backups): 702.1 of 920 GiB predicted (76 %)',
     "  namespace rouans (own backups): 72 GiB full + 1.44 GiB a night x 14 snapshots kept = 92.2 GiB",
     "  namespace sthilaire (copies): 431 GiB full + 5.25 GiB a night x 14 snapshots kept = 504.5 GiB",
     "  GC grace 13.4 GiB, kept free 92 GiB",
-    "night of rouans: backup 01:00-01:13 (0.21 h: walk 0.2 h, 2.4 GiB changed; the first one reads everything, 0.57 h)",
+    "night of rouans: backup 01:00-01:13 (0.21 h: walk 0.2 h, 2.4 GiB changed; the first one reads everything, 0.57 h); quiet hours 23:00-07:00, 5.8 h to spare",
     "  pull sthilaire -> rouans: *-*-* 02:45, 5.25 GiB of new chunks at 13.6 Mbit/s, 02:45-03:47 (window to 07:00); first full copy 431 GiB: 84 h, 20 night(s) (docs/backup.md: seeding)",
     "  pull rouans -> sthilaire: *-*-* 01:30, 1.44 GiB of new chunks at 40 Mbit/s, 01:30-01:36 (window to 07:00); first full copy 72 GiB: 4.8 h, 1 night(s) (docs/backup.md: seeding)",
+    "line of rouans, upload: 40 of 40 Mbit/s booked at the peak (100 %, from 01:30: rouans -> sthilaire)",
+    "line of rouans, download: 13.6 of 90 Mbit/s booked at the peak (15 %, from 02:45: sthilaire -> rouans)",
   ]);
   // The warnings: rouans' scratch datastore cannot take sthilaire's Nextcloud for a drill, and its alarms go by mail only.
   assert.deepEqual(normal.stdout.split("\n").filter((l) => l.startsWith("warning:")), [

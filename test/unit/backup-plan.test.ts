@@ -133,8 +133,8 @@ test("the committed sites fit: footprints, nights and pulls, exact", () => {
     ],
   );
   assert.deepEqual(plan.backups, [
-    { site: "rouans", start: "01:00", walkHours: 0.2, changedGiB: 2.4, hours: 0.21, end: "01:13", nightEndsAt: "07:00", firstHours: 0.57, fits: true },
-    { site: "sthilaire", start: "01:30", walkHours: 0.92, changedGiB: 7.1, hours: 0.95, end: "02:28", nightEndsAt: "07:00", firstHours: 2.62, fits: true },
+    { site: "rouans", start: "01:00", walkHours: 0.2, changedGiB: 2.4, hours: 0.21, end: "01:13", nightStartsAt: "23:00", nightEndsAt: "07:00", startsInNight: true, slackMinutes: 347, firstHours: 0.57, fits: true },
+    { site: "sthilaire", start: "01:30", walkHours: 0.92, changedGiB: 7.1, hours: 0.95, end: "02:28", nightStartsAt: "23:00", nightEndsAt: "07:00", startsInNight: true, slackMinutes: 272, firstHours: 2.62, fits: true },
   ]);
   assert.deepEqual(plan.syncs, [
     {
@@ -198,6 +198,20 @@ test("a backup that outlasts the night, and PBS under its minimum memory, are re
     "offsite rouans -> sthilaire: found \"1.44 GiB of new chunks a night, 0.1 h at 40 Mbit/s from 07:30\", expected a pull that ends by 07:00, within 0 h: raise rouans's uplink.offsiteShare, start its backup earlier, or lower the change",
     "sites.sthilaire.backupServer.memoryGiB: found 1.5, expected at least 2 GiB, Proxmox's minimum for PBS",
   ]);
+});
+
+test("a backup at noon is refused with the site's quiet hours, and so is its pull, which starts outside them", () => {
+  const sites = cloneSites();
+  sites.rouans.backup.schedule = "*-*-* 12:00";
+  const parsed = parse(sites.all);
+  const problems = backupPlanProblems(planBackups(parsed), parsed).map(formatProblem);
+  assert.deepEqual(problems.slice(0, 2), [
+    'sites.rouans.backup.schedule: found "a backup starting at 12:00, outside rouans\'s quiet hours (23:00-07:00)", expected a start inside them (uplink.nightStartsAt .. nightEndsAt): by day the backup reads the disks the members use, and its pull takes their upload',
+    "offsite rouans -> sthilaire: found \"1.44 GiB of new chunks a night, 0.1 h at 40 Mbit/s from 12:30\", expected a pull that ends by 07:00, within 0 h: raise rouans's uplink.offsiteShare, start its backup earlier, or lower the change",
+  ]);
+  // Quiet hours that run past midnight take a backup at 23:30 as well as one at 01:00.
+  sites.rouans.backup.schedule = "*-*-* 23:30";
+  assert.ok(planBackups(parse(sites.all)).backups.find((b) => b.site === "rouans")?.startsInNight);
 });
 
 test("a disk above 80 % is a warning, not a refusal", () => {
