@@ -125,6 +125,10 @@ export const rouans: SiteSpecInput = {
       // Uploads, logs and the nightly database dumps of ~250 sites; PHP, HTML and SQL compress well.
       dailyChangePercent: 2,
       compressionRatio: 0.6,
+      // The association's estimate (an example): new sites and their uploads; a fifth of a night's
+      // change is new files (uploads, rotated logs), the rest the same dumps written again.
+      growthGiBPerMonth: 1.5,
+      newDataShare: 0.2,
       stateful: true,
     },
   ],

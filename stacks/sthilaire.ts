@@ -127,6 +127,8 @@ export const sthilaire: SiteSpecInput = {
       // The queue turns over every day; Postfix's files compress well.
       dailyChangePercent: 5,
       compressionRatio: 0.5,
+      // Every queued message is new, and gone within the day.
+      newDataShare: 1,
       stateful: false,
     },
     {
@@ -168,6 +170,10 @@ export const sthilaire: SiteSpecInput = {
       // New mail and moved messages (Maildir: one file per message); text compresses well.
       dailyChangePercent: 2,
       compressionRatio: 0.6,
+      // The association's estimate (an example): mailboxes grow 3 GiB a month; a third of a night's
+      // change is new mail, most of it read and deleted within the retention.
+      growthGiBPerMonth: 3,
+      newDataShare: 0.3,
       stateful: true,
     },
     {
@@ -203,6 +209,10 @@ export const sthilaire: SiteSpecInput = {
       // in a night, and what is stored is already compressed.
       dailyChangePercent: 1,
       compressionRatio: 0.85,
+      // The association's estimate (an example): members add about 6 GiB of files a month; a tenth of a
+      // night's change is new files, half of them replaced or deleted later (previews, versions).
+      growthGiBPerMonth: 6,
+      newDataShare: 0.1,
       stateful: true,
     },
   ],

@@ -14,6 +14,14 @@ type ContainerInput = SiteSpecInput["containers"][number];
 const MEMORY_MIB = 512;
 const ROOT_GIB = 8;
 const DATA_GIB = 10;
+/** Backup disk a generated container adds at each site: its data (1 GiB) and its snapshots, with room. */
+const BACKUP_GIB_PER_CONTAINER = 4;
+
+/** A backup disk grown for `n` generated containers, named by its size (the disk-size rule reads the disk's text). */
+function grownBackupDisk(server: SiteSpecInput["backupServer"], n: number): SiteSpecInput["backupServer"] {
+  const sizeGiB = server.sizeGiB + BACKUP_GIB_PER_CONTAINER * n;
+  return { ...server, sizeGiB, disk: `${sizeGiB} GiB HDD (backups)` };
+}
 const WEB_FIREWALL = structuredClone(rouans.containers[0]?.firewall ?? { inbound: [], outbound: [] });
 
 /** The i-th generated container (0-based): a small web site, stateful every other one. */
@@ -64,10 +72,16 @@ export function sitesWithContainers(n: number): SiteSpecInput[] {
       d.id === "local-lvm" ? { ...d, sizeGiB: n * ROOT_GIB, disk: `${n * ROOT_GIB} GiB SSD (roots)` } : d.id === "data" ? { ...d, sizeGiB: n * DATA_GIB, disk: `${n * DATA_GIB} GiB SSD (data)` } : d,
     ),
     containers,
+    // Both backup disks grow with the site (its copies live at the peer too), so the runway stays what it is today.
+    backupServer: grownBackupDisk(base.backupServer, n),
     // The first generated container stands for the committed site's web.
     recovery: { ...base.recovery, mostVisible: containers[0]?.name ?? base.recovery.mostVisible },
   };
   // St Hilaire drills every generated container in one Saturday run: a few minutes each keeps it within the afternoon.
-  const peer: SiteSpecInput = { ...structuredClone(sthilaire), drill: { ...sthilaire.drill, maxMinutesPerGuest: 1 } };
+  const peer: SiteSpecInput = {
+    ...structuredClone(sthilaire),
+    drill: { ...sthilaire.drill, maxMinutesPerGuest: 1 },
+    backupServer: grownBackupDisk(sthilaire.backupServer, n),
+  };
   return [site, peer];
 }

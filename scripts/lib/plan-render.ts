@@ -93,6 +93,9 @@ export function renderTree(stack: PlannedStack): string[] {
   return lines;
 }
 
+/** A runway's months as a volunteer reads them. */
+const months = (m: number | null) => (m === null ? "beyond 10 years" : m === 0 ? "ALREADY" : `in ${m} month(s)`);
+
 /**
  * The stack's capacity and night plan, from its outputs: its PBS datastore's
  * predicted footprint against the disk, its backup's night, and each pull it
@@ -106,9 +109,16 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
   const lines = [
     `PBS datastore "${d.datastore}" of ${d.site} on ${d.disk}: ${d.totalGiB} of ${d.sizeGiB} GiB predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}`,
     ...d.namespaces.map(
-      (n) => `  namespace ${n.namespace} (${n.role === "own" ? "own backups" : "copies"}): ${n.fullGiB} GiB full + ${n.nightlyGiB} GiB a night x ${n.snapshotsKept} snapshots kept = ${n.totalGiB} GiB`,
+      (n) =>
+        `  namespace ${n.namespace} (${n.role === "own" ? "own backups" : "copies"}): ${n.fullGiB} GiB full + ` +
+        // Older outputs split no night into rewritten and new data.
+        (n.rewrittenGiB === undefined
+          ? `${n.nightlyGiB} GiB a night x ${n.snapshotsKept} snapshots kept`
+          : `${n.rewrittenGiB} GiB rewritten a night x ${n.snapshotsKept} snapshots kept + ${n.newDataGiB} GiB new a night x ${n.spanNights} nights held`) +
+        ` = ${n.totalGiB} GiB`,
     ),
     `  GC grace ${d.gcGraceGiB} GiB, kept free ${d.marginGiB} GiB`,
+    ...(d.runway === undefined ? [] : [`  runway at the containers' growth: 80 % ${months(d.runway.to80)}, full ${months(d.runway.to100)}`]),
     `night of ${b.site}: backup ${b.start}-${b.end} (${b.hours} h: walk ${b.walkHours} h, ${b.changedGiB} GiB changed; the first one reads everything, ${b.firstHours} h)` +
       // Older outputs have no quiet hours.
       (b.nightStartsAt === undefined ? "" : `; quiet hours ${b.nightStartsAt}-${b.nightEndsAt}, ${b.startsInNight ? `${Math.round((b.slackMinutes / 60) * 10) / 10} h to spare` : "STARTS OUTSIDE THEM"}`),

@@ -9,8 +9,7 @@ import { PAIRING, type PairingEntry, sourcesHeldBy } from "../offsite/pairing";
 import type { SiteSpec } from "../site/schema";
 import { namespaceOf } from "./names";
 import { BACKUP_ASSUMPTIONS as A } from "./assumptions";
-import { fullGiBOf, newChunksGiBOf } from "./night";
-import { distinctSnapshotsKept } from "./retention-model";
+import { retentionShape } from "./retention-model";
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -21,9 +20,16 @@ export interface NamespaceFootprint {
   readonly role: "own" | "copies";
   /** Distinct snapshots per guest the namespace's retention keeps. */
   readonly snapshotsKept: number;
+  /** Nights between the newest snapshot and the oldest the retention keeps. */
+  readonly spanNights: number;
   readonly fullGiB: number;
+  /** Chunks a night adds that later ones do not share: the rewritten blocks and the new data deleted again. */
   readonly nightlyGiB: number;
-  /** fullGiB + nightlyGiB × snapshotsKept. */
+  /** Of them, the blocks written again: each kept snapshot holds one version. */
+  readonly rewrittenGiB: number;
+  /** The new data a night adds beyond the net growth, deleted again: held for the retention's span. */
+  readonly newDataGiB: number;
+  /** fullGiB + rewrittenGiB × snapshotsKept + newDataGiB × spanNights. */
   readonly totalGiB: number;
 }
 
@@ -38,47 +44,86 @@ export interface DatastoreFootprint {
   /** Kept free: PBS needs room to run GC and to take a night it did not expect. */
   readonly marginGiB: number;
   readonly totalGiB: number;
-  /** totalGiB / sizeGiB. */
+  /** The predicted total over sizeGiB, unrounded. */
   readonly usedShare: number;
   readonly fits: boolean;
+  /**
+   * Months until the containers' growth takes it past 80 % and past 100 % of
+   * its disk (0: already), null beyond the horizon ({@link RUNWAY_HORIZON_MONTHS}).
+   */
+  readonly runway: { readonly to80: number | null; readonly to100: number | null };
+}
+
+/** Days in a month, on average: growth is given a month, held data a night. */
+const MONTH_DAYS = 365.25 / 12;
+/** How far the runway looks: ten years. */
+export const RUNWAY_HORIZON_MONTHS = 120;
+
+/** A namespace's numbers, unrounded, `months` of growth from now. */
+function namespaceAt(holder: SiteSpec, source: SiteSpec, months: number) {
+  const own = holder.name === source.name;
+  const shape = retentionShape(own ? holder.backup.retention : holder.offsite.retention);
+  const sum = (f: (c: SiteSpec["containers"][number]) => number) => source.containers.reduce((s, c) => s + f(c), 0);
+  const dataAt = (c: SiteSpec["containers"][number]) => c.dataSizeGiB + c.growthGiBPerMonth * months;
+  const nightly = (c: SiteSpec["containers"][number]) => ((dataAt(c) * c.dailyChangePercent) / 100) * c.compressionRatio;
+  const fullGiB = sum((c) => dataAt(c) * c.compressionRatio);
+  const rewrittenGiB = sum((c) => nightly(c) * (1 - c.newDataShare));
+  // New data beyond the net growth is deleted again, and held by the snapshots that saw it.
+  const newDataGiB = sum((c) => Math.max(0, nightly(c) * c.newDataShare - (c.growthGiBPerMonth / MONTH_DAYS) * c.compressionRatio));
+  return { own, shape, fullGiB, rewrittenGiB, newDataGiB, totalGiB: fullGiB + rewrittenGiB * shape.kept + newDataGiB * shape.spanNights };
 }
 
 function namespaceFootprint(holder: SiteSpec, source: SiteSpec): NamespaceFootprint {
-  const own = holder.name === source.name;
-  const snapshotsKept = distinctSnapshotsKept(own ? holder.backup.retention : holder.offsite.retention);
-  const fullGiB = source.containers.reduce((s, c) => s + fullGiBOf(c), 0);
-  const nightlyGiB = source.containers.reduce((s, c) => s + newChunksGiBOf(c), 0);
+  const n = namespaceAt(holder, source, 0);
   return {
     namespace: namespaceOf(source.name),
-    role: own ? "own" : "copies",
-    snapshotsKept,
-    fullGiB: round(fullGiB),
-    nightlyGiB: round(nightlyGiB, 2),
-    totalGiB: round(fullGiB + nightlyGiB * snapshotsKept),
+    role: n.own ? "own" : "copies",
+    snapshotsKept: n.shape.kept,
+    spanNights: n.shape.spanNights,
+    fullGiB: round(n.fullGiB),
+    nightlyGiB: round(n.rewrittenGiB + n.newDataGiB, 2),
+    rewrittenGiB: round(n.rewrittenGiB, 2),
+    newDataGiB: round(n.newDataGiB, 2),
+    totalGiB: round(n.totalGiB),
   };
+}
+
+/** The datastore's total, unrounded, `months` of growth from now: namespaces, GC grace, the share kept free. */
+function totalAt(site: SiteSpec, sources: readonly SiteSpec[], months: number): number {
+  const namespaces = [site, ...sources].map((source) => namespaceAt(site, source, months));
+  const nightly = namespaces.reduce((s, n) => s + n.rewrittenGiB + n.newDataGiB, 0);
+  const margin = (site.backupServer.sizeGiB * site.backupServer.freeSpaceMarginPercent) / 100;
+  return namespaces.reduce((s, n) => s + n.totalGiB, 0) + nightly * A.gcGraceDays + margin;
+}
+
+/** The first month whose total passes `share` of the disk, or null within the horizon. */
+function monthPassing(site: SiteSpec, sources: readonly SiteSpec[], share: number): number | null {
+  for (let m = 0; m <= RUNWAY_HORIZON_MONTHS; m += 1) if (totalAt(site, sources, m) > site.backupServer.sizeGiB * share) return m;
+  return null;
 }
 
 /**
  * The footprint of `site`'s datastore: its own namespace and one per source it
- * holds (`sources`, from the pairing).
+ * holds (`sources`, from the pairing), and its runway at the containers' growth.
  */
 export function datastoreFootprint(site: SiteSpec, sources: readonly SiteSpec[]): DatastoreFootprint {
   const namespaces = [namespaceFootprint(site, site), ...sources.map((s) => namespaceFootprint(site, s))];
   const nightly = namespaces.reduce((s, n) => s + n.nightlyGiB, 0);
-  const gcGraceGiB = round(nightly * A.gcGraceDays);
-  const marginGiB = round((site.backupServer.sizeGiB * site.backupServer.freeSpaceMarginPercent) / 100);
-  const totalGiB = round(namespaces.reduce((s, n) => s + n.totalGiB, 0) + gcGraceGiB + marginGiB);
+  const total = totalAt(site, sources, 0);
   return {
     site: site.name,
     datastore: site.backupServer.datastore,
     disk: site.backupServer.disk,
     sizeGiB: site.backupServer.sizeGiB,
     namespaces,
-    gcGraceGiB,
-    marginGiB,
-    totalGiB,
-    usedShare: round(totalGiB / site.backupServer.sizeGiB, 3),
-    fits: totalGiB <= site.backupServer.sizeGiB,
+    gcGraceGiB: round(nightly * A.gcGraceDays),
+    marginGiB: round((site.backupServer.sizeGiB * site.backupServer.freeSpaceMarginPercent) / 100),
+    totalGiB: round(total),
+    // Unrounded, as every comparison with it: 80.04 % is above 80 %.
+    usedShare: total / site.backupServer.sizeGiB,
+    // Compared unrounded: 920.04 GiB on a 920 GiB disk does not fit.
+    fits: total <= site.backupServer.sizeGiB,
+    runway: { to80: monthPassing(site, sources, A.warnUsedShare), to100: monthPassing(site, sources, 1) },
   };
 }
 

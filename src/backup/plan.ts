@@ -64,6 +64,19 @@ export function backupPlanProblems(plan: BackupPlan, sites: readonly SiteSpec[])
       ),
     );
   }
+  // A runway shorter than the site asks: time to buy, carry and seed a disk is months, not a night.
+  for (const d of plan.datastores.filter((x) => x.fits && x.runway.to100 !== null && x.runway.to100 < site(x.site).backupServer.minRunwayMonths)) {
+    const growth = [d.site, ...d.namespaces.filter((n) => n.role === "copies").map((n) => n.namespace)]
+      .flatMap((name) => site(name).containers.filter((c) => c.growthGiBPerMonth > 0).map((c) => `${name}'s ${c.name} +${c.growthGiBPerMonth} GiB/month`))
+      .join(", ");
+    problems.push(
+      problem(
+        `sites.${d.site}.backupServer.sizeGiB`,
+        `the PBS datastore ${d.datastore} of ${d.site} full in ${d.runway.to100} month(s) (${gib(d.totalGiB)} of ${gib(d.sizeGiB)} today; growth: ${growth || "none"})`,
+        `at least ${site(d.site).backupServer.minRunwayMonths} months before it is (backupServer.minRunwayMonths): a bigger backup disk, a shorter retention, or less growth`,
+      ),
+    );
+  }
   for (const b of plan.backups.filter((x) => !x.fits)) {
     problems.push(
       b.startsInNight

@@ -100,34 +100,52 @@ function fillingNights(retention: RetentionSpec): number {
   return (r.keepLast ?? 0) + (r.keepDaily ?? 0) + 7 * (r.keepWeekly ?? 0) + 31 * (r.keepMonthly ?? 0) + 366 * (r.keepYearly ?? 0);
 }
 
+/** What a retention holds once it has filled, with one snapshot a night. */
+export interface RetentionShape {
+  /** The most distinct snapshots it keeps at once. */
+  readonly kept: number;
+  /** The most nights between the newest snapshot and the oldest it keeps. */
+  readonly spanNights: number;
+}
+
 /**
- * How many distinct snapshots a retention holds at most once it has run for a
- * while, with one snapshot a night and a prune after each: the number the
- * planner multiplies by the nightly new chunks. Counted by running
+ * What a retention holds once it has run for a while, with one snapshot a night
+ * and a prune after each: how many distinct snapshots at most (the number the
+ * planner multiplies by the nightly rewritten chunks) and how far back the
+ * oldest goes (how long deleted new data stays held). Counted by running
  * {@link pruneMarks} night after night until every rule has filled, then over
  * one more year (so every month, ISO-week and year edge passes), taking the
- * largest count.
+ * largest of each.
  */
-export function distinctSnapshotsKept(retention: RetentionSpec): number {
+export function retentionShape(retention: RetentionSpec): RetentionShape {
   const key = JSON.stringify(RULES.map(([field]) => retention[field] ?? null));
-  const known = countCache.get(key);
+  const known = shapeCache.get(key);
   if (known !== undefined) return known;
   const filled = fillingNights(retention);
   const nights = filled + 366;
   let held: ModelSnapshot[] = [];
-  let most = 0;
+  let kept = 0;
+  let spanNights = 0;
   for (let n = 0; n < nights; n += 1) {
-    held.push({ time: MODEL_START + n * DAY });
-    const kept = new Set(keptBy(retention, held));
-    held = held.filter((s) => kept.has(s.time));
-    if (n >= filled) most = Math.max(most, held.length);
+    const now = MODEL_START + n * DAY;
+    held.push({ time: now });
+    const keep = new Set(keptBy(retention, held));
+    held = held.filter((s) => keep.has(s.time));
+    if (n >= filled) {
+      kept = Math.max(kept, held.length);
+      spanNights = Math.max(spanNights, Math.round((now - Math.min(...held.map((s) => s.time))) / DAY));
+    }
   }
-  countCache.set(key, most);
-  return most;
+  const shape = { kept, spanNights };
+  shapeCache.set(key, shape);
+  return shape;
 }
 
-/** Counts already made: every stack plans both sites, and the same few retentions come back. */
-const countCache = new Map<string, number>();
+/** The most distinct snapshots a retention holds once it has filled ({@link retentionShape}). */
+export const distinctSnapshotsKept = (retention: RetentionSpec): number => retentionShape(retention).kept;
+
+/** Shapes already counted: every stack plans both sites, and the same few retentions come back. */
+const shapeCache = new Map<string, RetentionShape>();
 
 /** What one run of a PBS pull does to a group at the holder. */
 export interface PullRun {

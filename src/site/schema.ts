@@ -151,6 +151,16 @@ export const containerSchema = z.strictObject({
    * 0.5 for text and mail, 0.9 and more for photos and video. @default 0.7
    */
   compressionRatio: z.number().gt(0).max(1).default(0.7),
+  /** How much its data grows in a month, net (added less deleted), GiB: the planner's runway. @default 0 */
+  growthGiBPerMonth: z.number().min(0).default(0),
+  /**
+   * Of each night's change, the share that is new data (new mail, new files) rather
+   * than the same blocks written again (databases, logs). What it adds beyond the
+   * net growth is deleted again (mail read and thrown away, files replaced): the
+   * snapshots that saw it keep it until the retention lets them go, so it is held
+   * for the retention's whole span. 0..1. @default 0
+   */
+  newDataShare: z.number().min(0).max(1).default(0),
   /**
    * The container already runs on the host: the next `pulumi up` adopts it (imports
    * `<node>/<vmid>`) instead of creating a second one. Remove once adopted.
@@ -411,6 +421,11 @@ export const siteSchema = z.strictObject({
       .default({ schedule: "sun 10:00", outdatedAfterDays: 30 }),
     /** Share of the disk always kept free (PBS needs room to run GC); above 80 % used the plan warns. @default 10 */
     freeSpaceMarginPercent: z.number().min(0).max(50).default(10),
+    /**
+     * The fewest months the datastore must hold at the containers' growth before it
+     * is full: below it the plan is refused, time to buy and seed a disk. @default 6
+     */
+    minRunwayMonths: z.number().min(0).default(6),
   }),
   /**
    * Restore drills on this host: the newest copy of each guest it holds is

@@ -58,7 +58,7 @@ test("each site's cluster shows its host, uplink, every container with VMID and 
     const vmids = site.containers.map((c) => c.vmid).sort((a, b) => a - b).join(", ");
     assert.ok(cluster.includes(`nightly backup nightly-${site.name}\\n${site.backup.schedule}, to PBS, metadata\\nVMIDs ${vmids}`), `${site.name} job`);
     assert.ok(cluster.includes(`"${site.name}/pbs" [label="PBS datastore backup\\n`), `${site.name} PBS`);
-    assert.match(cluster, /702\.1 of 920 GiB predicted \(76 %\)\\n/);
+    assert.match(cluster, /811\.4 of 920 GiB predicted \(88 %\)\\n/);
   }
 });
 

@@ -118,6 +118,7 @@ test("first deployment: the peer has published nothing; a warning, no remote, no
   assert.deepEqual(run.warnings, [
     "sthilaire's stack has no backupServer output yet (first deployment?): the site link and the pull of its copies wait for the next pulumi up of this stack",
     `rouans: 15 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, backup.alarmPath, config.endpoint, config.sshAddress, config.alarmPassword`,
+    'PBS datastore "backup" of rouans: 811.4 GiB predicted of 920 GiB (88 %, above 80 %): plan the next disk',
     "drill of sthilaire's nextcloud (220) on rouans: its 400 GiB do not fit the 160 GiB left on data, so it is not drilled there (nor could it fail over there)",
     "dead-man watch on rouans: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from sthilaire, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.rouans.backup.gotify) or an address outside the association",
   ]);
@@ -136,6 +137,7 @@ test("a malformed fingerprint or key from the peer is never trusted, a missing t
     "rouans's published site-link public key is refused (not the expected format); the steps that need it are skipped",
     "rouans has published no sync token for sthilaire yet (is its stack deployed?); the steps that need it are skipped until the next pulumi up",
     `sthilaire: 13 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.sthilaire.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, config.endpoint, config.sshAddress`,
+    'PBS datastore "backup" of sthilaire: 811.4 GiB predicted of 920 GiB (88 %, above 80 %): plan the next disk',
     "the backup of sthilaire (01:30-02:28) meets the pull rouans -> sthilaire (01:30-01:36) on sthilaire's PBS: both write to one disk, so both take longer than planned; move sites.sthilaire.backup.schedule clear of it",
     "PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower",
     "dead-man watch on sthilaire: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from rouans, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.sthilaire.backup.gotify) or an address outside the association",

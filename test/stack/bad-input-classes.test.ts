@@ -76,8 +76,8 @@ const CASES: BadInputCase[] = [
     breakSites: (s) => void (container(s.sthilaire, "relay")["dataSizeGiB"] = 2048),
     expected: [
       'sites.sthilaire.containers[relay].dataSizeGiB: found 2048, expected at most 8 GiB, what its root disk and mount points hold together (is it in MiB, or is a volume too small?)',
-      'sites.rouans.backupServer.sizeGiB: found "2543.5 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 92.2 GiB + copies of sthilaire 2243.6 GiB + GC grace 115.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-      'sites.sthilaire.backupServer.sizeGiB: found "2543.5 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 2243.6 GiB + copies of rouans 92.2 GiB + GC grace 115.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      'sites.rouans.backupServer.sizeGiB: found "8688.5 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 122.2 GiB + copies of sthilaire 8359.1 GiB + GC grace 115.2 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      'sites.sthilaire.backupServer.sizeGiB: found "8688.5 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 8359.1 GiB + copies of rouans 122.2 GiB + GC grace 115.2 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
       `offsite sthilaire -> rouans: found "56.4 GiB of new chunks a night, 10.99 h at 13.6 Mbit/s from 06:45", expected a pull that ends by 07:00, within 0.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change`,
       'sites.rouans.drill.schedule: found "sat 13:00", expected a time clear of the pull sthilaire -> rouans (06:45-17:45): 1 drill(s) take up to 13:00-14:00',
       'sites.sthilaire.drill.schedule: found "sat 13:00", expected a time clear of the pull sthilaire -> rouans (06:45-17:45): 1 drill(s) take up to 13:00-14:00',
@@ -188,7 +188,7 @@ const CASES: BadInputCase[] = [
     breakConfig: (c) => void (c["retzien-infra:sshAddress"] = "192.168.10.2:22"),
     expected: [
       'sites.rouans.containers[web].vmid: found 250, expected a VMID in 100..199 (the range of rouans)',
-      'sites.sthilaire.backupServer.sizeGiB: found "1257.9 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 504.5 GiB + copies of rouans 648 GiB + GC grace 13.4 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      'sites.sthilaire.backupServer.sizeGiB: found "1325.1 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 584.3 GiB + copies of rouans 635.9 GiB + GC grace 12.9 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
       'sites.rouans.drill.schedule: found "*-*-* 02:00", expected a time clear of the pull sthilaire -> rouans (02:45-03:47): 2 drill(s) take up to 02:00-04:00',
       'config[rouans].sshAddress: found "192.168.10.2:22", expected the host name or address alone, such as "192.168.10.2": the port is sshPort',
     ],

@@ -122,8 +122,8 @@ const CASES: BadInputCase[] = [
     breakSites: (s) => void (container(s.rouans, "web")["dataSizeGiB"] = 900),
     expected: [
       "sites.rouans.containers[web].dataSizeGiB: found 900, expected at most 332 GiB, what its root disk and mount points hold together (is it in MiB, or is a volume too small?)",
-      'sites.rouans.backupServer.sizeGiB: found "1319.8 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 691.2 GiB + copies of sthilaire 504.5 GiB + GC grace 32.1 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-      'sites.sthilaire.backupServer.sizeGiB: found "1319.8 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 504.5 GiB + copies of rouans 691.2 GiB + GC grace 32.1 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      'sites.rouans.backupServer.sizeGiB: found "1650.1 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 942.2 GiB + copies of sthilaire 584.3 GiB + GC grace 31.6 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      'sites.sthilaire.backupServer.sizeGiB: found "1650.1 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 584.3 GiB + copies of rouans 942.2 GiB + GC grace 31.6 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
     ],
   },
   {

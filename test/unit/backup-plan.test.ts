@@ -126,10 +126,20 @@ test("the committed sites fit: footprints, nights and pulls, exact", () => {
   const plan = planBackups(sites);
   assert.deepEqual(backupPlanProblems(plan, sites), []);
   assert.deepEqual(
-    plan.datastores.map((d) => [d.site, d.namespaces.map((n) => [n.namespace, n.role, n.fullGiB, n.nightlyGiB, n.snapshotsKept, n.totalGiB]), d.gcGraceGiB, d.marginGiB, d.totalGiB, d.usedShare]),
+    plan.datastores.map((d) => [
+      d.site,
+      d.namespaces.map((n) => [n.namespace, n.role, n.fullGiB, n.rewrittenGiB, n.snapshotsKept, n.newDataGiB, n.spanNights, n.totalGiB]),
+      d.gcGraceGiB,
+      d.marginGiB,
+      d.totalGiB,
+      Math.round(d.usedShare * 1000) / 1000,
+      d.runway,
+    ]),
     [
-      ["rouans", [["rouans", "own", 72, 1.44, 14, 92.2], ["sthilaire", "copies", 431, 5.25, 14, 504.5]], 13.4, 92, 702.1, 0.763],
-      ["sthilaire", [["sthilaire", "own", 431, 5.25, 14, 504.5], ["rouans", "copies", 72, 1.44, 14, 92.2]], 13.4, 92, 702.1, 0.763],
+      // rouans' web: 120 GiB x 2 % x 0.6 = 1.44 GiB a night; 4/5 of it rewritten (1.15), the new fifth less its growth
+      // (0.29 - 1.5 GiB/month x 0.6 / 30.44 = 0.26) held 132 nights: 72 + 1.15 x 14 + 0.26 x 132 = 122.2.
+      ["rouans", [["rouans", "own", 72, 1.15, 14, 0.26, 132, 122.2], ["sthilaire", "copies", 431, 4.32, 14, 0.7, 132, 584.3]], 12.9, 92, 811.4, 0.882, { to80: 0, to100: 10 }],
+      ["sthilaire", [["sthilaire", "own", 431, 4.32, 14, 0.7, 132, 584.3], ["rouans", "copies", 72, 1.15, 14, 0.26, 132, 122.2]], 12.9, 92, 811.4, 0.882, { to80: 0, to100: 10 }],
     ],
   );
   assert.deepEqual(plan.backups, [
@@ -169,6 +179,8 @@ test("the committed sites fit: footprints, nights and pulls, exact", () => {
     },
   ]);
   assert.deepEqual(backupPlanWarnings(plan), [
+    'PBS datastore "backup" of rouans: 811.4 GiB predicted of 920 GiB (88 %, above 80 %): plan the next disk',
+    'PBS datastore "backup" of sthilaire: 811.4 GiB predicted of 920 GiB (88 %, above 80 %): plan the next disk',
     "the backup of sthilaire (01:30-02:28) meets the pull rouans -> sthilaire (01:30-01:36) on sthilaire's PBS: both write to one disk, so both take longer than planned; move sites.sthilaire.backup.schedule clear of it",
     "PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower",
   ]);
@@ -180,8 +192,8 @@ test("a Nextcloud grown to 1.5 TiB is refused, naming both datastores, the night
   const { problems } = validateSiteSpecs(sites.all);
   assert.deepEqual(problems.map(formatProblem), [
     'sites.sthilaire.containers[nextcloud].dataSizeGiB: found 1536, expected at most 1032 GiB, what its root disk and mount points hold together (is it in MiB, or is a volume too small?)',
-    'sites.rouans.backupServer.sizeGiB: found "1822.2 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 92.2 GiB + copies of sthilaire 1605.3 GiB + GC grace 32.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-    'sites.sthilaire.backupServer.sizeGiB: found "1822.2 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 1605.3 GiB + copies of rouans 92.2 GiB + GC grace 32.7 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+    'sites.rouans.backupServer.sizeGiB: found "2045.5 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 122.2 GiB + copies of sthilaire 1799 GiB + GC grace 32.2 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+    'sites.sthilaire.backupServer.sizeGiB: found "2045.5 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 1799 GiB + copies of rouans 122.2 GiB + GC grace 32.2 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
     "offsite sthilaire -> rouans: found \"14.91 GiB of new chunks a night, 2.91 h at 13.6 Mbit/s from 04:45\", expected a pull that ends by 07:00, within 2.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change",
     'sites.sthilaire.offsite.staleAfterHours: found 30, expected at least 30.2: on a good night the newest copy at rouans is up to 30.2 h old (backup 01:30, pull ends 07:40, then a day), so less alarms every day',
   ]);
@@ -214,16 +226,19 @@ test("a backup at noon is refused with the site's quiet hours, and so is its pul
   assert.ok(planBackups(parse(sites.all)).backups.find((b) => b.site === "rouans")?.startsInNight);
 });
 
-test("a disk above 80 % is a warning, not a refusal", () => {
+test("a disk above 80 % is a warning, not a refusal, while its runway is long enough", () => {
   const sites = cloneSites();
-  (sites.sthilaire.containers.find((c) => c.name === "mail") as { dataSizeGiB: number }).dataSizeGiB = 220;
+  (sites.sthilaire.containers.find((c) => c.name === "mail") as { dataSizeGiB: number }).dataSizeGiB = 170;
   const parsed = parse(sites.all);
   const plan = planBackups(parsed);
   assert.deepEqual(backupPlanProblems(plan, parsed), []);
   assert.deepEqual(backupPlanWarnings(plan).filter((w) => w.startsWith("PBS datastore")), [
-    'PBS datastore "backup" of rouans: 757.6 GiB predicted of 920 GiB (82 %, above 80 %): plan the next disk',
-    'PBS datastore "backup" of sthilaire: 757.6 GiB predicted of 920 GiB (82 %, above 80 %): plan the next disk',
+    'PBS datastore "backup" of rouans: 835.8 GiB predicted of 920 GiB (91 %, above 80 %): plan the next disk',
+    'PBS datastore "backup" of sthilaire: 835.8 GiB predicted of 920 GiB (91 %, above 80 %): plan the next disk',
   ]);
+  // 80.04 % is above 80 %: compared unrounded.
+  const edge = { ...plan.datastores[0]!, usedShare: 0.8004, totalGiB: 736.4 };
+  assert.equal(backupPlanWarnings({ ...plan, datastores: [edge], backups: [], syncs: [], memory: [] }).length, 1);
 });
 
 test("a line is booked once: a site pulled by two holders in the same hours, or a holder pulling two sources, is refused with the numbers", () => {
@@ -248,4 +263,22 @@ test("a line is booked once: a site pulled by two holders in the same hours, or 
   ]);
   // The two sites' own pairing books each line once.
   assert.ok(planBackups(parse([inputs.rouans, inputs.sthilaire])).links.every((l) => l.fits));
+});
+
+test("a Nextcloud growing faster leaves each datastore that holds it less runway, until the plan is refused with the months and the growth", () => {
+  const runwayWith = (growth: number) => {
+    const sites = cloneSites();
+    (sites.sthilaire.containers.find((c) => c.name === "nextcloud") as { growthGiBPerMonth: number }).growthGiBPerMonth = growth;
+    const parsed = parse(sites.all);
+    const plan = planBackups(parsed);
+    return { runway: plan.datastores.map((d) => [d.site, d.runway.to100]), problems: backupPlanProblems(plan, parsed).map(formatProblem) };
+  };
+  // Today's estimate: ten months before either disk is full; nothing refused.
+  assert.deepEqual(runwayWith(6), { runway: [["rouans", 10], ["sthilaire", 10]], problems: [] });
+  const grown = runwayWith(30);
+  assert.deepEqual(grown.runway, [["rouans", 4], ["sthilaire", 4]]);
+  assert.deepEqual(grown.problems, [
+    "sites.rouans.backupServer.sizeGiB: found \"the PBS datastore backup of rouans full in 4 month(s) (788.3 GiB of 920 GiB today; growth: rouans's web +1.5 GiB/month, sthilaire's mail +3 GiB/month, sthilaire's nextcloud +30 GiB/month)\", expected at least 6 months before it is (backupServer.minRunwayMonths): a bigger backup disk, a shorter retention, or less growth",
+    "sites.sthilaire.backupServer.sizeGiB: found \"the PBS datastore backup of sthilaire full in 4 month(s) (788.3 GiB of 920 GiB today; growth: sthilaire's mail +3 GiB/month, sthilaire's nextcloud +30 GiB/month, rouans's web +1.5 GiB/month)\", expected at least 6 months before it is (backupServer.minRunwayMonths): a bigger backup disk, a shorter retention, or less growth",
+  ]);
 });
