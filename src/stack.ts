@@ -77,7 +77,7 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
   const watch = watchPlanOf(resolved.site, resolved.sites, PAIRING, drills);
   const warnings = [
     ...placeholderWarnings(resolved.site),
-    ...backupPlanWarnings({ ...plan, datastores: plan.datastores.filter((d) => d.site === name), backups: plan.backups.filter((b) => b.site === name), memory: plan.memory.filter((m) => m.site === name) }),
+    ...backupPlanWarnings({ ...plan, datastores: plan.datastores.filter((d) => d.site === name), backups: plan.backups.filter((b) => b.site === name), syncs: plan.syncs.filter(mine), memory: plan.memory.filter((m) => m.site === name) }),
     ...drillWarnings(drills),
     ...watchWarnings(watch),
   ];

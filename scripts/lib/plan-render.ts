@@ -125,7 +125,13 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
     ...plan.syncs.map(
       (s) =>
         `  pull ${s.source} -> ${s.holder}: ${s.schedule}, ${s.newChunksGiB} GiB of new chunks at ${s.budgetMbps} Mbit/s, ${s.start}-${s.end} (window to ${s.windowEnd})${s.fits ? "" : ", DOES NOT FIT"}; ` +
-        `first full copy ${s.seed.gib} GiB: ${s.seed.hours} h, ${s.seed.nights} night(s) (docs/backup.md: seeding)`,
+        `first full copy ${s.seed.gib} GiB: one run of ${s.seed.hours} h` +
+        // Older outputs counted nights.
+        (s.seed.longerThanNight === undefined
+          ? ""
+          : s.seed.longerThanNight
+            ? ` (${s.seed.days} days on end, longer than the night: carry it on a disk, docs/backup.md "The first copy")`
+            : " (inside the night)"),
     ),
     // Older outputs have no bookings.
     ...(plan.links ?? []).map(

@@ -79,8 +79,13 @@ export interface SyncNight {
   readonly windowEnd: string;
   readonly windowHours: number;
   readonly fits: boolean;
-  /** The first sync of each group is a full transfer. */
-  readonly seed: { readonly gib: number; readonly hours: number; readonly nights: number };
+  /**
+   * The first sync of each group is a full transfer, and PBS runs it as one job to
+   * its end: not a night at a time, but days on end, the line and the holder's PBS
+   * taken meanwhile. Longer than the night's window, it is carried on a disk instead
+   * (docs/backup.md, "The first copy").
+   */
+  readonly seed: { readonly gib: number; readonly hours: number; readonly days: number; readonly longerThanNight: boolean };
 }
 
 /** The predicted night of a site's backup. */
@@ -131,7 +136,7 @@ export function syncNightOf(direction: SyncDirection, source: SiteSpec): SyncNig
   const nightEnd = minuteOfTime(source.uplink.nightEndsAt);
   const windowMinutes = minutesBetween(nightStart, start) < minutesBetween(nightStart, nightEnd) ? minutesBetween(start, nightEnd) : 0;
   const seedGiB = sum(source.containers, fullGiBOf);
-  const perNightGiB = rate * (windowMinutes / 60);
+  const seedHours = seedGiB / rate;
   return {
     source: direction.source,
     holder: direction.holder,
@@ -144,6 +149,6 @@ export function syncNightOf(direction: SyncDirection, source: SiteSpec): SyncNig
     windowEnd: source.uplink.nightEndsAt,
     windowHours: round(windowMinutes / 60),
     fits: hours * 60 <= windowMinutes,
-    seed: { gib: round(seedGiB), hours: round(seedGiB / rate, 1), nights: perNightGiB > 0 ? Math.ceil(seedGiB / perNightGiB) : Infinity },
+    seed: { gib: round(seedGiB), hours: round(seedHours, 1), days: round(seedHours / 24, 1), longerThanNight: seedHours * 60 > windowMinutes },
   };
 }

@@ -131,6 +131,12 @@ export function backupPlanWarnings(plan: BackupPlan): string[] {
       warnings.push(`the backup of ${b.site} (${b.start}-${b.end}) meets the pull ${s.source} -> ${s.holder} (${s.start}-${s.end}) on ${b.site}'s PBS: both write to one disk, so both take longer than planned; move sites.${b.site}.backup.schedule clear of it`);
     }
   }
+  // PBS runs a sync job to its end: a first copy longer than the night takes the line by day too.
+  for (const s of plan.syncs.filter((x) => x.seed.longerThanNight)) {
+    warnings.push(
+      `the first copy of ${s.source} at ${s.holder} (${s.seed.gib} GiB) is one pull of ${s.seed.hours} h, ${s.seed.days} days on end at ${s.budgetMbps} Mbit/s: ${s.source}'s upload is taken by day too and the nightly pulls wait for it; carry it on a disk instead (docs/backup.md, "The first copy")`,
+    );
+  }
   for (const m of plan.memory.filter((x) => x.memoryGiB >= A.pbsMinimumMemoryGiB && x.memoryGiB < x.recommendedGiB)) {
     warnings.push(`PBS of ${m.site} has ${m.memoryGiB} GiB, below Proxmox's recommended ${m.recommendedGiB} GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower`);
   }

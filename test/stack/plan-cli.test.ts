@@ -130,8 +130,8 @@ test("plan shows each datastore's footprint and each night, and warns above 80 %
     "  namespace sthilaire (copies): 431 GiB full + 4.32 GiB rewritten a night x 14 snapshots kept + 0.7 GiB new a night x 132 nights held = 584.3 GiB",
     "  GC grace 12.9 GiB, kept free 92 GiB",
     "night of rouans: backup 01:00-01:13 (0.21 h: walk 0.2 h, 2.4 GiB changed; the first one reads everything, 0.57 h); quiet hours 23:00-07:00, 5.8 h to spare",
-    "  pull sthilaire -> rouans: *-*-* 02:45, 5.25 GiB of new chunks at 13.6 Mbit/s, 02:45-03:47 (window to 07:00); first full copy 431 GiB: 84 h, 20 night(s) (docs/backup.md: seeding)",
-    "  pull rouans -> sthilaire: *-*-* 01:30, 1.44 GiB of new chunks at 40 Mbit/s, 01:30-01:36 (window to 07:00); first full copy 72 GiB: 4.8 h, 1 night(s) (docs/backup.md: seeding)",
+    '  pull sthilaire -> rouans: *-*-* 02:45, 5.25 GiB of new chunks at 13.6 Mbit/s, 02:45-03:47 (window to 07:00); first full copy 431 GiB: one run of 84 h (3.5 days on end, longer than the night: carry it on a disk, docs/backup.md "The first copy")',
+    "  pull rouans -> sthilaire: *-*-* 01:30, 1.44 GiB of new chunks at 40 Mbit/s, 01:30-01:36 (window to 07:00); first full copy 72 GiB: one run of 4.8 h (inside the night)",
     "line of rouans, upload: 40 of 40 Mbit/s booked at the peak (100 %, from 01:30: rouans -> sthilaire)",
     "line of rouans, download: 13.6 of 90 Mbit/s booked at the peak (15 %, from 02:45: sthilaire -> rouans)",
   ]);
@@ -139,6 +139,7 @@ test("plan shows each datastore's footprint and each night, and warns above 80 %
   assert.deepEqual(normal.stdout.split("\n").filter((l) => l.startsWith("warning:")), [
     `warning: rouans: 15 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, backup.alarmPath, config.endpoint, config.sshAddress, config.alarmPassword`,
     'warning: PBS datastore "backup" of rouans: 811.4 GiB predicted of 920 GiB (88 %, above 80 %): plan the next disk',
+    `warning: the first copy of sthilaire at rouans (431 GiB) is one pull of 84 h, 3.5 days on end at 13.6 Mbit/s: sthilaire's upload is taken by day too and the nightly pulls wait for it; carry it on a disk instead (docs/backup.md, "The first copy")`,
     "warning: drill of sthilaire's nextcloud (220) on rouans: its 400 GiB do not fit the 160 GiB left on data, so it is not drilled there (nor could it fail over there)",
     "warning: dead-man watch on rouans: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from sthilaire, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.rouans.backup.gotify) or an address outside the association",
   ]);

@@ -160,7 +160,7 @@ test("the committed sites fit: footprints, nights and pulls, exact", () => {
       windowHours: 4.25,
       fits: true,
       // About three weeks of nights over the VDSL upload: carry the first copy (docs/backup.md).
-      seed: { gib: 431, hours: 84, nights: 20 },
+      seed: { gib: 431, hours: 84, days: 3.5, longerThanNight: true },
     },
     {
       source: "rouans",
@@ -175,13 +175,14 @@ test("the committed sites fit: footprints, nights and pulls, exact", () => {
       windowEnd: "07:00",
       windowHours: 5.5,
       fits: true,
-      seed: { gib: 72, hours: 4.8, nights: 1 },
+      seed: { gib: 72, hours: 4.8, days: 0.2, longerThanNight: false },
     },
   ]);
   assert.deepEqual(backupPlanWarnings(plan), [
     'PBS datastore "backup" of rouans: 811.4 GiB predicted of 920 GiB (88 %, above 80 %): plan the next disk',
     'PBS datastore "backup" of sthilaire: 811.4 GiB predicted of 920 GiB (88 %, above 80 %): plan the next disk',
     "the backup of sthilaire (01:30-02:28) meets the pull rouans -> sthilaire (01:30-01:36) on sthilaire's PBS: both write to one disk, so both take longer than planned; move sites.sthilaire.backup.schedule clear of it",
+    `the first copy of sthilaire at rouans (431 GiB) is one pull of 84 h, 3.5 days on end at 13.6 Mbit/s: sthilaire's upload is taken by day too and the nightly pulls wait for it; carry it on a disk instead (docs/backup.md, "The first copy")`,
     "PBS of sthilaire has 3 GiB, below Proxmox's recommended 4.9 GiB (4 GiB + 1 GiB per TiB of datastore): GC and verify run slower",
   ]);
 });
