@@ -70,13 +70,13 @@ function namespaceAt(holder: SiteSpec, source: SiteSpec, months: number) {
   const rewrittenGiB = sum((c) => nightly(c) * (1 - c.newDataShare));
   // New data beyond the net growth is deleted again, and held by the snapshots that saw it.
   const newDataGiB = sum((c) => Math.max(0, nightly(c) * c.newDataShare - (c.growthGiBPerMonth / MONTH_DAYS) * c.compressionRatio));
-  return { own, shape, fullGiB, rewrittenGiB, newDataGiB, totalGiB: fullGiB + rewrittenGiB * shape.kept + newDataGiB * shape.spanNights };
+  return { namespace: namespaceOf(source.name), own, shape, fullGiB, rewrittenGiB, newDataGiB, totalGiB: fullGiB + rewrittenGiB * shape.kept + newDataGiB * shape.spanNights };
 }
 
-function namespaceFootprint(holder: SiteSpec, source: SiteSpec): NamespaceFootprint {
-  const n = namespaceAt(holder, source, 0);
+/** A namespace's numbers as the plan shows them. */
+function namespaceFootprint(n: ReturnType<typeof namespaceAt>): NamespaceFootprint {
   return {
-    namespace: namespaceOf(source.name),
+    namespace: n.namespace,
     role: n.own ? "own" : "copies",
     snapshotsKept: n.shape.kept,
     spanNights: n.shape.spanNights,
@@ -88,18 +88,27 @@ function namespaceFootprint(holder: SiteSpec, source: SiteSpec): NamespaceFootpr
   };
 }
 
-/** The datastore's total, unrounded, `months` of growth from now: namespaces, GC grace, the share kept free. */
-function totalAt(site: SiteSpec, sources: readonly SiteSpec[], months: number): number {
+/**
+ * The datastore, unrounded, `months` of growth from now: its own namespace and
+ * one per source it holds, GC grace, the share kept free, and their total.
+ */
+function datastoreAt(site: SiteSpec, sources: readonly SiteSpec[], months: number) {
   const namespaces = [site, ...sources].map((source) => namespaceAt(site, source, months));
-  const nightly = namespaces.reduce((s, n) => s + n.rewrittenGiB + n.newDataGiB, 0);
-  const margin = (site.backupServer.sizeGiB * site.backupServer.freeSpaceMarginPercent) / 100;
-  return namespaces.reduce((s, n) => s + n.totalGiB, 0) + nightly * A.gcGraceDays + margin;
+  const gcGraceGiB = namespaces.reduce((s, n) => s + n.rewrittenGiB + n.newDataGiB, 0) * A.gcGraceDays;
+  const marginGiB = (site.backupServer.sizeGiB * site.backupServer.freeSpaceMarginPercent) / 100;
+  return { namespaces, gcGraceGiB, marginGiB, totalGiB: namespaces.reduce((s, n) => s + n.totalGiB, 0) + gcGraceGiB + marginGiB };
 }
 
-/** The first month whose total passes `share` of the disk, or null within the horizon. */
-function monthPassing(site: SiteSpec, sources: readonly SiteSpec[], share: number): number | null {
-  for (let m = 0; m <= RUNWAY_HORIZON_MONTHS; m += 1) if (totalAt(site, sources, m) > site.backupServer.sizeGiB * share) return m;
-  return null;
+/** The first months whose total passes 80 % and 100 % of the disk, each null within the horizon: one walk of the months. */
+function runwayOf(site: SiteSpec, sources: readonly SiteSpec[]): DatastoreFootprint["runway"] {
+  const size = site.backupServer.sizeGiB;
+  let to80: number | null = null;
+  for (let m = 0; m <= RUNWAY_HORIZON_MONTHS; m += 1) {
+    const total = datastoreAt(site, sources, m).totalGiB;
+    if (to80 === null && total > size * A.warnUsedShare) to80 = m;
+    if (total > size) return { to80, to100: m };
+  }
+  return { to80, to100: null };
 }
 
 /**
@@ -107,23 +116,21 @@ function monthPassing(site: SiteSpec, sources: readonly SiteSpec[], share: numbe
  * holds (`sources`, from the pairing), and its runway at the containers' growth.
  */
 export function datastoreFootprint(site: SiteSpec, sources: readonly SiteSpec[]): DatastoreFootprint {
-  const namespaces = [namespaceFootprint(site, site), ...sources.map((s) => namespaceFootprint(site, s))];
-  const nightly = namespaces.reduce((s, n) => s + n.nightlyGiB, 0);
-  const total = totalAt(site, sources, 0);
+  const now = datastoreAt(site, sources, 0);
   return {
     site: site.name,
     datastore: site.backupServer.datastore,
     disk: site.backupServer.disk,
     sizeGiB: site.backupServer.sizeGiB,
-    namespaces,
-    gcGraceGiB: round(nightly * A.gcGraceDays),
-    marginGiB: round((site.backupServer.sizeGiB * site.backupServer.freeSpaceMarginPercent) / 100),
-    totalGiB: round(total),
+    namespaces: now.namespaces.map(namespaceFootprint),
+    gcGraceGiB: round(now.gcGraceGiB),
+    marginGiB: round(now.marginGiB),
+    totalGiB: round(now.totalGiB),
     // Unrounded, as every comparison with it: 80.04 % is above 80 %.
-    usedShare: total / site.backupServer.sizeGiB,
+    usedShare: now.totalGiB / site.backupServer.sizeGiB,
     // Compared unrounded: 920.04 GiB on a 920 GiB disk does not fit.
-    fits: total <= site.backupServer.sizeGiB,
-    runway: { to80: monthPassing(site, sources, A.warnUsedShare), to100: monthPassing(site, sources, 1) },
+    fits: now.totalGiB <= site.backupServer.sizeGiB,
+    runway: runwayOf(site, sources),
   };
 }
 

@@ -34,6 +34,9 @@ export function minuteOfTime(hhmm: string): number {
 /** Minutes from `from` forward to `to` on a 24 h clock. */
 export const minutesBetween = (from: number, to: number) => (((to - from) % 1440) + 1440) % 1440;
 
+/** Whether minute `m` falls inside the window from `from` to `to` of a 24 h clock (its end excluded; an empty window holds nothing). */
+const insideWindow = (m: number, from: number, to: number): boolean => minutesBetween(from, m) < minutesBetween(from, to);
+
 /** Whether two windows `HH:MM`-`HH:MM` of a 24 h clock meet (an empty one counts a minute). */
 export function windowsMeet(a: { start: string; end: string }, b: { start: string; end: string }): boolean {
   const [aStart, bStart] = [minuteOfTime(a.start), minuteOfTime(b.start)];
@@ -97,8 +100,7 @@ export function backupNightOf(site: SiteSpec): BackupNight {
   const hours = walkHours + hoursToRead(changedGiB);
   const endMinute = start + Math.ceil(hours * 60);
   const [nightStart, nightEnd] = [minuteOfTime(site.uplink.nightStartsAt), minuteOfTime(site.uplink.nightEndsAt)];
-  // Inside the quiet hours: no later from their start than their end is.
-  const startsInNight = minutesBetween(nightStart, start) < minutesBetween(nightStart, nightEnd);
+  const startsInNight = insideWindow(start, nightStart, nightEnd);
   const nightMinutes = startsInNight ? minutesBetween(start, nightEnd) : 0;
   return {
     site: site.name,
@@ -134,7 +136,7 @@ export function syncNightOf(direction: SyncDirection, source: SiteSpec): SyncNig
   // at all (not the whole next day).
   const nightStart = minuteOfTime(source.uplink.nightStartsAt);
   const nightEnd = minuteOfTime(source.uplink.nightEndsAt);
-  const windowMinutes = minutesBetween(nightStart, start) < minutesBetween(nightStart, nightEnd) ? minutesBetween(start, nightEnd) : 0;
+  const windowMinutes = insideWindow(start, nightStart, nightEnd) ? minutesBetween(start, nightEnd) : 0;
   const seedGiB = sum(source.containers, fullGiBOf);
   const seedHours = seedGiB / rate;
   return {
