@@ -7,6 +7,13 @@ import { directionsOf } from "../../src/offsite/directions";
 import { PAIRING } from "../../src/offsite/pairing";
 import type { SiteSpec } from "../../src/site/schema";
 import type { ApiSnapshot, FakePbsState } from "./fake-pbs-api";
+import { join } from "node:path";
+
+/**
+ * A directory holding a `postqueue` that prints an empty queue: put first on PATH
+ * where the status probe runs, so a test does not depend on this machine's Postfix.
+ */
+export const EMPTY_MAIL_QUEUE_BIN = join(__dirname, "..", "fixtures", "empty-mail-queue");
 
 const GIB = 1024 ** 3;
 

@@ -16,7 +16,7 @@ import { runAsync } from "../helpers/cli";
 import { type FakePbs, startFakePbs, writeSecret } from "../helpers/fake-pbs-api";
 import { freePort } from "../helpers/loopback-sshd";
 import { skipUnless } from "../helpers/system-tools";
-import { healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
+import { EMPTY_MAIL_QUEUE_BIN, healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
 
 const PROBE = join(__dirname, "..", "..", "scripts", "host", "status-probe.sh");
 const skip = skipUnless("curl", "openssl");
@@ -64,15 +64,13 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }): Pr
   const log = join(dir, "curl-args.log");
   writeFileSync(join(bin, "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realCurl}' "$@"\n`);
   chmodSync(join(bin, "curl"), 0o755);
-  // A Postfix with nothing queued, whatever this machine has installed (the queue's own test replaces it).
-  writeFileSync(join(bin, "postqueue"), "#!/bin/sh\n[ \"$1\" = -j ] || exit 64\n");
-  chmodSync(join(bin, "postqueue"), 0o755);
   // The units' results files in the test's own folder (absent unless a test writes them), never the machine's.
   const units = ["--drill-results", join(dir, "drill-results.json"), "--watch-results", join(dir, "watch-last.json")];
   const args = (extra: string[] = []) => ["--datastore", "backup", "--ns", "rouans", "--ns", "sthilaire", "--api", pbs.url, "--cacert", pbs.caFile, "--token-file", tokenFile, ...units, ...extra];
   const probe = async (probeArgs: string[], viaStdin = false) => {
     writeFileSync(log, "");
-    const env = ["env", `PATH=${bin}:${process.env["PATH"] ?? ""}`, "bash"];
+    // After bin, a Postfix with nothing queued, whatever this machine has installed (the queue's own test puts one in bin).
+    const env = ["env", `PATH=${bin}:${EMPTY_MAIL_QUEUE_BIN}:${process.env["PATH"] ?? ""}`, "bash"];
     const r = viaStdin
       ? await runAsync(env[0]!, [...env.slice(1), "-s", "--", ...probeArgs], dir, 60_000, readFileSync(PROBE, "utf8"))
       : await runAsync(env[0]!, [...env.slice(1), PROBE, ...probeArgs], dir, 60_000);

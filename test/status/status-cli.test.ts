@@ -16,7 +16,7 @@ import { allSites } from "../../stacks/sites";
 import { runScript, runScriptAsync } from "../helpers/cli";
 import { type FakePbs, startFakePbs, writeSecret } from "../helpers/fake-pbs-api";
 import { freePort, makeEd25519Key, missingForLoopbackSshd, startLoopbackSshd, writeKnownHosts } from "../helpers/loopback-sshd";
-import { healthyPbs } from "../helpers/pbs-fixtures";
+import { EMPTY_MAIL_QUEUE_BIN, healthyPbs } from "../helpers/pbs-fixtures";
 
 const why = missingForLoopbackSshd(["curl", "openssl"]);
 const { sites } = validateSiteSpecs(allSites);
@@ -58,13 +58,12 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
   const key = join(root, "operator");
   const authorized = join(root, "authorized_keys");
   writeFileSync(authorized, `${makeEd25519Key(key, "operator")}\n`);
-  // Each host's Postfix has nothing waiting (a postqueue that prints no message, whatever this machine has
-  // installed), and its settings and its guests' are in <root>/<site>/postfix/<where>_<param>, the session's
-  // site sent by the client (ssh_config's SetEnv below): postconf -h reads the host's, pct exec a guest's.
+  // Each host's Postfix has nothing waiting (whatever this machine has installed), and its settings and its
+  // guests' are in <root>/<site>/postfix/<where>_<param>, the session's site sent by the client (ssh_config's
+  // SetEnv below): postconf -h reads the host's, pct exec a guest's.
   const bin = join(root, "bin");
   mkdirSync(bin);
   const standins = {
-    postqueue: '[ "$1" = -j ] || exit 64',
     postconf: `[ "$1" = -h ] || exit 64\ncat "${root}/$RETZIEN_FAKE_HOST/postfix/host_$2"`,
     pct: `[ "$1 $3 $4 $5" = "exec -- postconf -h" ] || exit 64\ncat "${root}/$RETZIEN_FAKE_HOST/postfix/$2_$6"`,
   };
@@ -72,7 +71,7 @@ async function hosts(t: { after: (fn: () => Promise<void> | void) => void }): Pr
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   }
-  const sshd = await startLoopbackSshd(root, authorized, { rootLogin: "prohibit-password", path: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, acceptEnv: "RETZIEN_FAKE_HOST" });
+  const sshd = await startLoopbackSshd(root, authorized, { rootLogin: "prohibit-password", path: `${bin}:${EMPTY_MAIL_QUEUE_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, acceptEnv: "RETZIEN_FAKE_HOST" });
   const now = Date.now() / 1000;
   const pbs: Record<string, FakePbs> = {};
   for (const site of sites) {

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drillPlanOf } from "../../src/drill/plan";
@@ -25,7 +25,7 @@ import { allSites } from "../../stacks/sites";
 import { runAsync } from "../helpers/cli";
 import { type ApiJob, type FakePbsState, startFakePbs, writeSecret } from "../helpers/fake-pbs-api";
 import { skipUnless } from "../helpers/system-tools";
-import { healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
+import { EMPTY_MAIL_QUEUE_BIN, healthyPbs, probeAnswerOf } from "../helpers/pbs-fixtures";
 
 const HOST = join(__dirname, "../../scripts/host");
 const JUDGE = join(HOST, "watch-copies.pl");
@@ -283,12 +283,8 @@ test("the unit's pipeline: the real probe against a fake PBS on 127.0.0.1, into 
   const drills = join(dir, "results.json");
   writeFileSync(drills, JSON.stringify({ drills: plan.drills.map((d) => ({ vmid: d.vmid, storage: d.storage, snapshot: "x", ok: true, reason: "", bytes: 1, restoreSeconds: 1, totalSeconds: 2, at: now - 3600 })) }));
   // The host's Postfix with nothing queued, whatever this machine has installed.
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  writeFileSync(join(bin, "postqueue"), "#!/bin/sh\n[ \"$1\" = -j ] || exit 64\n");
-  chmodSync(join(bin, "postqueue"), 0o755);
   const pipeline = (probeArgs: string) =>
-    runAsync("bash", ["-c", `set -o pipefail; PATH='${bin}':"$PATH"; bash '${PROBE}' ${probeArgs} | perl '${JUDGE}' --watch '${checks}'`], dir, 60_000);
+    runAsync("bash", ["-c", `set -o pipefail; PATH='${EMPTY_MAIL_QUEUE_BIN}':"$PATH"; bash '${PROBE}' ${probeArgs} | perl '${JUDGE}' --watch '${checks}'`], dir, 60_000);
   const args = `--datastore backup --ns sthilaire --api ${pbs.url} --cacert '${pbs.caFile}' --token-file '${tokenFile}' --drill-results '${drills}'`;
   let r = await pipeline(args);
   assert.deepEqual({ status: r.status, out: r.stdout.trim() }, { status: 0, out: ALL_WELL }, r.stderr);
