@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreFootprint } from "./backup/capacity";
 import { type BackupNight, type SyncNight } from "./backup/night";
 import type { LinkBooking } from "./backup/links";
+import type { MaintenancePlan } from "./backup/maintenance";
 import { backupPlanWarnings, planBackups } from "./backup/plan";
 import { Site } from "./components/Site";
 import { hostingEntry } from "./firewall/hosted";
@@ -36,7 +37,7 @@ export interface StackOutputs {
   /** Read by each holder's stack: the secret of the read-only token it pulls with. Secret. */
   readonly syncTokens: pulumi.Output<Record<string, string>>;
   /** The capacity and night plan of what this site takes part in. */
-  readonly backupPlan: { datastore: DatastoreFootprint; backup: BackupNight; syncs: SyncNight[]; links: LinkBooking[]; warnings: string[] };
+  readonly backupPlan: { datastore: DatastoreFootprint; backup: BackupNight; syncs: SyncNight[]; links: LinkBooking[]; maintenance: MaintenancePlan; warnings: string[] };
   /** The restore drills this host runs on the copies it holds. */
   readonly drillPlan: DrillPlan;
   /** The dead-man watch this host keeps over the sites whose copies it holds. */
@@ -95,6 +96,7 @@ export async function declareStack(sites: readonly SiteSpecInput[], engine: Engi
       backup: plan.backups.find((b) => b.site === name) as BackupNight,
       syncs: plan.syncs.filter(mine),
       links: plan.links.filter((l) => l.site === name),
+      maintenance: plan.maintenance.find((m) => m.site === name) as MaintenancePlan,
       warnings,
     },
     drillPlan: drills,

@@ -19,7 +19,8 @@ export const rouans: SiteSpecInput = {
     disks: ["500 GB SSD (system)", "500 GB SSD (data)", "1 TB HDD (backups)"],
   },
   // The other site may use 80% of the upload between the end of the nightly backup and 07:00.
-  uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8, nightStartsAt: "23:00", nightEndsAt: "07:00" },
+  // Fibre: PPPoE assumed, the costlier of the ISPs' two framings (ask the ISP: IPoE saves 8 bytes a packet).
+  uplink: { downMbps: 90, upMbps: 50, offsiteShare: 0.8, framing: "pppoe", nightStartsAt: "23:00", nightEndsAt: "07:00" },
   // The peer's PBS reaches this one's API only through this tunnel (docs/backup.md).
   siteLink: { endpoint: "rouans.retzien.fr", port: 51820, address: "10.77.0.1" },
   // Filled in by the association: the runbook prints it when this site is lost or takes the other's services.
@@ -74,10 +75,13 @@ export const rouans: SiteSpecInput = {
   backupServer: {
     datastore: "backup",
     path: "/mnt/backup/pbs",
-    sizeGiB: 920,
-    disk: "1 TB HDD (backups)",
-    // Proxmox's recommendation for a 920 GiB datastore (4 GiB + 1 GiB per TiB); the 32 GB box has room.
-    memoryGiB: 5,
+    // 2 TB, not the box's 1 TB: with ext4's share, metadata mode's padding and the
+    // growth estimates below, the 1 TB disk (920 GiB) is full within 4 months (the
+    // plan refuses it); a 2 TB HDD replaces it (the 1 TB becomes the carry disk).
+    sizeGiB: 1860,
+    disk: "2 TB HDD (backups)",
+    // Proxmox's recommendation for a 1860 GiB datastore (4 GiB + 1 GiB per TiB); the 32 GB box has room.
+    memoryGiB: 6,
   },
   // Drills of St Hilaire's copies, Saturday afternoon: far from both nights.
   drill: { scratchVmids: { first: 900, last: 909 }, datastore: "data", schedule: "sat 13:00", maxMinutesPerGuest: 60 },

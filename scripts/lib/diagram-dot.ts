@@ -34,6 +34,7 @@ const outputsSchema = z.object({
       datastore: z.string(),
       sizeGiB: z.number(),
       totalGiB: z.number(),
+      usableGiB: z.number(),
       usedShare: z.number(),
       fits: z.boolean(),
       namespaces: z.array(z.object({ namespace: z.string(), role: z.enum(["own", "copies"]), totalGiB: z.number() })),
@@ -118,7 +119,7 @@ function siteCluster(site: DiagramSite, o: Outputs): string[] {
   const pbsLabel = [
     `PBS datastore ${d.datastore}`,
     ...d.namespaces.map((n) => `${n.role === "own" ? "own" : "copies of"} ${n.namespace}: ${n.totalGiB} GiB`),
-    `${d.totalGiB} of ${d.sizeGiB} GiB predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}`,
+    `${d.totalGiB} of ${d.usableGiB} GiB usable predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}`,
     // The pulls that bring the copies here (an arrow from each source's datastore).
     ...o.backupPlan.syncs
       .filter((p) => p.holder === site.name)

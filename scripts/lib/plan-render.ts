@@ -93,6 +93,19 @@ export function renderTree(stack: PlannedStack): string[] {
   return lines;
 }
 
+/** Minutes as hours to a tenth. */
+const hours = (minutes: number) => Math.round((minutes / 60) * 10) / 10;
+
+/** `maintenance of rouans's PBS, after the night's work (01:00-05:54): prune 08:00 (2.1 h after), GC 08:30 (2.6 h after), verify sun 10:00-13:41` */
+function renderMaintenance(m: StackOutputs["backupPlan"]["maintenance"]): string {
+  const jobs = m.jobs.map((j) =>
+    j.start === null
+      ? `${j.job} ${j.schedule}: NOT AT ONE TIME OF DAY`
+      : `${j.job} ${j.schedule}${j.end === j.start ? "" : ` to ${j.end} at the most`} (${hours(j.afterNightMinutes ?? 0)} h after)${j.inNight ? ", INSIDE THE NIGHT'S WORK" : ""}`,
+  );
+  return `  PBS's own jobs, after the night's work on it (${m.night.start}-${m.night.end}): ${jobs.join(", ")}`;
+}
+
 /** A runway's months as a volunteer reads them. */
 const months = (m: number | null) => (m === null ? "beyond 10 years" : m === 0 ? "ALREADY" : `in ${m} month(s)`);
 
@@ -106,11 +119,17 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
   if (plan === undefined) return [];
   const d = plan.datastore;
   const b = plan.backup;
+  const fs = d.filesystem;
   const lines = [
-    `PBS datastore "${d.datastore}" of ${d.site} on ${d.disk}: ${d.totalGiB} of ${d.sizeGiB} GiB predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}`,
+    // Older outputs compared with the partition's whole size.
+    fs === undefined
+      ? `PBS datastore "${d.datastore}" of ${d.site} on ${d.disk}: ${d.totalGiB} of ${d.sizeGiB} GiB predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}`
+      : `PBS datastore "${d.datastore}" of ${d.site} on ${d.disk}: ${d.totalGiB} of ${d.usableGiB} GiB usable predicted (${Math.round(d.usedShare * 100)} %)${d.fits ? "" : ", DOES NOT FIT"}; ` +
+        `the ${d.sizeGiB} GiB partition's ${fs.type} takes ${fs.metadataGiB} GiB of metadata and keeps ${fs.reservedGiB} GiB (${fs.reservedPercent} %) for root`,
     ...d.namespaces.map(
       (n) =>
         `  namespace ${n.namespace} (${n.role === "own" ? "own backups" : "copies"}): ${n.fullGiB} GiB full + ` +
+        (n.paddingGiB === undefined ? "" : `${n.paddingGiB} GiB padding + `) +
         // Older outputs split no night into rewritten and new data.
         (n.rewrittenGiB === undefined
           ? `${n.nightlyGiB} GiB a night x ${n.snapshotsKept} snapshots kept`
@@ -119,20 +138,28 @@ export function renderBackupPlan(stack: PlannedStack): string[] {
     ),
     `  GC grace ${d.gcGraceGiB} GiB, kept free ${d.marginGiB} GiB`,
     ...(d.runway === undefined ? [] : [`  runway at the containers' growth: 80 % ${months(d.runway.to80)}, full ${months(d.runway.to100)}`]),
-    `night of ${b.site}: backup ${b.start}-${b.end} (${b.hours} h: walk ${b.walkHours} h, ${b.changedGiB} GiB changed; the first one reads everything, ${b.firstHours} h)` +
+    `night of ${b.site}: backup ${b.start}-${b.end} (${b.hours} h: walk ${b.walkHours} h${b.files === undefined ? "" : ` of ${(b.files / 1e6).toFixed(2)} M files`}, ${b.changedGiB} GiB changed; the first one reads everything, ${b.firstHours} h)` +
       // Older outputs have no quiet hours.
-      (b.nightStartsAt === undefined ? "" : `; quiet hours ${b.nightStartsAt}-${b.nightEndsAt}, ${b.startsInNight ? `${Math.round((b.slackMinutes / 60) * 10) / 10} h to spare` : "STARTS OUTSIDE THEM"}`),
+      (b.nightStartsAt === undefined ? "" : `; quiet hours ${b.nightStartsAt}-${b.nightEndsAt}, ${b.startsInNight ? `${hours(b.slackMinutes)} h to spare` : "STARTS OUTSIDE THEM"}`),
     ...plan.syncs.map(
       (s) =>
-        `  pull ${s.source} -> ${s.holder}: ${s.schedule}, ${s.newChunksGiB} GiB of new chunks at ${s.budgetMbps} Mbit/s, ${s.start}-${s.end} (window to ${s.windowEnd})${s.fits ? "" : ", DOES NOT FIT"}; ` +
+        `  pull ${s.source} -> ${s.holder}: ${s.schedule}, ${s.newChunksGiB} GiB of new chunks at ` +
+        // Older outputs gave PBS the line's budget itself.
+        (s.payloadMbps === undefined ? `${s.budgetMbps} Mbit/s` : `rate-in ${Math.round(s.payloadMbps * 100) / 100} Mbit/s (${s.budgetMbps} Mbit/s on the line)`) +
+        `, ${s.start}-${s.end} (window to ${s.windowEnd})${s.fits ? "" : ", DOES NOT FIT"}; ` +
+        (s.backupSlackMinutes === undefined ? "" : `the backup may overrun ${hours(s.backupSlackMinutes)} h and the pull ${hours(s.endSlackMinutes)} h; `) +
         `first full copy ${s.seed.gib} GiB: one run of ${s.seed.hours} h` +
         // Older outputs counted nights.
         (s.seed.longerThanNight === undefined
           ? ""
           : s.seed.longerThanNight
             ? ` (${s.seed.days} days on end, longer than the night: carry it on a disk, docs/backup.md "The first copy")`
-            : " (inside the night)"),
+            : s.seed.longerThanSlot
+              ? ` (inside the night, started by hand at ${s.nightStartsAt}: its nightly slot is shorter)`
+              : " (inside the night)"),
     ),
+    // Older outputs placed no maintenance.
+    ...(plan.maintenance === undefined ? [] : [renderMaintenance(plan.maintenance)]),
     // Older outputs have no bookings.
     ...(plan.links ?? []).map(
       (l) =>

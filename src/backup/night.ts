@@ -1,10 +1,11 @@
 /**
  * One night, predicted: how long each site's backup takes with change detection
  * `metadata` (a walk of every file, then only the changed bytes read), when each
- * holder's pull starts (after the source's backup) and how long it takes (the
- * source's new chunks over the pair's budget), against the night window; and
- * what the first, full copy costs. Pure: the plan, the components (the sync
- * schedule) and the docs read the same figures.
+ * holder's pull starts (as late as still ends inside the source's night with a
+ * margin, so a backup that overruns is still pulled that night) and how long it
+ * takes (the source's new chunks at the pair's `rate-in`), against the night
+ * window; and what the first, full copy costs. Pure: the plan, the components
+ * (the sync schedule) and the docs read the same figures.
  */
 import { formatMinuteOfDay, dailyMinuteOf } from "../rules/calendar";
 import type { ContainerSpec, SiteSpec } from "../site/schema";
@@ -23,7 +24,9 @@ export const fullGiBOf = (c: ContainerSpec): number => c.dataSizeGiB * c.compres
 
 const sum = (cs: readonly ContainerSpec[], f: (c: ContainerSpec) => number) => cs.reduce((s, c) => s + f(c), 0);
 const hoursToRead = (gib: number) => (gib * 1024) / A.readMiBps / 3600;
-/** GiB an hour through a link at `mbps`, after protocol overhead. */
+/** Files a guest's walk visits: its data over its mean file size. */
+export const filesOf = (c: ContainerSpec): number => (c.dataSizeGiB * 1024 * 1024) / c.meanFileKiB;
+/** GiB an hour of a pull held to `mbps` by its `rate-in`, less its waits between chunks. */
 export const gibPerHourAt = (mbps: number): number => (mbps * 1e6 * A.linkEfficiency * 3600) / 8 / GIB;
 
 export function minuteOfTime(hhmm: string): number {
@@ -49,8 +52,9 @@ export function windowsMeet(a: { start: string; end: string }, b: { start: strin
 export interface BackupNight {
   readonly site: string;
   readonly start: string;
-  /** Every file's metadata compared with the previous snapshot. */
+  /** Every file's metadata compared with the previous snapshot: priced per file. */
   readonly walkHours: number;
+  readonly files: number;
   /** Changed bytes read, chunked and stored. */
   readonly changedGiB: number;
   readonly hours: number;
@@ -71,24 +75,34 @@ export interface BackupNight {
 export interface SyncNight {
   readonly source: string;
   readonly holder: string;
+  /** The holder's sync job. */
+  readonly jobId: string;
+  /** Its share of the line, and the `rate-in` PBS is held to (the budget less the bytes the line adds; unrounded). */
   readonly budgetMbps: number;
+  readonly payloadMbps: number;
   /** Calendar event of the holder's sync job. */
   readonly schedule: string;
   readonly start: string;
   readonly newChunksGiB: number;
   readonly hours: number;
   readonly end: string;
-  /** The source's night ends then: its upload is the members' again. */
+  /** The source's quiet hours begin then, and end at windowEnd: its upload is the members' again. */
+  readonly nightStartsAt: string;
   readonly windowEnd: string;
   readonly windowHours: number;
+  /** Minutes the source's backup may overrun and still be pulled this night (its predicted end to the pull's start). */
+  readonly backupSlackMinutes: number;
+  /** Minutes between the pull's predicted end and the window's end (negative: it overruns). */
+  readonly endSlackMinutes: number;
   readonly fits: boolean;
   /**
    * The first sync of each group is a full transfer, and PBS runs it as one job to
    * its end: not a night at a time, but days on end, the line and the holder's PBS
-   * taken meanwhile. Longer than the night's window, it is carried on a disk instead
-   * (docs/backup.md, "The first copy").
+   * taken meanwhile. Longer than the source's quiet hours, it is carried on a disk
+   * instead (docs/backup.md, "The first copy"); longer than the nightly pull's late
+   * slot only, it is started by hand when the night begins.
    */
-  readonly seed: { readonly gib: number; readonly hours: number; readonly days: number; readonly longerThanNight: boolean };
+  readonly seed: { readonly gib: number; readonly hours: number; readonly days: number; readonly longerThanNight: boolean; readonly longerThanSlot: boolean };
 }
 
 /** The predicted night of a site's backup. */
@@ -96,7 +110,8 @@ export function backupNightOf(site: SiteSpec): BackupNight {
   const start = dailyMinuteOf(site.backup.schedule) ?? 0;
   const dataGiB = sum(site.containers, (c) => c.dataSizeGiB);
   const changedGiB = sum(site.containers, changedGiBOf);
-  const walkHours = dataGiB / A.metadataWalkGiBPerHour;
+  const files = sum(site.containers, filesOf);
+  const walkHours = files / A.metadataWalkFilesPerSecond / 3600;
   const hours = walkHours + hoursToRead(changedGiB);
   const endMinute = start + Math.ceil(hours * 60);
   const [nightStart, nightEnd] = [minuteOfTime(site.uplink.nightStartsAt), minuteOfTime(site.uplink.nightEndsAt)];
@@ -106,6 +121,7 @@ export function backupNightOf(site: SiteSpec): BackupNight {
     site: site.name,
     start: formatMinuteOfDay(start),
     walkHours: round(walkHours),
+    files: Math.round(files),
     changedGiB: round(changedGiB),
     hours: round(hours),
     end: formatMinuteOfDay(endMinute),
@@ -118,20 +134,31 @@ export function backupNightOf(site: SiteSpec): BackupNight {
   };
 }
 
-/** The minute of the day the holder's pull starts: after the source's backup, a margin, on a quarter hour. */
-export function syncStartMinute(source: SiteSpec): number {
+/**
+ * When the holder's pull starts, minute of the day, on a quarter hour: as late
+ * as still ends `pullEndMarginMinutes` before the source's night does, so the
+ * time to spare goes to a backup that overruns (an unfinished snapshot is not
+ * pulled, and the copy would be a day old); never before the backup's predicted
+ * end and `syncMarginMinutes`. A night too short for both starts it at the
+ * earliest, and the plan refuses it.
+ */
+function pullStartMinute(source: SiteSpec, pullMinutes: number): number {
   const backup = backupNightOf(source);
-  const start = dailyMinuteOf(source.backup.schedule) ?? 0;
-  const ready = start + Math.ceil(backup.hours * 60) + A.syncMarginMinutes;
-  return (Math.ceil(ready / 15) * 15) % 1440;
+  const backupStart = dailyMinuteOf(source.backup.schedule) ?? 0;
+  const earliest = Math.ceil((backupStart + Math.ceil(backup.hours * 60) + A.syncMarginMinutes) / 15) * 15;
+  // Counted from the backup's start, so a night across midnight compares as one line.
+  const nightLeft = minutesBetween(backupStart, minuteOfTime(source.uplink.nightEndsAt));
+  const latest = Math.floor((backupStart + nightLeft - pullMinutes - A.pullEndMarginMinutes) / 15) * 15;
+  return Math.max(earliest, latest) % 1440;
 }
 
 /** The predicted night of one direction. */
 export function syncNightOf(direction: SyncDirection, source: SiteSpec): SyncNight {
-  const start = syncStartMinute(source);
-  const rate = gibPerHourAt(direction.budgetMbps);
+  const rate = gibPerHourAt(direction.payloadMbps);
   const newChunksGiB = sum(source.containers, newChunksGiBOf);
   const hours = newChunksGiB / rate;
+  const start = pullStartMinute(source, Math.ceil(hours * 60));
+  const backupEnd = minuteOfTime(backupNightOf(source).end);
   // The source's quiet hours: a pull that would start outside them has no window
   // at all (not the whole next day).
   const nightStart = minuteOfTime(source.uplink.nightStartsAt);
@@ -142,15 +169,26 @@ export function syncNightOf(direction: SyncDirection, source: SiteSpec): SyncNig
   return {
     source: direction.source,
     holder: direction.holder,
+    jobId: direction.jobId,
     budgetMbps: direction.budgetMbps,
+    payloadMbps: direction.payloadMbps,
     schedule: `*-*-* ${formatMinuteOfDay(start)}`,
     start: formatMinuteOfDay(start),
     newChunksGiB: round(newChunksGiB),
     hours: round(hours),
     end: formatMinuteOfDay(start + Math.ceil(hours * 60)),
+    nightStartsAt: source.uplink.nightStartsAt,
     windowEnd: source.uplink.nightEndsAt,
     windowHours: round(windowMinutes / 60),
+    backupSlackMinutes: minutesBetween(backupEnd, start),
+    endSlackMinutes: Math.floor(windowMinutes - hours * 60),
     fits: hours * 60 <= windowMinutes,
-    seed: { gib: round(seedGiB), hours: round(seedHours, 1), days: round(seedHours / 24, 1), longerThanNight: seedHours * 60 > windowMinutes },
+    seed: {
+      gib: round(seedGiB),
+      hours: round(seedHours, 1),
+      days: round(seedHours / 24, 1),
+      longerThanNight: seedHours * 60 > minutesBetween(nightStart, nightEnd),
+      longerThanSlot: seedHours * 60 > windowMinutes,
+    },
   };
 }

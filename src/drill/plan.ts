@@ -5,12 +5,13 @@
  * scratch datastore cannot take (a warning: that copy cannot be drilled, nor
  * failed over, there). Pure.
  */
+import { type BusyWindow, busyWindowsOf } from "../backup/maintenance";
 import { backupNightOf, syncNightOf, windowsMeet } from "../backup/night";
 import { heldStorageOf } from "../backup/names";
 import { directionsOf } from "../offsite/directions";
 import type { PairingEntry } from "../offsite/pairing";
 import { type Problem, problem } from "../problems";
-import { formatMinuteOfDay, parseCalendarEvent } from "../rules/calendar";
+import { formatMinuteOfDay, timeOfDay } from "../rules/calendar";
 import type { SiteSpec } from "../site/schema";
 
 /** A guest's last restore drill older than this is overdue: a weekly drill, and a day's grace. */
@@ -47,16 +48,6 @@ export interface DrillPlan {
 export function drilledGuests(plan: DrillPlan): DrillPlan["guests"] {
   return plan.guests.filter((g) => g.fits);
 }
-
-/** The minute of the day an event fires at, when it fires at one time of day (on any days); `null` otherwise. */
-function timeOfDay(expression: string): number | null {
-  const parsed = parseCalendarEvent(expression);
-  if (!parsed.ok) return null;
-  const { hours, minutes, seconds } = parsed.event;
-  if (hours?.length !== 1 || minutes?.length !== 1 || seconds?.length !== 1) return null;
-  return (hours[0] ?? 0) * 60 + (minutes[0] ?? 0);
-}
-
 
 /** Space this site's own containers allocate on a datastore, GiB. */
 function allocatedGiB(site: SiteSpec, datastore: string): number {
@@ -104,15 +95,11 @@ export function drillPlanFor(holder: SiteSpec, sources: readonly SiteSpec[]): Dr
 }
 
 /** What runs on a host at night: its backup, the pulls it runs, and the pulls that read it. */
-function busyWindows(site: SiteSpec, sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): { what: string; start: string; end: string }[] {
-  const backup = backupNightOf(site);
+function busyWindows(site: SiteSpec, sites: readonly SiteSpec[], pairing: readonly PairingEntry[]): BusyWindow[] {
   const pulls = directionsOf(pairing, sites)
     .filter((d) => d.holder === site.name || d.source === site.name)
-    .map((d) => ({ d, night: syncNightOf(d, sites.find((s) => s.name === d.source) as SiteSpec) }));
-  return [
-    { what: `${site.name}'s backup`, start: backup.start, end: backup.end },
-    ...pulls.map(({ d, night }) => ({ what: `the pull ${d.source} -> ${d.holder}`, start: night.start, end: night.end })),
-  ];
+    .map((d) => syncNightOf(d, sites.find((s) => s.name === d.source) as SiteSpec));
+  return busyWindowsOf(site.name, [backupNightOf(site)], pulls);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { PBS_PORT, namespaceOf, remoteOf, syncJobOf } from "../backup/names";
 import { type Problem, problem } from "../problems";
+import { payloadMbpsOf } from "../backup/wire";
 import { dailyMinuteOf, parseCalendarEvent } from "../rules/calendar";
 import type { SiteSpec } from "../site/schema";
 import { type PairingEntry, validatePairing } from "./pairing";
@@ -28,10 +29,17 @@ export interface SyncDirection {
   /** VMIDs the source backs up every night. */
   readonly sourceVmids: number[];
   /**
-   * Rate the pull may use, Mbit/s: the source's upload times its offsite share,
-   * or the holder's download if that is slower (the bottleneck of the pair).
+   * Share of the line the pull may take, Mbit/s on the line: the source's upload
+   * times its offsite share, or the holder's download if that is slower (the
+   * bottleneck of the pair).
    */
   readonly budgetMbps: number;
+  /**
+   * The rate PBS is held to (`rate-in`), Mbit/s: the budget less what TLS, TCP,
+   * the tunnel and each line's framing add (src/backup/wire.ts), so that the
+   * pull takes no more than its budget of either line.
+   */
+  readonly payloadMbps: number;
   /** The same as PBS's `rate-in`, bytes per second. */
   readonly rateInBytesPerSecond: number;
 }
@@ -82,7 +90,9 @@ export function offsiteSiteProblems(table: readonly PairingEntry[], sites: reado
 
 /** The direction in which `holder` pulls `source`. Assumes {@link validateOffsite} passed. */
 export function directionOf(holder: SiteSpec, source: SiteSpec): SyncDirection {
-  const budgetMbps = round(Math.min(source.uplink.upMbps * source.uplink.offsiteShare, holder.uplink.downMbps));
+  const upload = source.uplink.upMbps * source.uplink.offsiteShare;
+  const budgetMbps = round(Math.min(upload, holder.uplink.downMbps));
+  const payloadMbps = Math.min(payloadMbpsOf(upload, source.uplink.framing), payloadMbpsOf(holder.uplink.downMbps, holder.uplink.framing));
   return {
     holder: holder.name,
     source: source.name,
@@ -95,7 +105,8 @@ export function directionOf(holder: SiteSpec, source: SiteSpec): SyncDirection {
     jobId: syncJobOf(source.name),
     sourceVmids: source.containers.map((c) => c.vmid).sort((a, b) => a - b),
     budgetMbps,
-    rateInBytesPerSecond: Math.floor((budgetMbps * 1e6) / 8),
+    payloadMbps,
+    rateInBytesPerSecond: Math.floor((payloadMbps * 1e6) / 8),
   };
 }
 

@@ -190,6 +190,15 @@ export function dailyMinuteOf(expression: string): number | null {
   return (e.hours?.[0] ?? 0) * 60 + (e.minutes?.[0] ?? 0);
 }
 
+/** The minute of the day an event fires at, when it fires at one time of day (on any days); `null` otherwise. */
+export function timeOfDay(expression: string): number | null {
+  const parsed = parseCalendarEvent(expression);
+  if (!parsed.ok) return null;
+  const { hours, minutes, seconds } = parsed.event;
+  if (hours?.length !== 1 || minutes?.length !== 1 || seconds?.length !== 1) return null;
+  return (hours[0] ?? 0) * 60 + (minutes[0] ?? 0);
+}
+
 /** `HH:MM` of a minute of the day (wraps past midnight). */
 export function formatMinuteOfDay(minute: number): string {
   const m = ((Math.round(minute) % 1440) + 1440) % 1440;

@@ -280,6 +280,10 @@ export function validateBackup(site: SiteSpec): Problem[] {
     const parsed = parseCalendarEvent(value);
     if (!parsed.ok) problems.push(problem(path, value, `a calendar event such as "*-*-* 08:00" (${parsed.reason})`));
   }
+  // xfs has no blocks for root: a share given would shrink the plan's disk for nothing.
+  if (site.backupServer.filesystem === "xfs" && (site.backupServer.reservedPercent ?? 0) > 0) {
+    problems.push(problem(`${pbs}.reservedPercent`, site.backupServer.reservedPercent, "0 or nothing: xfs keeps no blocks for root (only ext4's mke2fs does)"));
+  }
   if (site.datastores.some((d) => d.id === site.backupServer.storageId)) {
     problems.push(problem(`${pbs}.storageId`, site.backupServer.storageId, "a storage id no datastore of this site uses"));
   }

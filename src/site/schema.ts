@@ -162,6 +162,12 @@ export const containerSchema = z.strictObject({
    */
   newDataShare: z.number().min(0).max(1).default(0),
   /**
+   * Mean size of its files, KiB: a `metadata` backup walks every file, so its
+   * cost is per file (`find <dir> -type f | wc -l` over `du -sk` gives it).
+   * @default 100, a mix of web files, mail and documents
+   */
+  meanFileKiB: z.number().positive().default(100),
+  /**
    * The container already runs on the host: the next `pulumi up` adopts it (imports
    * `<node>/<vmid>`) instead of creating a second one. Remove once adopted.
    * @default false
@@ -216,6 +222,12 @@ export const siteSchema = z.strictObject({
     upMbps: z.number().positive(),
     /** Share of the upload the peer's nightly pull may use (0..1]. @default 0.8 */
     offsiteShare: z.number().gt(0).max(1).default(0.8),
+    /**
+     * How the line carries IP packets, which sets what each byte costs on it
+     * (src/backup/wire.ts): PPPoE over VDSL2, PPPoE over fibre or Ethernet, or
+     * plain Ethernet (IPoE). @default "vdsl2-pppoe", the costliest
+     */
+    framing: z.enum(["vdsl2-pppoe", "pppoe", "ipoe"]).default("vdsl2-pppoe"),
     /**
      * When the site's quiet hours begin (local time): its nightly backup starts
      * inside them, never while the members use the line and the disks. @default "23:00"
@@ -392,10 +404,21 @@ export const siteSchema = z.strictObject({
     datastore: key.default("backup"),
     /** Directory of the datastore on the backup disk (ext4 or xfs, with atime). */
     path: absolutePath,
-    /** Usable size of the backup disk, GiB. */
+    /** Size of the backup disk's partition the datastore's filesystem is made on, GiB. */
     sizeGiB: posInt,
     /** Which physical disk it is, for the people who swap them. */
     disk: z.string().min(1),
+    /**
+     * The datastore's filesystem: its metadata and the blocks it keeps for root
+     * are not PBS's (it writes as user `backup`); the plan counts only the rest
+     * (src/backup/disk.ts). @default "ext4", what `proxmox-backup-manager disk fs create` makes by default
+     */
+    filesystem: z.enum(["ext4", "xfs"]).default("ext4"),
+    /**
+     * Share of the filesystem kept for root, percent: mke2fs keeps 5 by default,
+     * `tune2fs -m 0` gives them to the datastore; xfs keeps none. @default 5 for ext4, 0 for xfs
+     */
+    reservedPercent: z.number().min(0).max(50).optional(),
     /** Memory PBS may take on this host, counted with the containers. @default 4 */
     memoryGiB: z.number().min(1).default(4),
     /**

@@ -58,7 +58,7 @@ test("each site's cluster shows its host, uplink, every container with VMID and 
     const vmids = site.containers.map((c) => c.vmid).sort((a, b) => a - b).join(", ");
     assert.ok(cluster.includes(`nightly backup nightly-${site.name}\\n${site.backup.schedule}, to PBS, metadata\\nVMIDs ${vmids}`), `${site.name} job`);
     assert.ok(cluster.includes(`"${site.name}/pbs" [label="PBS datastore backup\\n`), `${site.name} PBS`);
-    assert.match(cluster, /811\.4 of 920 GiB predicted \(88 %\)\\n/);
+    assert.match(cluster, /949 of 1736\.8 GiB usable predicted \(55 %\)\\n/);
   }
 });
 
@@ -66,8 +66,8 @@ test("both pulls are edges from the source's PBS to the holder's, whose box says
   const dot = buildDot(await planned(), sites);
   assert.match(dot, /^ {2}"sthilaire\/pbs" -> "rouans\/pbs" \[color="blue"/m);
   assert.match(dot, /^ {2}"rouans\/pbs" -> "sthilaire\/pbs" \[color="blue"/m);
-  assert.match(clusterOf(dot, "rouans"), /"rouans\/pbs" \[label="[^"]*\\npulls sthilaire: 02:45-03:47, 13\.6 Mbit\/s, ~5\.25 GiB new, fits"/);
-  assert.match(clusterOf(dot, "sthilaire"), /"sthilaire\/pbs" \[label="[^"]*\\npulls rouans: 01:30-01:36, 40 Mbit\/s, ~1\.44 GiB new, fits"/);
+  assert.match(clusterOf(dot, "rouans"), /"rouans\/pbs" \[label="[^"]*\\npulls sthilaire: 04:45-05:54, 13\.6 Mbit\/s, ~5\.25 GiB new, fits"/);
+  assert.match(clusterOf(dot, "sthilaire"), /"sthilaire\/pbs" \[label="[^"]*\\npulls rouans: 05:45-05:52, 40 Mbit\/s, ~1\.44 GiB new, fits"/);
 });
 
 /**

@@ -58,10 +58,10 @@ const CASES: BadInputCase[] = [
   },
   // Sizes beyond the physical disk they live on.
   {
-    title: "disks: a PBS datastore larger than its 1 TB disk",
-    breakSites: (s) => void (s.rouans.backupServer = { ...s.rouans.backupServer, sizeGiB: 1800 }),
+    title: "disks: a PBS datastore larger than its 2 TB disk",
+    breakSites: (s) => void (s.rouans.backupServer = { ...s.rouans.backupServer, sizeGiB: 2000 }),
     expected: [
-      `sites.rouans.backupServer.sizeGiB: found 1800, expected at most 931.3 GiB in all, what "1 TB HDD (backups)" holds (vendors' sizes are decimal: 1 TB is 931.3 GiB)`,
+      `sites.rouans.backupServer.sizeGiB: found 2000, expected at most 1862.6 GiB in all, what "2 TB HDD (backups)" holds (vendors' sizes are decimal: 1 TB is 931.3 GiB)`,
     ],
   },
   {
@@ -76,12 +76,12 @@ const CASES: BadInputCase[] = [
     breakSites: (s) => void (container(s.sthilaire, "relay")["dataSizeGiB"] = 2048),
     expected: [
       'sites.sthilaire.containers[relay].dataSizeGiB: found 2048, expected at most 8 GiB, what its root disk and mount points hold together (is it in MiB, or is a volume too small?)',
-      'sites.rouans.backupServer.sizeGiB: found "8688.5 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 122.2 GiB + copies of sthilaire 8359.1 GiB + GC grace 115.2 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-      'sites.sthilaire.backupServer.sizeGiB: found "8688.5 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 8359.1 GiB + copies of rouans 122.2 GiB + GC grace 115.2 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-      `offsite sthilaire -> rouans: found "56.4 GiB of new chunks a night, 10.99 h at 13.6 Mbit/s from 06:45", expected a pull that ends by 07:00, within 0.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change`,
-      'sites.rouans.drill.schedule: found "sat 13:00", expected a time clear of the pull sthilaire -> rouans (06:45-17:45): 1 drill(s) take up to 13:00-14:00',
-      'sites.sthilaire.drill.schedule: found "sat 13:00", expected a time clear of the pull sthilaire -> rouans (06:45-17:45): 1 drill(s) take up to 13:00-14:00',
-      'sites.sthilaire.offsite.staleAfterHours: found 30, expected at least 40.3: on a good night the newest copy at rouans is up to 40.3 h old (backup 01:30, pull ends 17:45, then a day), so less alarms every day',
+      'sites.rouans.backupServer.sizeGiB: found "8939.8 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 130.2 GiB + copies of sthilaire 8520.7 GiB + GC grace 115.2 GiB + 10 % kept free 173.7 GiB)", expected at most 1736.8 GiB, what 2 TB HDD (backups) leaves PBS (or its 5 % kept for root: `tune2fs -m 0`, then backupServer.reservedPercent 0): a bigger backup disk, a shorter retention, or less data',
+      'sites.sthilaire.backupServer.sizeGiB: found "8939.8 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 8520.7 GiB + copies of rouans 130.2 GiB + GC grace 115.2 GiB + 10 % kept free 173.7 GiB)", expected at most 1736.8 GiB, what 2 TB HDD (backups) leaves PBS (or its 5 % kept for root: `tune2fs -m 0`, then backupServer.reservedPercent 0): a bigger backup disk, a shorter retention, or less data',
+      `offsite sthilaire -> rouans: found "56.4 GiB of new chunks a night, 12.29 h at rate-in 12.16 Mbit/s (13.6 Mbit/s on the line) from 06:45", expected a pull that ends by 07:00, within 0.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change`,
+      'sites.rouans.drill.schedule: found "sat 13:00", expected a time clear of the pull sthilaire -> rouans (06:45-19:03): 1 drill(s) take up to 13:00-14:00',
+      'sites.sthilaire.drill.schedule: found "sat 13:00", expected a time clear of the pull sthilaire -> rouans (06:45-19:03): 1 drill(s) take up to 13:00-14:00',
+      'sites.sthilaire.offsite.staleAfterHours: found 30, expected at least 41.6: on a good night the newest copy at rouans is up to 41.6 h old (backup 01:30, pull ends 19:03, then a day), so less alarms every day',
     ],
   },
   // Addresses in the range the site keeps free for the other's failover.
@@ -182,14 +182,15 @@ const CASES: BadInputCase[] = [
     title: "every stage at once: a VMID out of range, a PBS datastore that cannot hold its copies, a drill in the night, a stack-file slip",
     breakSites: (s) => {
       container(s.rouans, "web")["vmid"] = 250;
-      s.sthilaire.offsite = { ...s.sthilaire.offsite, retention: { keepDaily: 400 } };
-      s.rouans.drill = { ...s.rouans.drill, schedule: "*-*-* 02:00" };
+      s.sthilaire.offsite = { ...s.sthilaire.offsite, retention: { keepDaily: 1000 } };
+      s.rouans.drill = { ...s.rouans.drill, schedule: "*-*-* 04:30" };
     },
     breakConfig: (c) => void (c["retzien-infra:sshAddress"] = "192.168.10.2:22"),
     expected: [
       'sites.rouans.containers[web].vmid: found 250, expected a VMID in 100..199 (the range of rouans)',
-      'sites.sthilaire.backupServer.sizeGiB: found "1325.1 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 584.3 GiB + copies of rouans 635.9 GiB + GC grace 12.9 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-      'sites.rouans.drill.schedule: found "*-*-* 02:00", expected a time clear of the pull sthilaire -> rouans (02:45-03:47): 2 drill(s) take up to 02:00-04:00',
+      'sites.sthilaire.backupServer.sizeGiB: found "2308.9 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 632.2 GiB + copies of rouans 1490.2 GiB + GC grace 12.9 GiB + 10 % kept free 173.7 GiB)", expected at most 1736.8 GiB, what 2 TB HDD (backups) leaves PBS (or its 5 % kept for root: `tune2fs -m 0`, then backupServer.reservedPercent 0): a bigger backup disk, a shorter retention, or less data',
+      'sites.rouans.drill.schedule: found "*-*-* 04:30", expected a time clear of the pull sthilaire -> rouans (04:45-05:54): 2 drill(s) take up to 04:30-06:30',
+      'sites.rouans.drill.schedule: found "*-*-* 04:30", expected a time clear of the pull rouans -> sthilaire (05:45-05:52): 2 drill(s) take up to 04:30-06:30',
       'config[rouans].sshAddress: found "192.168.10.2:22", expected the host name or address alone, such as "192.168.10.2": the port is sshPort',
     ],
   },

@@ -122,8 +122,8 @@ const CASES: BadInputCase[] = [
     breakSites: (s) => void (container(s.rouans, "web")["dataSizeGiB"] = 900),
     expected: [
       "sites.rouans.containers[web].dataSizeGiB: found 900, expected at most 332 GiB, what its root disk and mount points hold together (is it in MiB, or is a volume too small?)",
-      'sites.rouans.backupServer.sizeGiB: found "1650.1 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 942.2 GiB + copies of sthilaire 584.3 GiB + GC grace 31.6 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-      'sites.sthilaire.backupServer.sizeGiB: found "1650.1 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 584.3 GiB + copies of rouans 942.2 GiB + GC grace 31.6 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
+      'sites.rouans.backupServer.sizeGiB: found "1839.7 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 1002.2 GiB + copies of sthilaire 632.2 GiB + GC grace 31.6 GiB + 10 % kept free 173.7 GiB)", expected at most 1736.8 GiB, what 2 TB HDD (backups) leaves PBS (or its 5 % kept for root: `tune2fs -m 0`, then backupServer.reservedPercent 0): a bigger backup disk, a shorter retention, or less data',
+      'sites.sthilaire.backupServer.sizeGiB: found "1839.7 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 632.2 GiB + copies of rouans 1002.2 GiB + GC grace 31.6 GiB + 10 % kept free 173.7 GiB)", expected at most 1736.8 GiB, what 2 TB HDD (backups) leaves PBS (or its 5 % kept for root: `tune2fs -m 0`, then backupServer.reservedPercent 0): a bigger backup disk, a shorter retention, or less data',
     ],
   },
   {
@@ -268,10 +268,27 @@ const CASES: BadInputCase[] = [
   },
   {
     title: "drills: a time in the night",
-    breakSites: (s) => void (s.sthilaire.drill.schedule = "*-*-* 02:30"),
+    breakSites: (s) => void (s.sthilaire.drill.schedule = "*-*-* 04:30"),
     expected: [
-      // Just after sthilaire's backup (01:30-02:28), but into rouans' pull of it.
-      'sites.sthilaire.drill.schedule: found "*-*-* 02:30", expected a time clear of the pull sthilaire -> rouans (02:45-03:47): 1 drill(s) take up to 02:30-03:30',
+      // Long after sthilaire's backup (01:30-02:28), but into rouans' pull of it, placed late in the night.
+      'sites.sthilaire.drill.schedule: found "*-*-* 04:30", expected a time clear of the pull sthilaire -> rouans (04:45-05:54): 1 drill(s) take up to 04:30-05:30',
+    ],
+  },
+  {
+    title: "a backup disk in xfs given ext4's share for root",
+    breakSites: (s) => void (s.sthilaire.backupServer = { ...s.sthilaire.backupServer, filesystem: "xfs", reservedPercent: 5 }),
+    expected: ['sites.sthilaire.backupServer.reservedPercent: found 5, expected 0 or nothing: xfs keeps no blocks for root (only ext4\'s mke2fs does)'],
+  },
+  {
+    title: "PBS jobs: a GC in the night, a verify at two times a day",
+    breakSites: (s) => {
+      s.rouans.backupServer = { ...s.rouans.backupServer, gcSchedule: "*-*-* 03:00" };
+      s.sthilaire.backupServer = { ...s.sthilaire.backupServer, verify: { schedule: "sat,sun 10,22:00", outdatedAfterDays: 30 } };
+    },
+    expected: [
+      // Between rouans' backup (01:00-01:13) and the pull it receives (04:45-05:54): the night's snapshots are not all in.
+      `sites.rouans.backupServer.gcSchedule: found "*-*-* 03:00", expected a time clear of the night's work on rouans's PBS, 01:00-05:54 (rouans's backup, the pull sthilaire -> rouans, the pull rouans -> sthilaire): its GC would run at 03:00 on the same backup disk, before the night's last snapshots are in`,
+      `sites.sthilaire.backupServer.verify.schedule: found "sat,sun 10,22:00", expected a calendar event at one time of day, such as "*-*-* 08:00" (the verify of sthilaire's PBS is placed against the night)`,
     ],
   },
   {
@@ -287,7 +304,7 @@ const CASES: BadInputCase[] = [
     },
     expected: [
       'sites.rouans.offsite.watchAt: found "sat 09:00", expected a time of day such as "09:00" (the watch runs every day)',
-      "sites.sthilaire.offsite.staleAfterHours: found 24, expected at least 26.3: on a good night the newest copy at rouans is up to 26.3 h old (backup 01:30, pull ends 03:47, then a day), so less alarms every day",
+      "sites.sthilaire.offsite.staleAfterHours: found 24, expected at least 28.4: on a good night the newest copy at rouans is up to 28.4 h old (backup 01:30, pull ends 05:54, then a day), so less alarms every day",
     ],
   },
   {
@@ -394,7 +411,7 @@ const CASES: BadInputCase[] = [
     breakSites: () => undefined,
     breakConfig: (c) => void (c["retzien-infra:hosting"] = JSON.stringify(["sthilaire/relay", "sthilaire/mail", "sthilaire/nextcloud"])),
     expected: [
-      `config[rouans].hosting: failover of relay, mail, nextcloud onto rouans: memory: found "10240 MiB needed", expected at most 7168 MiB free (23552 MiB for containers beside Proxmox and PBS at 5 GiB, 16384 MiB kept by rouans's own at their degraded budgets, 0 MiB freed by those budgets): 3072 MiB more, from lower degradedMemoryMiB or failoverMemoryMiB, a lower backupServer.degradedMemoryGiB, or 3 GiB more RAM in rouans's host`,
+      `config[rouans].hosting: failover of relay, mail, nextcloud onto rouans: memory: found "10240 MiB needed", expected at most 6144 MiB free (22528 MiB for containers beside Proxmox and PBS at 6 GiB, 16384 MiB kept by rouans's own at their degraded budgets, 0 MiB freed by those budgets): 4096 MiB more, from lower degradedMemoryMiB or failoverMemoryMiB, a lower backupServer.degradedMemoryGiB, or 4 GiB more RAM in rouans's host`,
       'config[rouans].hosting: failover of relay, mail, nextcloud onto rouans: disk: found "1372 GiB of volumes", expected one datastore with that much free (largest: local-lvm with 348 GiB: 1024 GiB more there would do)',
     ],
   },

@@ -82,8 +82,8 @@ test("plan prints a tree per stack, one summary line per stack, and each holder'
   assert.match(result.stdout, /runs: pvesh create \/cluster\/notifications\/matchers --name retzien-failures --target retzien-operators --match-severity warning,error/);
   // The dead-man watch of each holder, with its limits and how soon silence is seen.
   assert.match(result.stdout, /^dead-man watch on rouans: daily at 09:00, alarms mailed to technique@retzien\.fr$/m);
-  assert.match(result.stdout, /^ {2}sthilaire: newest copy of each of its 3 guests and the last pull pull-sthilaire at most 30 h old \(a good night leaves 26\.3 h: backup 01:30, pull 02:45-03:47\); the last pull OK$/m);
-  assert.match(result.stdout, /^ {4}sthilaire dead or stolen: its pull fails at 02:45 \(mailed by PBS\), the watch says it again at 09:00; alive but not backing up: alarmed 7\.5 h after the missed backup$/m);
+  assert.match(result.stdout, /^ {2}sthilaire: newest copy of each of its 3 guests and the last pull pull-sthilaire at most 30 h old \(a good night leaves 28\.4 h: backup 01:30, pull 04:45-05:54\); the last pull OK$/m);
+  assert.match(result.stdout, /^ {4}sthilaire dead or stolen: its pull fails at 04:45 \(mailed by PBS\), the watch says it again at 09:00; alive but not backing up: alarmed 7\.5 h after the missed backup$/m);
   assert.match(result.stdout, /^ {2}drills of sthilaire's relay \(230\), sthilaire's mail \(210\): the last one passed, at most 8 days ago$/m);
   assert.match(result.stdout, /^dead-man watch on sthilaire: daily at 09:00/m);
 });
@@ -123,34 +123,36 @@ test("a broken spec makes plan exit 1 with the list of problems and nothing else
 test("plan shows each datastore's footprint and each night, and warns above 80 % of a disk", () => {
   const normal = runScript("scripts/plan.ts", ["--stack", "rouans"]);
   assert.equal(normal.status, 0, normal.stderr);
-  const section = normal.stdout.split("\n").filter((l) => /^(PBS datastore|  namespace|  GC grace|night of|  pull|line of) /.test(l));
+  const section = normal.stdout.split("\n").filter((l) => /^(PBS datastore|  namespace|  GC grace|night of|  pull|  PBS's own jobs,|line of) /.test(l));
   assert.deepEqual(section, [
-    'PBS datastore "backup" of rouans on 1 TB HDD (backups): 811.4 of 920 GiB predicted (88 %)',
-    "  namespace rouans (own backups): 72 GiB full + 1.15 GiB rewritten a night x 14 snapshots kept + 0.26 GiB new a night x 132 nights held = 122.2 GiB",
-    "  namespace sthilaire (copies): 431 GiB full + 4.32 GiB rewritten a night x 14 snapshots kept + 0.7 GiB new a night x 132 nights held = 584.3 GiB",
-    "  GC grace 12.9 GiB, kept free 92 GiB",
-    "night of rouans: backup 01:00-01:13 (0.21 h: walk 0.2 h, 2.4 GiB changed; the first one reads everything, 0.57 h); quiet hours 23:00-07:00, 5.8 h to spare",
-    '  pull sthilaire -> rouans: *-*-* 02:45, 5.25 GiB of new chunks at 13.6 Mbit/s, 02:45-03:47 (window to 07:00); first full copy 431 GiB: one run of 84 h (3.5 days on end, longer than the night: carry it on a disk, docs/backup.md "The first copy")',
-    "  pull rouans -> sthilaire: *-*-* 01:30, 1.44 GiB of new chunks at 40 Mbit/s, 01:30-01:36 (window to 07:00); first full copy 72 GiB: one run of 4.8 h (inside the night)",
-    "line of rouans, upload: 40 of 40 Mbit/s booked at the peak (100 %, from 01:30: rouans -> sthilaire)",
-    "line of rouans, download: 13.6 of 90 Mbit/s booked at the peak (15 %, from 02:45: sthilaire -> rouans)",
+    `PBS datastore "backup" of rouans on 2 TB HDD (backups): 949 of 1736.8 GiB usable predicted (55 %); the 1860 GiB partition's ext4 takes 30.2 GiB of metadata and keeps 93 GiB (5 %) for root`,
+    "  namespace rouans (own backups): 72 GiB full + 8 GiB padding + 1.15 GiB rewritten a night x 14 snapshots kept + 0.26 GiB new a night x 132 nights held = 130.2 GiB",
+    "  namespace sthilaire (copies): 431 GiB full + 47.9 GiB padding + 4.32 GiB rewritten a night x 14 snapshots kept + 0.7 GiB new a night x 132 nights held = 632.2 GiB",
+    "  GC grace 12.9 GiB, kept free 173.7 GiB",
+    "night of rouans: backup 01:00-01:13 (0.21 h: walk 0.2 h of 1.26 M files, 2.4 GiB changed; the first one reads everything, 0.57 h); quiet hours 23:00-07:00, 5.8 h to spare",
+    '  pull sthilaire -> rouans: *-*-* 04:45, 5.25 GiB of new chunks at rate-in 12.16 Mbit/s (13.6 Mbit/s on the line), 04:45-05:54 (window to 07:00); the backup may overrun 2.3 h and the pull 1.1 h; first full copy 431 GiB: one run of 93.9 h (3.9 days on end, longer than the night: carry it on a disk, docs/backup.md "The first copy")',
+    "  pull rouans -> sthilaire: *-*-* 05:45, 1.44 GiB of new chunks at rate-in 35.78 Mbit/s (40 Mbit/s on the line), 05:45-05:52 (window to 07:00); the backup may overrun 4.5 h and the pull 1.1 h; first full copy 72 GiB: one run of 5.3 h (inside the night, started by hand at 23:00: its nightly slot is shorter)",
+    "  PBS's own jobs, after the night's work on it (01:00-05:54): prune *-*-* 08:00 (2.1 h after), GC *-*-* 08:30 (2.6 h after), verify sun 10:00 to 13:41 at the most (4.1 h after)",
+    // rouans' upload carries the pull at sthilaire's VDSL2-bound rate-in: on fibre with PPPoE, 39.38 of its 40.
+    "line of rouans, upload: 39.38 of 40 Mbit/s booked at the peak (98 %, from 05:45: rouans -> sthilaire)",
+    "line of rouans, download: 13.39 of 90 Mbit/s booked at the peak (15 %, from 04:45: sthilaire -> rouans)",
   ]);
   // The warnings: rouans' scratch datastore cannot take sthilaire's Nextcloud for a drill, and its alarms go by mail only.
   assert.deepEqual(normal.stdout.split("\n").filter((l) => l.startsWith("warning:")), [
     `warning: rouans: 15 value(s) are still this repository's examples, to replace with the site's own before a real deploy (README, "Deploy for real"), then remove from sites.rouans.placeholders: nodeName, siteLink.endpoint, recovery.publicIpv4, network.ipv4, network.ipv6, datastores, backupServer.path, firewall.adminNetworks, firewall.localNetwork, firewall.operatorsVpn, firewall.hosts, backup.alarmPath, config.endpoint, config.sshAddress, config.alarmPassword`,
-    'warning: PBS datastore "backup" of rouans: 811.4 GiB predicted of 920 GiB (88 %, above 80 %): plan the next disk',
-    `warning: the first copy of sthilaire at rouans (431 GiB) is one pull of 84 h, 3.5 days on end at 13.6 Mbit/s: sthilaire's upload is taken by day too and the nightly pulls wait for it; carry it on a disk instead (docs/backup.md, "The first copy")`,
+    `warning: the first copy of sthilaire at rouans (431 GiB) is one pull of 93.9 h, 3.9 days on end at rate-in 12.16 Mbit/s: sthilaire's upload is taken by day too and the nightly pulls wait for it; carry it on a disk instead (docs/backup.md, "The first copy")`,
+    "warning: the first copy of rouans at sthilaire (72 GiB) is one pull of 5.3 h, longer than its nightly slot (05:45-07:00): its first scheduled run would go on into the day; once rouans's first backup is done, start it by hand at 23:00: `proxmox-backup-manager sync-job run pull-rouans` on sthilaire",
     "warning: drill of sthilaire's nextcloud (220) on rouans: its 400 GiB do not fit the 160 GiB left on data, so it is not drilled there (nor could it fail over there)",
     "warning: dead-man watch on rouans: its alarms go by mail only, to technique@retzien.fr; if that mailbox is served from sthilaire, an alarm about that site is read only once it is back: add a Gotify server outside both sites (sites.rouans.backup.gotify) or an address outside the association",
   ]);
   const copy = projectCopy();
   try {
     const file = join(copy.root, "stacks", "sthilaire.ts");
-    writeFileSync(file, readFileSync(file, "utf8").replace("dataSizeGiB: 150,", "dataSizeGiB: 170,"));
+    writeFileSync(file, readFileSync(file, "utf8").replace("dataSizeGiB: 400,", "dataSizeGiB: 850,"));
     const result = runScript("scripts/plan.ts", ["--stack", "rouans"], copy.root);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^warning: PBS datastore "backup" of rouans: 835.8 GiB predicted of 920 GiB \(91 %, above 80 %\): plan the next disk$/m);
-    assert.match(result.stdout, /^ {2}runway at the containers' growth: 80 % ALREADY, full in 8 month\(s\)$/m);
+    assert.match(result.stdout, /^warning: PBS datastore "backup" of rouans: 1480\.3 GiB predicted of 1736\.8 GiB usable \(85 %, above 80 %\): plan the next disk$/m);
+    assert.match(result.stdout, /^ {2}runway at the containers' growth: 80 % ALREADY, full in 21 month\(s\)$/m);
   } finally {
     copy.remove();
   }
@@ -166,10 +168,10 @@ test("a Nextcloud grown to 1.5 TiB makes plan exit 1 naming the datastores and t
     assert.equal(result.stdout, "");
     assert.deepEqual(result.stderr.trimEnd().split("\n"), [
       'sites.sthilaire.containers[nextcloud].dataSizeGiB: found 1536, expected at most 1032 GiB, what its root disk and mount points hold together (is it in MiB, or is a volume too small?)',
-      'sites.rouans.backupServer.sizeGiB: found "2045.5 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 122.2 GiB + copies of sthilaire 1799 GiB + GC grace 32.2 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-      'sites.sthilaire.backupServer.sizeGiB: found "2045.5 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 1799 GiB + copies of rouans 122.2 GiB + GC grace 32.2 GiB + 10 % kept free 92 GiB)", expected at most 920 GiB, the size of 1 TB HDD (backups): a bigger backup disk, a shorter retention, or less data',
-      "offsite sthilaire -> rouans: found \"14.91 GiB of new chunks a night, 2.91 h at 13.6 Mbit/s from 04:45\", expected a pull that ends by 07:00, within 2.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change",
-      'sites.sthilaire.offsite.staleAfterHours: found 30, expected at least 30.2: on a good night the newest copy at rouans is up to 30.2 h old (backup 01:30, pull ends 07:40, then a day), so less alarms every day',
+      'sites.rouans.backupServer.sizeGiB: found "2290.3 GiB predicted on PBS datastore \\"backup\\" of rouans (own rouans 130.2 GiB + copies of sthilaire 1954.2 GiB + GC grace 32.2 GiB + 10 % kept free 173.7 GiB)", expected at most 1736.8 GiB, what 2 TB HDD (backups) leaves PBS (or its 5 % kept for root: `tune2fs -m 0`, then backupServer.reservedPercent 0): a bigger backup disk, a shorter retention, or less data',
+      'sites.sthilaire.backupServer.sizeGiB: found "2290.3 GiB predicted on PBS datastore \\"backup\\" of sthilaire (own sthilaire 1954.2 GiB + copies of rouans 130.2 GiB + GC grace 32.2 GiB + 10 % kept free 173.7 GiB)", expected at most 1736.8 GiB, what 2 TB HDD (backups) leaves PBS (or its 5 % kept for root: `tune2fs -m 0`, then backupServer.reservedPercent 0): a bigger backup disk, a shorter retention, or less data',
+      "offsite sthilaire -> rouans: found \"14.91 GiB of new chunks a night, 3.25 h at rate-in 12.16 Mbit/s (13.6 Mbit/s on the line) from 04:45\", expected a pull that ends by 07:00, within 2.25 h: raise sthilaire's uplink.offsiteShare, start its backup earlier, or lower the change",
+      'sites.sthilaire.offsite.staleAfterHours: found 30, expected at least 30.5: on a good night the newest copy at rouans is up to 30.5 h old (backup 01:30, pull ends 08:00, then a day), so less alarms every day',
     ]);
   } finally {
     copy.remove();

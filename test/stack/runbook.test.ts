@@ -102,7 +102,7 @@ test("rouans rebuild: the exact steps, in order", async () => {
       ["On sthilaire: let the new rouans read its own copies, for the transfer back, at 50 % of the link by day", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
       // 120 GiB of data x 0.6 stored, over sthilaire's 17 Mbit/s upload (rouans downloads 90): 0.5 of it for the
       // 16 hours of the day, 0.9 for the 8 of the night, 0.63 on the whole.
-      ["Pull the newest copies back from sthilaire (72.0 GiB of chunks over 17 Mbit/s, 50 % of it from 7:00 to 23:00)", 958, false, "ssh -o BatchMode=yes root@192.168.10.2"],
+      ["Pull the newest copies back from sthilaire (72.0 GiB of chunks at 15.2 Mbit/s, what the link leaves after the headers, 50 % of it from 7:00 to 23:00)", 1071, false, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["Hand the copies to Proxmox VE's token (pve@pbs!vzdump): restores read them, tonight's backups continue them", 1, false, "ssh -o BatchMode=yes root@192.168.10.2"],
       ["On sthilaire: take the read grant and the day rate back", 1, true, "ssh -o BatchMode=yes root@192.168.20.2"],
       ["Restore web (110) onto its own volumes", 26, true, "ssh -o BatchMode=yes root@192.168.10.2"],
@@ -117,10 +117,10 @@ test("rouans rebuild: the exact steps, in order", async () => {
   assert.equal(
     steps[5]?.argv?.[4],
     "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs' && proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' && " +
-      "{ proxmox-backup-manager traffic-control remove retzien-pull-back >/dev/null 2>&1 || true; } && proxmox-backup-manager traffic-control create retzien-pull-back --network 10.77.0.1/32 --rate-out 1037KiB --timeframe 7:00-23:00 --comment 'retzien: the pull back of rouans by day'",
+      "{ proxmox-backup-manager traffic-control remove retzien-pull-back >/dev/null 2>&1 || true; } && proxmox-backup-manager traffic-control create retzien-pull-back --network 10.77.0.1/32 --rate-out 928KiB --timeframe 7:00-23:00 --comment 'retzien: the pull back of rouans by day'",
   );
   // 17 Mbit/s x 0.9 = 1867 KiB/s: the pull stays just under the bottleneck.
-  assert.equal(steps[6]?.argv?.[4], "systemd-run --unit=retzien-pull-back --wait --collect --quiet proxmox-backup-manager pull sthilaire backup backup --ns rouans --remote-ns rouans --max-depth 0 --transfer-last 1 --rate-in 1867KiB");
+  assert.equal(steps[6]?.argv?.[4], "systemd-run --unit=retzien-pull-back --wait --collect --quiet proxmox-backup-manager pull sthilaire backup backup --ns rouans --remote-ns rouans --max-depth 0 --transfer-last 1 --rate-in 1670KiB");
   assert.equal(steps[7]?.argv?.[4], "proxmox-backup-debug api create /admin/datastore/backup/change-owner --ns rouans --backup-type ct --backup-id 110 --new-owner 'pve@pbs!vzdump'");
   assert.equal(steps[8]?.argv?.[4], "proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs' --delete true && proxmox-backup-manager acl update /datastore/backup/rouans DatastoreReader --auth-id 'sync-rouans@pbs!pull' --delete true && proxmox-backup-manager traffic-control remove retzien-pull-back");
   assert.equal(
@@ -258,7 +258,7 @@ test("the estimate counts the most visible service back, the DNS TTL included, a
         null,
         "its Internet ports tcp 80,443 (nextcloud) already go to sthilaire's own services behind its one public address 198.51.100.20; a second public IPv4 address at sthilaire, or a reverse proxy there that routes by name, would open them",
       ],
-      ["rebuild", 1084, false, 1072, "Pull the newest copi"],
+      ["rebuild", 1197, false, 1185, "Pull the newest copi"],
       ["disk", 185, false, 173, "Install Proxmox VE o"],
     ],
     "disk",
@@ -268,7 +268,7 @@ test("the estimate counts the most visible service back, the DNS TTL included, a
   assert.deepEqual(summary("sthilaire"), [
     [
       ["failover", 94, true, 91, "the DNS TTL (3600 s)"],
-      ["rebuild", 2667, false, 2556, "Pull the newest copi"],
+      ["rebuild", 2955, false, 2844, "Pull the newest copi"],
       ["disk", 412, false, 301, "Copy the newest copi"],
     ],
     "failover",
@@ -279,7 +279,7 @@ test("with the survivor's PBS listing: the exact snapshots, and sizes as held", 
   const status = { report: reportOf("rouans", [{ vmid: 110, bytes: 40 * 1024 ** 3 }]), source: "sthilaire's PBS" };
   const r = planRunbook(request("rouans", "rebuild"), { sites, plans: await plans(), sshOf, status });
   assert.ok(r.ok);
-  assert.equal(r.runbook.steps[6]?.title, "Pull the newest copies back from sthilaire (24.0 GiB of chunks over 17 Mbit/s, 50 % of it from 7:00 to 23:00)");
+  assert.equal(r.runbook.steps[6]?.title, "Pull the newest copies back from sthilaire (24.0 GiB of chunks at 15.2 Mbit/s, what the link leaves after the headers, 50 % of it from 7:00 to 23:00)");
   assert.equal(r.runbook.steps[9]?.argv?.[4], "pct restore 110 pbs:backup/ct/110/2026-11-24T01:00:00Z --rootfs local-lvm:32 --mp0 data:300,mp=/var/www,backup=1");
   assert.equal(r.runbook.steps[9]?.minutes, 9);
 });
@@ -288,13 +288,13 @@ test("RPO per guest: bounded by the night plan without a listing, the newest cop
   const p = await plans();
   const planned = planRunbook(request("sthilaire", "rebuild"), { sites, plans: p, sshOf });
   assert.ok(planned.ok);
-  // sthilaire's backup starts 01:30; rouans' pull of it ends 03:47: 2 h 17 min, rounded to 2.3 h, or a day more.
+  // sthilaire's backup starts 01:30; rouans' pull of it ends 05:54: 4 h 24 min, rounded to 4.4 h, or a day more.
   assert.deepEqual(
     planned.runbook.rpo.map((r) => (r.kind === "planned" ? [r.name, r.bestHours, r.worstHours, r.backupStart, r.pullEnd] : [r.name, "measured"])),
     [
-      ["relay", 2.3, 26.3, "01:30", "03:47"],
-      ["mail", 2.3, 26.3, "01:30", "03:47"],
-      ["nextcloud", 2.3, 26.3, "01:30", "03:47"],
+      ["relay", 4.4, 28.4, "01:30", "05:54"],
+      ["mail", 4.4, 28.4, "01:30", "05:54"],
+      ["nextcloud", 4.4, 28.4, "01:30", "05:54"],
     ],
   );
   const status = { report: reportOf("rouans", [{ vmid: 110, bytes: 40 * 1024 ** 3, hoursAgo: 30.5 }]), source: "sthilaire's PBS" };

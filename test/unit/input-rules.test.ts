@@ -39,10 +39,10 @@ test("a host with a port, and what is not one", () => {
 
 test("a backup moved onto the pull its PBS receives is warned about, with both windows", () => {
   const sites = cloneSites();
-  sites.rouans.backup.schedule = "*-*-* 03:00";
+  sites.rouans.backup.schedule = "*-*-* 05:00";
   const plan = planBackups(sites.all.map((s) => siteSchema.parse(s)));
   assert.deepEqual(backupPlanWarnings(plan).filter((w) => w.startsWith("the backup of rouans")), [
-    "the backup of rouans (03:00-03:13) meets the pull sthilaire -> rouans (02:45-03:47) on rouans's PBS: both write to one disk, so both take longer than planned; move sites.rouans.backup.schedule clear of it",
+    "the backup of rouans (05:00-05:13) meets the pull sthilaire -> rouans (04:45-05:54) on rouans's PBS: both write to one disk, so both take longer than planned; move sites.rouans.backup.schedule clear of it",
   ]);
 });
 

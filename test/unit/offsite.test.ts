@@ -4,6 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { wireOverheadOf } from "../../src/backup/wire";
 import { simulatedLinkKey } from "../../scripts/lib/simulated-host";
 import { formatProblem } from "../../src/problems";
 import { validateSiteSpecs } from "../../src/program";
@@ -78,7 +79,9 @@ test("each direction: the holder's PBS pulls the source's namespace through the 
       sourceVmids: [210, 220, 230],
       // 80 % of sthilaire's 17 Mbit/s upload; rouans' 90 Mbit/s download is not the limit.
       budgetMbps: 13.6,
-      rateInBytesPerSecond: 1_700_000,
+      // What PBS may count so that, with the headers and VDSL2's framing, it takes 13.6 on the line.
+      payloadMbps: (17 * 0.8) / wireOverheadOf("vdsl2-pppoe"),
+      rateInBytesPerSecond: 1_520_465,
     },
     {
       holder: "sthilaire",
@@ -93,7 +96,9 @@ test("each direction: the holder's PBS pulls the source's namespace through the 
       sourceVmids: [110],
       // 80 % of rouans' 50 Mbit/s upload is 40, and so is sthilaire's download.
       budgetMbps: 40,
-      rateInBytesPerSecond: 5_000_000,
+      // sthilaire's VDSL2 download costs more a byte than rouans' fibre upload: it sets the rate.
+      payloadMbps: 40 / wireOverheadOf("vdsl2-pppoe"),
+      rateInBytesPerSecond: 4_471_958,
     },
   ]);
   const slowDown = structuredClone(sthilaire);

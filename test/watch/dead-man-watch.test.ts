@@ -45,7 +45,7 @@ test("the watch plan: rouans watches sthilaire at 09:00, 30 h limits, a missed b
   const s = plan.sources[0]!;
   assert.deepEqual(
     { source: s.source, ns: s.namespace, job: s.pullJob, max: s.maxAgeHours, good: s.goodNightHours, backup: s.backupStart, pull: `${s.pullStart}-${s.pullEnd}`, silent: s.silentSeenAfterHours },
-    { source: "sthilaire", ns: "sthilaire", job: "pull-sthilaire", max: 30, good: 26.3, backup: "01:30", pull: "02:45-03:47", silent: 7.5 },
+    { source: "sthilaire", ns: "sthilaire", job: "pull-sthilaire", max: 30, good: 28.4, backup: "01:30", pull: "04:45-05:54", silent: 7.5 },
   );
   assert.deepEqual(s.guests.map((g) => g.vmid), site("sthilaire").containers.map((c) => c.vmid));
   // Nextcloud does not fit rouans' scratch datastore: it is not drilled, so not watched for drills.
@@ -67,7 +67,7 @@ test("a loose limit is a warning with how late a silent source is seen; limits a
   const loosePlan = watchPlanOf(rouans, loose, PAIRING, drillPlanOf(rouans, loose, PAIRING));
   assert.equal(loosePlan.sources[0]?.silentSeenAfterHours, 31.5);
   assert.deepEqual(watchWarnings(loosePlan).slice(0, 1), [
-    "dead-man watch of sthilaire on rouans: a missed backup is alarmed only 31.5 h later; lower sites.sthilaire.offsite.staleAfterHours (36) towards 26.3",
+    "dead-man watch of sthilaire on rouans: a missed backup is alarmed only 31.5 h later; lower sites.sthilaire.offsite.staleAfterHours (36) towards 28.4",
   ]);
   // A watch at 06:00 sees the same 30 h limit passed only the next morning.
   const early = { ...rouans, offsite: { ...rouans.offsite, watchAt: "06:00" } };

@@ -169,7 +169,7 @@ export function pullBackSteps(input: RunbookInput): Step[] {
       notes: [`${lost.name}'s pull token may otherwise read only ${survivor.name}'s own namespace; the grant and the day rate are taken back after the pull`],
     },
     {
-      title: `Pull the newest copies back from ${survivor.name} (${gib(stored).toFixed(1)} GiB of chunks over ${mbps} Mbit/s, ${Math.round(day.share * 100)} % of it from ${day.from}:00 to ${day.to}:00)`,
+      title: `Pull the newest copies back from ${survivor.name} (${gib(stored).toFixed(1)} GiB of chunks at ${mbps.toFixed(1)} Mbit/s, what the link leaves after the headers, ${Math.round(day.share * 100)} % of it from ${day.from}:00 to ${day.to}:00)`,
       minutes: Math.ceil((stored * 8) / (mbps * 1e6 * meanShare) / 60),
       destructive: false,
       argv: ssh(input.lostSsh, pull),

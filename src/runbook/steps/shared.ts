@@ -4,6 +4,7 @@
  * copies to Proxmox VE's token.
  */
 import { PBS_IDS, namespaceOf, remoteOf } from "../../backup/names";
+import { payloadMbpsOf } from "../../backup/wire";
 import { API_TOKEN_VARIABLE, siteTokenVariable } from "../../config/api-token";
 import { ASSUMPTIONS } from "../assumptions";
 import type { ContainerSpec } from "../../site/schema";
@@ -50,8 +51,14 @@ export function groupFilter(input: RunbookInput): string {
   return all ? "" : input.services.map((c) => ` --group-filter group:ct/${c.vmid}`).join("");
 }
 
-/** The link a transfer between the two sites gets: the survivor's upload or the lost site's download, whichever is slower (Mbit/s). */
-export const linkMbps = (input: RunbookInput): number => Math.min(input.survivor.uplink.upMbps, input.lost.uplink.downMbps);
+/**
+ * The link a transfer between the two sites gets, as the rate PBS counts
+ * (Mbit/s): the survivor's upload or the lost site's download, whichever is
+ * slower, less the bytes TLS, TCP, the tunnel and each line's framing add (PBS's
+ * `rate-in` and `rate-out` count what TLS sends: src/backup/wire.ts).
+ */
+export const linkMbps = (input: RunbookInput): number =>
+  Math.min(payloadMbpsOf(input.survivor.uplink.upMbps, input.survivor.uplink.framing), payloadMbpsOf(input.lost.uplink.downMbps, input.lost.uplink.framing));
 /** `share` of `mbps` in KiB/s, as PBS's rate options take it. */
 export const rateKiB = (mbps: number, share: number): number => Math.floor((mbps * 1e6 * share) / 8 / 1024);
 
