@@ -121,7 +121,7 @@ export function backupPlanProblems(plan: BackupPlan, sites: readonly SiteSpec[])
       problem(
         `sites.${l.site}.uplink`,
         `${l.peakMbps} Mbit/s booked on the ${l.direction} of ${l.site} from ${l.peakAt}, by ${shared}: ${Math.round(l.share * 100)} % of it`,
-        `at most ${mbps(l.capacityMbps)} Mbit/s (${offers}): each job is held to its own budget, so pulls that share the line must not run in the same hours; move a backup (and its pull) apart, or lower the budgets`,
+        `at most ${mbps(l.capacityMbps)} Mbit/s (${offers}): each job is held to its own budget, and each pull is placed to end an hour before its source's night does, so pulls that share a line run together: lower their budgets (uplink.offsiteShare) until they fit together, or end one source's night earlier (uplink.nightEndsAt)`,
       ),
     );
   }
