@@ -9,6 +9,7 @@ import type { PlannedResource, PlannedStack } from "./offline-plan";
 import { PVE_TOKEN_ROLES, tokenId } from "../../src/access/pve-roles";
 import { type FirewallRule, describeRule } from "../../src/firewall/compile";
 import type { StackOutputs } from "../../src/stack";
+import { minuteOfTime, minutesBetween } from "../../src/backup/night";
 
 const CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy";
 const BACKUP_JOB = "proxmoxve:backup/job:Job";
@@ -195,8 +196,11 @@ function renderMailRouting(stack: PlannedStack): string[] {
 function renderDrillPlan(stack: PlannedStack): string[] {
   const drill = stack.outputs["drillPlan"] as StackOutputs["drillPlan"] | undefined;
   if (drill === undefined) return [];
+  // Older outputs placed no night's work.
+  const night = (stack.outputs["backupPlan"] as StackOutputs["backupPlan"] | undefined)?.maintenance?.night;
+  const after = night === undefined ? "" : `, ${hours(minutesBetween(minuteOfTime(night.end), minuteOfTime(drill.start)))} h after the night's work on this PBS`;
   return [
-    `drills on ${drill.site}: ${drill.schedule}, done by ${drill.end} at the latest (${drill.maxMinutesPerGuest} min a guest), scratch VMIDs ${drill.scratch.first}..${drill.scratch.last} on ${drill.datastore} (${drill.freeGiB} GiB free)`,
+    `drills on ${drill.site}: ${drill.schedule}, done by ${drill.end} at the latest (${drill.maxMinutesPerGuest} min a guest${after}), scratch VMIDs ${drill.scratch.first}..${drill.scratch.last} on ${drill.datastore} (${drill.freeGiB} GiB free)`,
     ...drill.guests.map((g) =>
       g.fits
         ? `  ${g.source}'s ${g.name} (${g.vmid}) from ${g.storage}: pct exec <scratch> -- ${g.command.join(" ")}, expects "${g.expect}"`

@@ -72,7 +72,7 @@ test("plan prints a tree per stack, one summary line per stack, and each holder'
   assert.match(result.stdout, /^ {4}mail sends its mail through relay: Plesk's smarthost \(Tools & Settings > Mail Server Settings\) 192\.168\.20\.12, port 25: Postfix's relayhost = \[192\.168\.20\.12\]:25$/m);
   assert.match(result.stdout, /^ {4}relay relays for mail, nextcloud, the host's alarms: Postfix mynetworks = 127\.0\.0\.0\/8 \[::1\]\/128 192\.168\.20\.10\/32 .* 192\.168\.20\.2\/32$/m);
   // Each holder's drills: when, the scratch range, each guest's check, and what it cannot take.
-  assert.match(result.stdout, /^drills on rouans: sat 13:00, done by 15:00 at the latest \(60 min a guest\), scratch VMIDs 900\.\.909 on data \(160 GiB free\)$/m);
+  assert.match(result.stdout, /^drills on rouans: sat 13:00, done by 15:00 at the latest \(60 min a guest, 7\.1 h after the night's work on this PBS\), scratch VMIDs 900\.\.909 on data \(160 GiB free\)$/m);
   assert.match(result.stdout, /^ {2}sthilaire's relay \(230\) from pbs-sthilaire: pct exec <scratch> -- postfix status, expects "is running"$/m);
   assert.match(result.stdout, /^ {2}sthilaire's nextcloud \(220\): NOT DRILLED, 400 GiB > 160 GiB free on data$/m);
   assert.match(result.stdout, /^drills on sthilaire: sat 13:00, .* scratch VMIDs 910\.\.919 on tank/m);
