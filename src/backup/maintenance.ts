@@ -9,9 +9,8 @@
 import { type Problem, problem } from "../problems";
 import { formatMinuteOfDay, parseCalendarEvent, timeOfDay } from "../rules/calendar";
 import type { SiteSpec } from "../site/schema";
-import { BACKUP_ASSUMPTIONS as A } from "./assumptions";
 import type { DatastoreFootprint } from "./capacity";
-import { type BackupNight, type SyncNight, minuteOfTime, minutesBetween, windowsMeet } from "./night";
+import { type BackupNight, type SyncNight, hoursToRead, minuteOfTime, minutesBetween, windowsMeet } from "./night";
 
 /** A job that uses a host's PBS at night, with its predicted hours. */
 export interface BusyWindow {
@@ -72,7 +71,7 @@ export function maintenancePlanOf(site: SiteSpec, datastore: DatastoreFootprint,
   const night = nightOf(busyWindowsOf(site.name, backups, syncs), site.uplink.nightStartsAt);
   const pbs = `sites.${site.name}.backupServer`;
   const dataGiB = datastore.totalGiB - datastore.marginGiB;
-  const verifyMinutes = Math.ceil((dataGiB * 1024) / A.readMiBps / 60);
+  const verifyMinutes = Math.ceil(hoursToRead(dataGiB) * 60);
   const place = (job: MaintenanceJob["job"], path: string, schedule: string, minutes: number): MaintenanceJob => {
     const start = timeOfDay(schedule);
     if (start === null) return { job, path, schedule, start: null, end: null, afterNightMinutes: null, inNight: false };

@@ -23,7 +23,8 @@ export const newChunksGiBOf = (c: ContainerSpec): number => changedGiBOf(c) * c.
 export const fullGiBOf = (c: ContainerSpec): number => c.dataSizeGiB * c.compressionRatio;
 
 const sum = (cs: readonly ContainerSpec[], f: (c: ContainerSpec) => number) => cs.reduce((s, c) => s + f(c), 0);
-const hoursToRead = (gib: number) => (gib * 1024) / A.readMiBps / 3600;
+/** Hours to read `gib` from a PBS disk at `readMiBps`. */
+export const hoursToRead = (gib: number): number => (gib * 1024) / A.readMiBps / 3600;
 /** Files a guest's walk visits: its data over its mean file size. */
 export const filesOf = (c: ContainerSpec): number => (c.dataSizeGiB * 1024 * 1024) / c.meanFileKiB;
 /** GiB an hour of a pull held to `mbps` by its `rate-in`, less its waits between chunks. */
@@ -142,9 +143,8 @@ export function backupNightOf(site: SiteSpec): BackupNight {
  * end and `syncMarginMinutes`. A night too short for both starts it at the
  * earliest, and the plan refuses it.
  */
-function pullStartMinute(source: SiteSpec, pullMinutes: number): number {
-  const backup = backupNightOf(source);
-  const backupStart = dailyMinuteOf(source.backup.schedule) ?? 0;
+function pullStartMinute(source: SiteSpec, backup: BackupNight, pullMinutes: number): number {
+  const backupStart = minuteOfTime(backup.start);
   const earliest = Math.ceil((backupStart + Math.ceil(backup.hours * 60) + A.syncMarginMinutes) / 15) * 15;
   // Counted from the backup's start, so a night across midnight compares as one line.
   const nightLeft = minutesBetween(backupStart, minuteOfTime(source.uplink.nightEndsAt));
@@ -157,8 +157,9 @@ export function syncNightOf(direction: SyncDirection, source: SiteSpec): SyncNig
   const rate = gibPerHourAt(direction.payloadMbps);
   const newChunksGiB = sum(source.containers, newChunksGiBOf);
   const hours = newChunksGiB / rate;
-  const start = pullStartMinute(source, Math.ceil(hours * 60));
-  const backupEnd = minuteOfTime(backupNightOf(source).end);
+  const backup = backupNightOf(source);
+  const start = pullStartMinute(source, backup, Math.ceil(hours * 60));
+  const backupEnd = minuteOfTime(backup.end);
   // The source's quiet hours: a pull that would start outside them has no window
   // at all (not the whole next day).
   const nightStart = minuteOfTime(source.uplink.nightStartsAt);
